@@ -1,0 +1,1 @@
+"""Coach accounts, their devices, and the credentials both carry."""

@@ -1,0 +1,84 @@
+"""Who is calling: a coach's device token, or a login token from ``POST /api/auth/login``.
+
+Both travel as ``Authorization: Bearer <token>``. A device token identifies the phone as
+well as the coach, which ``/sync`` needs; a login token identifies only the coach.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.accounts.credentials import DEVICE_TOKEN_PREFIX, LoginTokens, hash_device_token
+from backend.db.models import Account, Device, utcnow
+from backend.db.session import READ_METHODS, DbSession, database
+from backend.errors import Unauthorized
+
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+
+bearer = HTTPBearer(auto_error=False, description="A device token or a login token.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: uuid.UUID
+    device_id: uuid.UUID | None
+
+
+def login_tokens(request: Request) -> LoginTokens:
+    tokens: LoginTokens = request.app.state.login_tokens
+    return tokens
+
+
+def authenticate(
+    request: Request,
+    db_session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("send a device or login token as 'Authorization: Bearer <token>'")
+    token = credentials.credentials
+    if token.startswith(DEVICE_TOKEN_PREFIX):
+        device = db_session.scalars(
+            select(Device).where(Device.token_hash == hash_device_token(token))
+        ).one_or_none()
+        if device is None or device.revoked_at is not None:
+            raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
+        _touch(request, db_session, device)
+        return Principal(device.account_id, device.id)
+    account_id = login_tokens(request).account_id(token)
+    if account_id is None or db_session.get(Account, account_id) is None:
+        raise Unauthorized("this login token is invalid or expired", code="invalid_token")
+    return Principal(account_id, None)
+
+
+def _touch(request: Request, db_session: Session, device: Device) -> None:
+    # At most once a minute per device. A writing request records it in its own
+    # transaction (it already holds the write lock); a reading request uses a short
+    # transaction of its own, so that reads never need the write lock.
+    now = utcnow()
+    if device.last_seen_at is not None and now - device.last_seen_at < LAST_SEEN_GRANULARITY:
+        return
+    if request.method not in READ_METHODS:
+        device.last_seen_at = now
+        return
+    with database(request).writer() as touch:
+        touch.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+        touch.commit()
+
+
+def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    if principal.device_id is None:
+        raise Unauthorized("this call needs a device token; register the device first")
+    return principal
+
+
+CurrentCoach = Annotated[Principal, Depends(authenticate)]
+CurrentDevice = Annotated[Principal, Depends(require_device)]

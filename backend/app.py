@@ -1,0 +1,70 @@
+"""The FastAPI application: ``create_app(settings)`` wires every domain together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from backend import http_errors
+from backend.accounts.credentials import LoginTokens
+from backend.accounts.router import router as accounts_router
+from backend.db.engine import Database
+from backend.matches.router import router as matches_router
+from backend.ops.body_guard import BodyGuard
+from backend.ops.router import router as ops_router
+from backend.settings import Settings
+from backend.teams.router import router as teams_router
+
+API_DESCRIPTION = """
+Offline-first sync server for grassroots football.
+
+Authenticate with `Authorization: Bearer <token>`: a login token from `POST /api/auth/login`
+or a device token from `POST /api/devices`. Every error has the shape
+`{"error": {"code": ..., "message": ..., "field": ...}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    """Build the app. Pass ``database`` to share an already-open one (tests)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.db = database or Database.connect(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.db.dispose()
+
+    app = FastAPI(
+        title="Touchline",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        responses=http_errors.ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
+    if database is not None:
+        app.state.db = database
+    http_errors.install(app)
+    for router in (ops_router, accounts_router, teams_router, matches_router):
+        app.include_router(router)
+    app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    return app

@@ -1,0 +1,149 @@
+"""The ``touchline`` command: run the server, migrate the database, administer accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from backend.accounts.schemas import AccountCreate
+from backend.accounts.service import create_account
+from backend.app import create_app
+from backend.db.engine import Database, create_db_engine
+from backend.db.migrate import current_revision, upgrade
+from backend.errors import TouchlineError
+from backend.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {"database_url": args.database_url} if args.database_url else {}
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        sys.exit(f"touchline: configuration error: {exc}")
+
+
+def serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.migrate:
+        engine = create_db_engine(settings.database_url)
+        upgrade(engine)
+        engine.dispose()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        proxy_headers=True,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def db_upgrade(args: argparse.Namespace) -> int:
+
+    settings = _settings(args)
+    engine = create_db_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            print(f"database at revision {current_revision(connection)}")
+    finally:
+        engine.dispose()
+    return 0
+
+
+def coach_create(args: argparse.Namespace) -> int:
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if password is None:
+        password = os.environ.get("TOUCHLINE_COACH_PASSWORD") or getpass.getpass("Password: ")
+    try:
+        data = AccountCreate(email=args.email, password=password, display_name=args.name)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"touchline: {problems}", file=sys.stderr)
+        return 2
+    db = Database.connect(_settings(args).database_url)
+    try:
+        with db.writer() as session:
+            account = create_account(session, data)
+            session.commit()
+    except TouchlineError as exc:
+        print(f"touchline: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps({"id": str(account.id), "email": account.email}))
+    else:
+        print(f"created coach {account.email} ({account.id})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="touchline", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def database_option(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--database-url",
+            help="SQLAlchemy or postgresql:// URL (default: $DATABASE_URL, else ./touchline.db)",
+        )
+
+    serve_parser = commands.add_parser("serve", help="run the HTTP server and web app")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve_parser.add_argument(
+        "--migrate", action="store_true", help="apply migrations before serving"
+    )
+    serve_parser.add_argument("--log-level", default="info")
+    serve_parser.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        help="proxies whose X-Forwarded-* headers are trusted",
+    )
+    database_option(serve_parser)
+    serve_parser.set_defaults(handler=serve)
+
+    db_parser = commands.add_parser("db", help="database administration")
+    db_commands = db_parser.add_subparsers(dest="db_command", required=True)
+    upgrade_parser = db_commands.add_parser("upgrade", help="apply migrations up to head")
+    database_option(upgrade_parser)
+    upgrade_parser.set_defaults(handler=db_upgrade)
+
+    coach_parser = commands.add_parser("coach", help="coach accounts")
+    coach_commands = coach_parser.add_subparsers(dest="coach_command", required=True)
+    create_parser = coach_commands.add_parser(
+        "create",
+        help="create a coach account",
+        description="The password is read from --password-stdin, $TOUCHLINE_COACH_PASSWORD, "
+        "or a prompt.",
+    )
+    create_parser.add_argument("--email", required=True)
+    create_parser.add_argument("--name", required=True, help="display name")
+    create_parser.add_argument("--password-stdin", action="store_true")
+    create_parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    database_option(create_parser)
+    create_parser.set_defaults(handler=coach_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.handler(args)
+    return result
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

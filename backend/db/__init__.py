@@ -1,0 +1,1 @@
+"""The database: ORM tables mirroring ``schema.sql``, engines, sessions and migrations."""

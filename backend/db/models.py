@@ -1,0 +1,244 @@
+"""The ORM tables. They mirror ``schema.sql`` exactly; a test compares the two.
+
+Sync spaces and sequence numbers: a team's roster and each match are sync spaces. The space
+row (``teams`` / ``matches``) holds ``head_seq``, the last number handed out in it; every row
+in the space holds ``seq``, the number of its latest change. A writer takes the next number
+by incrementing ``head_seq`` in its transaction, which locks the space row until commit, so
+numbers in one space become visible in order and a reader holding ``seq <= n`` can never
+later find a change numbered below ``n``. Deletions keep the row with ``deleted_at`` set (a
+tombstone) so readers behind the head learn of them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKey,
+    Index,
+    MetaData,
+    SmallInteger,
+    Text,
+    TypeDecorator,
+    Uuid,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from sync_protocol.match import EventKind, MatchStatus, Side
+
+SCHEMA = "grassroots"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """``timestamptz`` on PostgreSQL; on SQLite, text that is always read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _enum(enum_class: type[Any], name: str) -> Enum:
+    return Enum(
+        enum_class,
+        name=name,
+        schema=SCHEMA,
+        values_callable=lambda members: [member.value for member in members],
+        create_constraint=True,
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        schema=SCHEMA,
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s",
+            "pk": "pk_%(table_name)s",
+        },
+    )
+    type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(default=utcnow, server_default=func.now())
+
+
+class ServerMeta(Base):
+    """One row naming this database's generation; a cursor from another one is reset."""
+
+    __tablename__ = "server_meta"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    generation: Mapped[uuid.UUID]
+    created_at: Mapped[datetime] = _created()
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(Text, unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(Text)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    created_at: Mapped[datetime] = _created()
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(
+        Enum("owner", "coach", name="member_role", schema=SCHEMA, create_constraint=True)
+    )
+    created_at: Mapped[datetime] = _created()
+
+
+class Player(Base):
+    __tablename__ = "players"
+    __table_args__ = (
+        CheckConstraint("squad_number BETWEEN 0 AND 99", name="squad_number_range"),
+        Index(None, "team_id", "seq"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    squad_number: Mapped[int | None] = mapped_column(SmallInteger)
+    display_name: Mapped[str] = mapped_column(Text)
+    full_name: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    deleted_at: Mapped[datetime | None]
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Match(Base):
+    __tablename__ = "matches"
+    __table_args__ = (
+        CheckConstraint("periods BETWEEN 1 AND 4", name="periods_range"),
+        CheckConstraint("period_minutes BETWEEN 1 AND 60", name="period_minutes_range"),
+        CheckConstraint("current_period BETWEEN 0 AND 4", name="current_period_range"),
+        Index(None, "team_id", "kickoff_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    opponent: Mapped[str] = mapped_column(Text)
+    is_home: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    kickoff_at: Mapped[datetime]
+    venue: Mapped[str | None] = mapped_column(Text)
+    competition: Mapped[str | None] = mapped_column(Text)
+    periods: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="2")
+    period_minutes: Mapped[int] = mapped_column(SmallInteger, default=45, server_default="45")
+    # Cached fold of the period markers (sync_protocol.match.fold_markers), for queries.
+    status: Mapped[MatchStatus] = mapped_column(
+        _enum(MatchStatus, "match_status"),
+        default=MatchStatus.SCHEDULED,
+        server_default=MatchStatus.SCHEDULED.value,
+    )
+    current_period: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    period_started_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    deleted_at: Mapped[datetime | None]
+    head_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    lineup_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint("period BETWEEN 1 AND 4", name="period_range"),
+        CheckConstraint("minute BETWEEN 0 AND 150", name="minute_range"),
+        CheckConstraint("stoppage BETWEEN 0 AND 30", name="stoppage_range"),
+        Index(None, "match_id", "seq", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    match_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    side: Mapped[Side] = mapped_column(_enum(Side, "event_side"))
+    period: Mapped[int] = mapped_column(SmallInteger)
+    minute: Mapped[int] = mapped_column(SmallInteger)
+    stoppage: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    player_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("players.id"), index=True)
+    replaced_player_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("players.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime | None]
+    device_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    deleted_at: Mapped[datetime | None]
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class LineupEntry(Base):
+    __tablename__ = "lineup"
+
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), primary_key=True
+    )
+    player_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("players.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(
+        Enum("starting", "bench", name="lineup_role", schema=SCHEMA, create_constraint=True)
+    )
+    position: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,111 @@
+"""Render every failure as ``{"error": {"code", "message", "field"}}`` (see backend.errors)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException
+
+from backend.errors import TouchlineError
+
+log = logging.getLogger("touchline.errors")
+
+RETRY_AFTER_SECONDS = 5
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Malformed request",
+        401: "Missing, invalid or revoked credentials",
+        403: "Not allowed for this role",
+        404: "Not found (or not yours)",
+        409: "Conflicts with the current state",
+        410: "Deleted",
+        413: "Body too large",
+        415: "Body is not application/json",
+        422: "Invalid input; `field` names it",
+        503: "Database unavailable; retry after `Retry-After` seconds",
+    }.items()
+}
+
+
+def _render(
+    status: int, code: str, message: str, field: str | None, **headers: str
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def _field(loc: tuple[Any, ...]) -> str | None:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in {"body", "query", "path", "header"}:
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+async def _touchline_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TouchlineError)
+    return _render(exc.status, exc.code, exc.message, exc.field)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+    if first.get("type") == "json_invalid":
+        return _render(400, "malformed_json", "the body is not valid JSON", "body")
+    field = _field(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "invalid"))
+    if first.get("type") == "extra_forbidden":
+        message = "unknown field; the server sets it or it does not exist"
+    if first.get("type") == "missing" and field is None:
+        return _render(422, "invalid", "a JSON body is required", "body")
+    return _render(422, "invalid", f"{field}: {message}" if field else message, field)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    return _render(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), None)
+
+
+async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Two requests racing to create the same unique thing; the loser is told, not crashed.
+    log.info("integrity conflict: %s", type(exc).__name__)
+    return _render(409, "conflict", "this conflicts with a concurrent change; retry", None)
+
+
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return _render(
+        503,
+        "unavailable",
+        "the database is unavailable; nothing was saved, retry shortly",
+        None,
+        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(TouchlineError, _touchline_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)

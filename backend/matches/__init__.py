@@ -1,0 +1,1 @@
+"""Matches, their events and lineups (each match is a sync space)."""

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from backend.accounts.auth import CurrentCoach
+from backend.db.session import DbSession
+from backend.matches import service, views
+from backend.matches.schemas import (
+    EventCreate,
+    EventFields,
+    EventOut,
+    EventPage,
+    LineupIn,
+    LineupOut,
+    MatchCreate,
+    MatchDetail,
+    MatchFields,
+    MatchFilters,
+    MatchOut,
+    MatchPage,
+)
+from sync_protocol.match import MatchStatus
+
+router = APIRouter(prefix="/api", tags=["matches"])
+
+RECENT_EVENTS = 10
+ALREADY_STORED = {200: {"description": "Already stored by an earlier request with this id"}}
+
+
+@router.post(
+    "/matches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MatchOut,
+    responses={200: {"model": MatchOut, **ALREADY_STORED[200]}},
+)
+def create_match(
+    data: MatchCreate, coach: CurrentCoach, db_session: DbSession, response: Response
+) -> MatchOut:
+    match, created = service.create_match(db_session, coach.account_id, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return views.matches_out(db_session, [match])[0]
+
+
+@router.get("/matches", response_model=MatchPage)
+def list_matches(
+    coach: CurrentCoach,
+    db_session: DbSession,
+    team_id: uuid.UUID | None = None,
+    status_: Annotated[MatchStatus | None, Query(alias="status")] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="UTC day, inclusive")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="UTC day, inclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> MatchPage:
+    filters = MatchFilters(team_id=team_id, status=status_, date_from=date_from, date_to=date_to)
+    matches, next_cursor = service.list_matches(
+        db_session, coach.account_id, filters, limit, cursor
+    )
+    return MatchPage(items=views.matches_out(db_session, matches), next_cursor=next_cursor)
+
+
+@router.get("/matches/{match_id}", response_model=MatchDetail)
+def get_match(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> MatchDetail:
+    match = service.get_match(db_session, coach.account_id, match_id)
+    players = service.players_by_id(db_session, match.team_id)
+    recent = service.recent_events(db_session, match, RECENT_EVENTS)
+    return MatchDetail(
+        match=views.matches_out(db_session, [match])[0],
+        recent_events=[views.event_out(e, players) for e in recent],
+    )
+
+
+@router.put("/matches/{match_id}", response_model=MatchOut)
+def update_match(
+    match_id: uuid.UUID, data: MatchFields, coach: CurrentCoach, db_session: DbSession
+) -> MatchOut:
+    match = service.update_match(db_session, coach.account_id, match_id, data)
+    return views.matches_out(db_session, [match])[0]
+
+
+@router.delete("/matches/{match_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_match(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
+    service.delete_match(db_session, coach.account_id, match_id)
+
+
+@router.post(
+    "/matches/{match_id}/events",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EventOut,
+    responses={200: {"model": EventOut, **ALREADY_STORED[200]}},
+)
+def add_event(
+    match_id: uuid.UUID,
+    data: EventCreate,
+    coach: CurrentCoach,
+    db_session: DbSession,
+    response: Response,
+) -> EventOut:
+    match = service.get_match(db_session, coach.account_id, match_id, lock=True)
+    event, created = service.add_event(db_session, match, data, coach.device_id)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return views.event_out(event, service.players_by_id(db_session, match.team_id))
+
+
+@router.get("/matches/{match_id}/events", response_model=EventPage)
+def list_events(
+    match_id: uuid.UUID,
+    coach: CurrentCoach,
+    db_session: DbSession,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    include_deleted: bool = False,
+) -> EventPage:
+    match = service.get_match(db_session, coach.account_id, match_id)
+    events = service.list_events(
+        db_session, match, after_seq=after_seq, limit=limit, include_deleted=include_deleted
+    )
+    players = service.players_by_id(db_session, match.team_id)
+    return EventPage(
+        items=[views.event_out(e, players) for e in events],
+        next_after_seq=events[-1].seq if len(events) == limit else None,
+    )
+
+
+@router.put("/events/{event_id}", response_model=EventOut)
+def edit_event(
+    event_id: uuid.UUID, data: EventFields, coach: CurrentCoach, db_session: DbSession
+) -> EventOut:
+    event = service.edit_event(db_session, coach.account_id, event_id, data)
+    match = service.get_match(db_session, coach.account_id, event.match_id)
+    return views.event_out(event, service.players_by_id(db_session, match.team_id))
+
+
+@router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_event(event_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
+    service.delete_event(db_session, coach.account_id, event_id)
+
+
+@router.get("/matches/{match_id}/lineup", response_model=LineupOut)
+def get_lineup(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> LineupOut:
+    match = service.get_match(db_session, coach.account_id, match_id)
+    lineup = service.get_lineup(db_session, match)
+    return views.lineup_out(lineup, service.players_by_id(db_session, match.team_id))
+
+
+@router.put("/matches/{match_id}/lineup", response_model=LineupOut)
+def set_lineup(
+    match_id: uuid.UUID, data: LineupIn, coach: CurrentCoach, db_session: DbSession
+) -> LineupOut:
+    match = service.get_match(db_session, coach.account_id, match_id, lock=True)
+    lineup = service.set_lineup(db_session, match, data)
+    return views.lineup_out(lineup, service.players_by_id(db_session, match.team_id))

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sync_protocol.fields import Name, Note, ShortText, Timestamp
+from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, MatchStatus, Side
+
+LINEUP_MAX = 60
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MatchFields(Request):
+    opponent: Name
+    is_home: bool = True
+    kickoff_at: Timestamp
+    venue: ShortText | None = None
+    competition: ShortText | None = None
+    periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 2
+    period_minutes: Annotated[int, Field(ge=1, le=60)] = 45
+
+
+class MatchCreate(MatchFields):
+    id: uuid.UUID | None = Field(
+        default=None, description="Client-made id, so a phone can create a match offline."
+    )
+    team_id: uuid.UUID
+
+
+class EventFields(Request):
+    kind: EventKind
+    side: Side = Side.TEAM
+    period: Annotated[int, Field(ge=1, le=MAX_PERIODS)]
+    minute: Annotated[int, Field(ge=0, le=MAX_MINUTE)]
+    stoppage: Annotated[int, Field(ge=0, le=MAX_STOPPAGE, description="Added time, 45+2")] = 0
+    player_id: uuid.UUID | None = Field(default=None, description="Our player, if any.")
+    replaced_player_id: uuid.UUID | None = Field(
+        default=None, description="For a substitution: the player going off."
+    )
+    note: Note | None = None
+    recorded_at: Timestamp | None = Field(
+        default=None, description="The phone's clock when the event was logged."
+    )
+
+
+class EventCreate(EventFields):
+    id: uuid.UUID = Field(description="Client-made; UUIDv7 recommended. Retries are stored once.")
+
+
+class PlayerRef(BaseModel):
+    id: uuid.UUID
+    squad_number: int | None
+    display_name: str
+
+
+class EventOut(BaseModel):
+    id: uuid.UUID
+    match_id: uuid.UUID
+    kind: EventKind
+    side: Side
+    period: int
+    minute: int
+    stoppage: int
+    player: PlayerRef | None
+    replaced_player: PlayerRef | None
+    note: str | None
+    recorded_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool
+    seq: int
+
+
+class ScoreOut(BaseModel):
+    home: int
+    away: int
+    team: int
+    opposition: int
+
+
+class ClockOut(BaseModel):
+    seconds: int
+    display: str = Field(description="mm:ss on the match clock")
+    running: bool
+    period_started_at: datetime | None
+
+
+class MatchOut(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    team_name: str
+    opponent: str
+    is_home: bool
+    home_team: str
+    away_team: str
+    kickoff_at: datetime
+    venue: str | None
+    competition: str | None
+    periods: int
+    period_minutes: int
+    status: MatchStatus
+    current_period: int
+    clock: ClockOut
+    score: ScoreOut
+    created_at: datetime
+    updated_at: datetime
+    seq: int = Field(description="The match's latest change number")
+
+
+class MatchDetail(BaseModel):
+    match: MatchOut
+    recent_events: list[EventOut]
+
+
+class MatchPage(BaseModel):
+    items: list[MatchOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_after_seq: int | None = Field(description="Pass as `after_seq` for the next page")
+
+
+class MatchFilters(BaseModel):
+    team_id: uuid.UUID | None = None
+    status: MatchStatus | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class LineupEntryIn(Request):
+    player_id: uuid.UUID
+    role: Literal["starting", "bench"]
+    position: ShortText | None = None
+
+
+class LineupIn(Request):
+    players: Annotated[list[LineupEntryIn], Field(max_length=LINEUP_MAX)]
+
+
+class LineupEntryOut(BaseModel):
+    player: PlayerRef
+    role: Literal["starting", "bench"]
+    position: str | None
+
+
+class LineupOut(BaseModel):
+    match_id: uuid.UUID
+    seq: int
+    players: list[LineupEntryOut]

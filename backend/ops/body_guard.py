@@ -1,0 +1,78 @@
+"""Refuse bodies that are too large or not JSON before anything parses them.
+
+Pure ASGI middleware: a ``Content-Length`` over the limit is refused at once, and a body
+without one (chunked) is counted as it streams and refused the moment it passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class BodyGuard:
+    def __init__(self, app: ASGIApp, max_body_bytes: int):
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _refuse(send, 400, "bad_request", "Content-Length is not a number")
+                return
+            if int(length) > self.max_body_bytes:
+                await _refuse(send, 413, "payload_too_large", self._too_large())
+                return
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        has_body = length != b"0" and (length is not None or b"transfer-encoding" in headers)
+        if has_body and content_type != b"application/json":
+            await _refuse(send, 415, "unsupported_media_type", "send the body as application/json")
+            return
+
+        received = 0
+        too_large = False
+
+        async def counted_receive() -> Message:
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, counted_receive, send)
+        except _BodyTooLarge:
+            await _refuse(send, 413, "payload_too_large", self._too_large())
+
+    def _too_large(self) -> str:
+        return f"the body is larger than {self.max_body_bytes} bytes"
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "field": "body"}}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,68 @@
+"""Configuration, read once from the environment at start-up.
+
+Every setting has the prefix ``TOUCHLINE_``; the database URL also answers to the bare
+``DATABASE_URL`` that Railway and Heroku provide.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "touchline-development-secret-do-not-use-in-production"  # noqa: S105 (refused outside development)
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TOUCHLINE_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite:///./touchline.db",
+        validation_alias=AliasChoices("TOUCHLINE_DATABASE_URL", "DATABASE_URL"),
+    )
+    # Newest key last: it signs; every listed key still verifies, so keys rotate by
+    # appending a new one and dropping the oldest once its tokens have expired.
+    secret_keys: Annotated[list[str], NoDecode] = [DEVELOPMENT_SECRET]
+    login_token_seconds: int = Field(default=12 * 3600, ge=60)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("secret_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg3(cls, value: str) -> str:
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_secrets(self) -> Settings:
+        if not self.secret_keys:
+            raise ValueError("TOUCHLINE_SECRET_KEYS must name at least one key")
+        if self.environment == "production":
+            for key in self.secret_keys:
+                if key == DEVELOPMENT_SECRET or len(key) < MIN_SECRET_LENGTH:
+                    raise ValueError(
+                        "TOUCHLINE_SECRET_KEYS: in production every key must be a random "
+                        f"string of at least {MIN_SECRET_LENGTH} characters"
+                    )
+        return self
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

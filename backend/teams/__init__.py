@@ -1,0 +1,1 @@
+"""Teams, their coaches, and their players (the roster sync space)."""

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.accounts.schemas import Email
+from sync_protocol.fields import Name
+
+Role = Literal["owner", "coach"]
+SquadNumber = Annotated[int, Field(ge=0, le=99)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TeamCreate(Request):
+    name: Name
+
+
+class TeamOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    role: Role
+    created_at: datetime
+
+
+class CoachAdd(Request):
+    email: Email
+    role: Role = "coach"
+
+
+class CoachOut(BaseModel):
+    account_id: uuid.UUID
+    display_name: str
+    email: str
+    role: Role
+
+
+class PlayerFields(Request):
+    squad_number: SquadNumber | None = None
+    display_name: Name = Field(description="What viewers see, e.g. a first name or initials.")
+    full_name: Name | None = Field(default=None, description="Private to the team's coaches.")
+
+
+class PlayerCreate(PlayerFields):
+    id: uuid.UUID | None = Field(
+        default=None, description="Client-made id, so a phone can add a player offline."
+    )
+
+
+class PlayerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    team_id: uuid.UUID
+    squad_number: int | None
+    display_name: str
+    full_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    seq: int

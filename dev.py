@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Bootstrap Touchline on a machine that has only Python 3.11+.
+
+    python3 dev.py serve [touchline serve options]   # the server and web app, on SQLite
+    python3 dev.py test  [pytest options]            # lint, type checks and the whole suite
+
+The first call creates `.venv/` and installs the project into it; later calls reinstall only
+when `pyproject.toml` has changed. Nothing outside this folder is touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".touchline-installed"
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Touchline needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print("Creating .venv ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print("Installing Touchline and its dependencies into .venv ...", flush=True)
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
+    )
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"], check=True
+    )
+    STAMP.write_text(wanted)
+
+
+def run(*argv: str) -> None:
+    result = subprocess.run(argv, cwd=ROOT, check=False)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def main(argv: list[str]) -> None:
+    command, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if command not in {"serve", "test"}:
+        print(__doc__)
+        sys.exit(0 if command in {"help", "-h", "--help"} else 2)
+    ensure_environment()
+    touchline = str(BIN / "touchline")
+    if command == "serve":
+        run(touchline, "db", "upgrade", *_database_option(rest))
+        os.execv(touchline, [touchline, "serve", *rest])
+    run(str(BIN / "ruff"), "check", ".")
+    run(str(BIN / "ruff"), "format", "--check", ".")
+    run(str(BIN / "mypy"))
+    os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
+
+
+def _database_option(args: list[str]) -> list[str]:
+    for index, arg in enumerate(args):
+        if arg == "--database-url" and index + 1 < len(args):
+            return ["--database-url", args[index + 1]]
+        if arg.startswith("--database-url="):
+            return [arg]
+    return []
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

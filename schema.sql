@@ -1,0 +1,183 @@
+-- Touchline's PostgreSQL schema: the source of truth.
+--
+-- The ORM models (backend/db/models.py) and the Alembic migrations
+-- (backend/db/migrations/) must build exactly this; tests/db/test_schema.py applies this
+-- file and the migrations to two empty databases and compares tables, columns, types,
+-- constraints and indexes.
+--
+-- Sync spaces: a team's roster (teams.head_seq) and each match (matches.head_seq). Every
+-- row in a space carries the seq of its latest change; a writer increments the space's
+-- head_seq in its own transaction (locking the space row until commit), so a reader that
+-- has seen seq <= n never later finds a committed change numbered <= n that it missed.
+-- Deletions are tombstones (deleted_at set, row kept) so readers behind the head learn
+-- of them.
+
+CREATE SCHEMA IF NOT EXISTS grassroots;
+
+CREATE TYPE grassroots.event_kind AS ENUM (
+    -- the app's original kinds
+    'goal', 'assist', 'key_pass', 'save', 'interception', 'tackle', 'foul', 'penalty',
+    'free_kick', 'ball_out', 'own_goal',
+    -- discipline and changes
+    'yellow_card', 'red_card', 'substitution',
+    -- period markers: they drive the match state machine
+    'kick_off', 'half_time', 'full_time'
+);
+CREATE TYPE grassroots.event_side AS ENUM ('team', 'opposition');
+CREATE TYPE grassroots.match_status AS ENUM ('scheduled', 'live', 'interval', 'finished');
+CREATE TYPE grassroots.member_role AS ENUM ('owner', 'coach');
+CREATE TYPE grassroots.lineup_role AS ENUM ('starting', 'bench');
+
+-- One row naming this database's generation; sync cursors from another one are reset.
+CREATE TABLE grassroots.server_meta (
+    id smallint NOT NULL,
+    generation uuid NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_server_meta PRIMARY KEY (id),
+    CONSTRAINT ck_server_meta_single_row CHECK (id = 1)
+);
+
+-- Coaches. email is stored lower-cased; password_hash is Argon2id.
+CREATE TABLE grassroots.accounts (
+    id uuid NOT NULL,
+    email text NOT NULL,
+    password_hash text NOT NULL,
+    display_name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_accounts PRIMARY KEY (id),
+    CONSTRAINT uq_accounts_email UNIQUE (email)
+);
+
+-- A coach's phone. token_hash is the SHA-256 of the bearer token, which is never stored.
+-- last_mutation_id is the device's idempotency counter for /sync.
+CREATE TABLE grassroots.devices (
+    id uuid NOT NULL,
+    account_id uuid NOT NULL,
+    name text NOT NULL,
+    token_hash text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_seen_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    last_mutation_id bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT pk_devices PRIMARY KEY (id),
+    CONSTRAINT uq_devices_token_hash UNIQUE (token_hash),
+    CONSTRAINT fk_devices_account_id FOREIGN KEY (account_id)
+        REFERENCES grassroots.accounts (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_devices_account_id ON grassroots.devices (account_id);
+
+-- A team is the roster's sync space.
+CREATE TABLE grassroots.teams (
+    id uuid NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    head_seq bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT pk_teams PRIMARY KEY (id)
+);
+
+CREATE TABLE grassroots.memberships (
+    team_id uuid NOT NULL,
+    account_id uuid NOT NULL,
+    role grassroots.member_role NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_memberships PRIMARY KEY (team_id, account_id),
+    CONSTRAINT fk_memberships_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE,
+    CONSTRAINT fk_memberships_account_id FOREIGN KEY (account_id)
+        REFERENCES grassroots.accounts (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_memberships_account_id ON grassroots.memberships (account_id);
+
+-- full_name is private to the team's coaches; viewers see display_name and squad_number.
+CREATE TABLE grassroots.players (
+    id uuid NOT NULL,
+    team_id uuid NOT NULL,
+    squad_number smallint,
+    display_name text NOT NULL,
+    full_name text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone,
+    seq bigint NOT NULL,
+    CONSTRAINT pk_players PRIMARY KEY (id),
+    CONSTRAINT ck_players_squad_number_range CHECK (squad_number >= 0 AND squad_number <= 99),
+    CONSTRAINT fk_players_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_players_team_id_seq ON grassroots.players (team_id, seq);
+
+-- A match is its own sync space. status/current_period/period_started_at are a cache of
+-- the fold over its period-marker events; the score is never stored.
+CREATE TABLE grassroots.matches (
+    id uuid NOT NULL,
+    team_id uuid NOT NULL,
+    opponent text NOT NULL,
+    is_home boolean DEFAULT true NOT NULL,
+    kickoff_at timestamp with time zone NOT NULL,
+    venue text,
+    competition text,
+    periods smallint DEFAULT 2 NOT NULL,
+    period_minutes smallint DEFAULT 45 NOT NULL,
+    status grassroots.match_status DEFAULT 'scheduled' NOT NULL,
+    current_period smallint DEFAULT 0 NOT NULL,
+    period_started_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone,
+    head_seq bigint DEFAULT 0 NOT NULL,
+    seq bigint DEFAULT 0 NOT NULL,
+    lineup_seq bigint DEFAULT 0 NOT NULL,
+    CONSTRAINT pk_matches PRIMARY KEY (id),
+    CONSTRAINT ck_matches_current_period_range CHECK (current_period >= 0 AND current_period <= 4),
+    CONSTRAINT ck_matches_period_minutes_range CHECK (period_minutes >= 1 AND period_minutes <= 60),
+    CONSTRAINT ck_matches_periods_range CHECK (periods >= 1 AND periods <= 4),
+    CONSTRAINT fk_matches_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_matches_team_id_kickoff_at ON grassroots.matches (team_id, kickoff_at);
+
+-- Events are facts with client-made ids (UUIDv7 recommended): the primary key makes a
+-- retried insert a no-op. recorded_at is the phone's clock, kept but never used for order.
+CREATE TABLE grassroots.events (
+    id uuid NOT NULL,
+    match_id uuid NOT NULL,
+    kind grassroots.event_kind NOT NULL,
+    side grassroots.event_side NOT NULL,
+    period smallint NOT NULL,
+    minute smallint NOT NULL,
+    stoppage smallint DEFAULT 0 NOT NULL,
+    player_id uuid,
+    replaced_player_id uuid,
+    note text,
+    recorded_at timestamp with time zone,
+    device_id uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    deleted_at timestamp with time zone,
+    seq bigint NOT NULL,
+    CONSTRAINT pk_events PRIMARY KEY (id),
+    CONSTRAINT ck_events_minute_range CHECK (minute >= 0 AND minute <= 150),
+    CONSTRAINT ck_events_period_range CHECK (period >= 1 AND period <= 4),
+    CONSTRAINT ck_events_stoppage_range CHECK (stoppage >= 0 AND stoppage <= 30),
+    CONSTRAINT fk_events_match_id FOREIGN KEY (match_id)
+        REFERENCES grassroots.matches (id) ON DELETE CASCADE,
+    CONSTRAINT fk_events_player_id FOREIGN KEY (player_id) REFERENCES grassroots.players (id),
+    CONSTRAINT fk_events_replaced_player_id FOREIGN KEY (replaced_player_id)
+        REFERENCES grassroots.players (id),
+    CONSTRAINT fk_events_device_id FOREIGN KEY (device_id)
+        REFERENCES grassroots.devices (id) ON DELETE SET NULL
+);
+CREATE UNIQUE INDEX ix_events_match_id_seq ON grassroots.events (match_id, seq);
+CREATE INDEX ix_events_player_id ON grassroots.events (player_id);
+
+-- The lineup of a match, replaced whole by set_lineup (matches.lineup_seq).
+CREATE TABLE grassroots.lineup (
+    match_id uuid NOT NULL,
+    player_id uuid NOT NULL,
+    role grassroots.lineup_role NOT NULL,
+    "position" text,
+    CONSTRAINT pk_lineup PRIMARY KEY (match_id, player_id),
+    CONSTRAINT fk_lineup_match_id FOREIGN KEY (match_id)
+        REFERENCES grassroots.matches (id) ON DELETE CASCADE,
+    CONSTRAINT fk_lineup_player_id FOREIGN KEY (player_id) REFERENCES grassroots.players (id)
+);

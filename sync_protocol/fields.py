@@ -1,0 +1,50 @@
+"""Field types shared by every message: bounded, storable text and identifiers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, StringConstraints
+
+
+def storable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and a lone surrogate cannot be encoded as UTF-8;
+    # either would otherwise surface as a database error instead of a 422.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
+    AfterValidator(storable),
+]
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=280), AfterValidator(storable)
+]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=120), AfterValidator(storable)
+]
+
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _reasonable_instant(value: datetime) -> datetime:
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("must be between the years 1900 and 2200") from exc
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, AfterValidator(_reasonable_instant)]
+"""An instant with a timezone (ISO 8601), normalised to UTC."""

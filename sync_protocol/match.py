@@ -1,0 +1,143 @@
+"""The rules of a match: event kinds, the period state machine, the score and the clock.
+
+A match's state is never stored as the truth; it is a fold over its period-marker events
+(kick_off, half_time, full_time), just as the score is a fold over its goals. The server
+caches both for queries, but recomputes them from the events whenever a marker or a goal
+changes, so every device that holds the same events shows the same match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+MAX_PERIODS = 4
+MAX_MINUTE = 150
+MAX_STOPPAGE = 30
+
+
+class EventKind(StrEnum):
+    GOAL = "goal"
+    ASSIST = "assist"
+    KEY_PASS = "key_pass"  # noqa: S105 (a football pass, not a password)
+    SAVE = "save"
+    INTERCEPTION = "interception"
+    TACKLE = "tackle"
+    FOUL = "foul"
+    PENALTY = "penalty"
+    FREE_KICK = "free_kick"
+    BALL_OUT = "ball_out"
+    OWN_GOAL = "own_goal"
+    YELLOW_CARD = "yellow_card"
+    RED_CARD = "red_card"
+    SUBSTITUTION = "substitution"
+    KICK_OFF = "kick_off"
+    HALF_TIME = "half_time"
+    FULL_TIME = "full_time"
+
+
+PERIOD_MARKERS = frozenset({EventKind.KICK_OFF, EventKind.HALF_TIME, EventKind.FULL_TIME})
+SCORING = frozenset({EventKind.GOAL, EventKind.OWN_GOAL})
+
+
+class Side(StrEnum):
+    """Whose action an event records, from the logging coach's point of view."""
+
+    TEAM = "team"
+    OPPOSITION = "opposition"
+
+
+class MatchStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    INTERVAL = "interval"
+    FINISHED = "finished"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchState:
+    status: MatchStatus = MatchStatus.SCHEDULED
+    period: int = 0
+
+
+class TransitionRefused(Exception):
+    """A period marker that does not follow from the match's current state."""
+
+
+def apply_marker(state: MatchState, kind: EventKind, period: int, periods: int) -> MatchState:
+    """Return the state after ``kind`` in ``period``, or raise :class:`TransitionRefused`.
+
+    kick_off starts period 1 of a scheduled match, or the next period after an interval;
+    half_time ends the period in play; full_time ends the match from play or an interval.
+    """
+    if kind is EventKind.KICK_OFF:
+        if state.status is MatchStatus.SCHEDULED and period == 1:
+            return MatchState(MatchStatus.LIVE, 1)
+        if state.status is MatchStatus.INTERVAL and period == state.period + 1 <= periods:
+            return MatchState(MatchStatus.LIVE, period)
+        raise TransitionRefused(
+            f"kick-off of period {period} does not follow a match that is "
+            f"{state.status} in period {state.period}"
+        )
+    if kind is EventKind.HALF_TIME:
+        if state.status is MatchStatus.LIVE and period == state.period:
+            return MatchState(MatchStatus.INTERVAL, period)
+        raise TransitionRefused(
+            f"the break after period {period} does not follow a match that is "
+            f"{state.status} in period {state.period}"
+        )
+    if kind is EventKind.FULL_TIME:
+        live_or_break = state.status in (MatchStatus.LIVE, MatchStatus.INTERVAL)
+        if live_or_break and period == state.period:
+            return MatchState(MatchStatus.FINISHED, period)
+        raise TransitionRefused(
+            f"full time in period {period} does not follow a match that is "
+            f"{state.status} in period {state.period}"
+        )
+    raise ValueError(f"{kind} is not a period marker")
+
+
+def fold_markers(markers: Iterable[tuple[EventKind, int]], periods: int) -> MatchState:
+    """The state reached by applying markers in apply order; each must be a valid step."""
+    state = MatchState()
+    for kind, period in markers:
+        state = apply_marker(state, kind, period, periods)
+    return state
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    team: int = 0
+    opposition: int = 0
+
+
+def score(events: Iterable[tuple[EventKind, Side]]) -> Score:
+    """Goals for each side: a goal counts for its side, an own goal for the other side."""
+    team = opposition = 0
+    for kind, side in events:
+        if kind is EventKind.GOAL:
+            team, opposition = (
+                (team + 1, opposition) if side is Side.TEAM else (team, opposition + 1)
+            )
+        elif kind is EventKind.OWN_GOAL:
+            team, opposition = (
+                (team, opposition + 1) if side is Side.TEAM else (team + 1, opposition)
+            )
+    return Score(team, opposition)
+
+
+def clock_seconds(
+    state: MatchState, period_started_at: datetime | None, now: datetime, period_minutes: int
+) -> int:
+    """Seconds on the match clock: full periods already played plus time in this one.
+
+    Between periods and after full time the clock stands at the end of the last period.
+    """
+    played = max(state.period - 1, 0) * period_minutes * 60
+    if state.status is MatchStatus.LIVE and period_started_at is not None:
+        return played + max(int((now - period_started_at).total_seconds()), 0)
+    if state.status in (MatchStatus.INTERVAL, MatchStatus.FINISHED):
+        return state.period * period_minutes * 60
+    return 0

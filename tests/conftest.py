@@ -1,0 +1,70 @@
+"""Fixtures: every database test runs once on SQLite and once on PostgreSQL.
+
+A test's database work happens inside one outer transaction that is rolled back at the
+end; the app's own sessions join it through savepoints, so commits in request handlers
+behave as in production but nothing outlives the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.app import create_app
+from backend.db.engine import Database, create_db_engine
+from backend.db.migrate import upgrade
+from backend.settings import Settings
+from tests.databases import fresh_database
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database of each kind, shared by the session's tests."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+@pytest.fixture
+def db_session(connection: Connection) -> Iterator[Session]:
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        yield session
+
+
+@pytest.fixture
+def app(engine: Engine, connection: Connection, database_url: str) -> FastAPI:
+    joined = sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    database = Database(engine=engine, reader=joined, writer=joined)
+    return create_app(Settings(environment="test", database_url=database_url), database=database)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as client:
+        yield client
