@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.models import Account, Device
+from tests.factories import PASSWORD
+
+
+def _register(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post(
+        "/api/accounts", json={"email": email, "password": password, "display_name": "Alex"}
+    )
+
+
+def _login_headers(client: TestClient, email: str) -> dict[str, str]:
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def _new_coach(client: TestClient) -> tuple[str, dict[str, str]]:
+    email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
+    assert _register(client, email).status_code == 201
+    return email, _login_headers(client, email)
+
+
+def test_register_lower_cases_the_email(client: TestClient) -> None:
+    response = client.post(
+        "/api/accounts",
+        json={"email": "  Alex.Morgan@Example.ORG ", "password": PASSWORD, "display_name": "Alex"},
+    )
+
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["email"] == "alex.morgan@example.org"
+    assert body["display_name"] == "Alex"
+    assert "password" not in body and "password_hash" not in body
+
+
+def test_duplicate_email_is_a_conflict_naming_the_email(client: TestClient) -> None:
+    assert _register(client, "sam@example.org").status_code == 201
+
+    again = _register(client, "SAM@example.org")
+
+    assert again.status_code == 409
+    assert again.json()["error"]["field"] == "email"
+
+
+def test_short_password_is_refused_naming_the_password(client: TestClient) -> None:
+    result = _register(client, "short@example.org", password="1234567")
+
+    assert result.status_code == 422
+    assert result.json()["error"]["field"] == "password"
+    assert _register(client, "short@example.org").status_code == 201
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client: TestClient) -> None:
+    email, _ = _new_coach(client)
+
+    wrong_password = client.post("/api/auth/login", json={"email": email, "password": "x" * 12})
+    unknown_email = client.post(
+        "/api/auth/login", json={"email": "nobody@example.org", "password": PASSWORD}
+    )
+
+    assert wrong_password.status_code == unknown_email.status_code == 401
+    assert wrong_password.json() == unknown_email.json()
+    assert wrong_password.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_login_token_identifies_the_coach(client: TestClient) -> None:
+    email, headers = _new_coach(client)
+
+    me = client.get("/api/me", headers=headers)
+
+    assert me.status_code == 200
+    assert me.json()["email"] == email
+
+
+def test_garbage_or_tampered_login_token_is_refused(client: TestClient) -> None:
+    _, headers = _new_coach(client)
+    token = headers["Authorization"].removeprefix("Bearer ")
+    flipped = "A" if token[-1] != "A" else "B"
+    tampered = token[:-1] + flipped
+
+    for bad in ("nonsense", tampered, "tld_" + "x" * 43, token + "x"):
+        response = client.get("/api/me", headers={"Authorization": f"Bearer {bad}"})
+        assert response.status_code == 401, bad
+        assert response.json()["error"]["code"] == "invalid_token"
+
+
+def test_device_token_is_shown_once_and_listed_without_it(client: TestClient) -> None:
+    _, headers = _new_coach(client)
+
+    registered = client.post("/api/devices", json={"name": "Pixel"}, headers=headers)
+
+    assert registered.status_code == 201
+    token = registered.json()["token"]
+    assert token.startswith("tld_") and len(token) > 40
+    listed = client.get("/api/devices", headers=headers)
+    assert listed.status_code == 200
+    [device] = listed.json()
+    assert device["id"] == registered.json()["id"]
+    assert device["name"] == "Pixel"
+    assert "token" not in device
+    assert token not in listed.text
+
+
+def test_device_list_shows_when_a_device_was_last_seen(client: TestClient) -> None:
+    _, headers = _new_coach(client)
+    registered = client.post("/api/devices", json={"name": "Pixel"}, headers=headers).json()
+    assert registered["last_seen_at"] is None
+
+    used = client.get("/api/me", headers={"Authorization": f"Bearer {registered['token']}"})
+
+    assert used.status_code == 200
+    [device] = client.get("/api/devices", headers=headers).json()
+    assert device["last_seen_at"] is not None
+
+
+def test_a_revoked_device_token_is_refused(client: TestClient) -> None:
+    _, headers = _new_coach(client)
+    registered = client.post("/api/devices", json={"name": "Pixel"}, headers=headers).json()
+    device_headers = {"Authorization": f"Bearer {registered['token']}"}
+    assert client.get("/api/me", headers=device_headers).status_code == 200
+
+    revoked = client.delete(f"/api/devices/{registered['id']}", headers=headers)
+
+    assert revoked.status_code == 204
+    after = client.get("/api/me", headers=device_headers)
+    assert after.status_code == 401
+    assert after.json()["error"]["code"] == "invalid_token"
+    [device] = client.get("/api/devices", headers=headers).json()
+    assert device["revoked_at"] is not None
+    assert client.delete(f"/api/devices/{registered['id']}", headers=headers).status_code == 204
+
+
+def test_another_coachs_device_looks_like_no_device(client: TestClient) -> None:
+    _, owner = _new_coach(client)
+    _, stranger = _new_coach(client)
+    device = client.post("/api/devices", json={"name": "Pixel"}, headers=owner).json()
+
+    theirs = client.delete(f"/api/devices/{device['id']}", headers=stranger)
+    random = client.delete(f"/api/devices/{uuid.uuid4()}", headers=stranger)
+
+    assert theirs.status_code == random.status_code == 404
+    assert theirs.json() == random.json()
+    device_headers = {"Authorization": f"Bearer {device['token']}"}
+    assert client.get("/api/me", headers=device_headers).status_code == 200
+
+
+def test_only_a_hash_of_the_device_token_is_stored(client: TestClient, db_session: Session) -> None:
+    _, headers = _new_coach(client)
+    device = client.post("/api/devices", json={"name": "Pixel"}, headers=headers).json()
+    token = device["token"]
+
+    row = db_session.execute(
+        select(Device.__table__).where(Device.id == uuid.UUID(device["id"]))
+    ).one()
+
+    assert row.token_hash
+    for value in row:
+        assert token not in str(value)
+        assert token.removeprefix("tld_") not in str(value)
+
+
+def test_passwords_are_stored_with_argon2id(client: TestClient, db_session: Session) -> None:
+    email, _ = _new_coach(client)
+
+    stored = db_session.scalars(select(Account.password_hash).where(Account.email == email)).one()
+
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
