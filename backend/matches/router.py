@@ -40,7 +40,10 @@ ALREADY_STORED = {200: {"description": "Already stored by an earlier request wit
 def create_match(
     data: MatchCreate, coach: CurrentCoach, db_session: DbSession, response: Response
 ) -> MatchOut:
-    match, created = service.create_match(db_session, coach.account_id, data)
+    writer = service.MatchWriter(db_session, coach.account_id, coach.device_id)
+    match, created = writer.create_match(
+        data.team_id, data.id, data.model_dump(exclude={"id", "team_id"})
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
     return views.matches_out(db_session, [match])[0]
@@ -79,13 +82,16 @@ def get_match(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -
 def update_match(
     match_id: uuid.UUID, data: MatchFields, coach: CurrentCoach, db_session: DbSession
 ) -> MatchOut:
-    match = service.update_match(db_session, coach.account_id, match_id, data)
+    match = service.MatchWriter(db_session, coach.account_id).update_match(
+        match_id, data.model_dump()
+    )
+    db_session.flush()
     return views.matches_out(db_session, [match])[0]
 
 
 @router.delete("/matches/{match_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_match(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
-    service.delete_match(db_session, coach.account_id, match_id)
+    service.MatchWriter(db_session, coach.account_id).delete_match(match_id)
 
 
 @router.post(
@@ -101,11 +107,12 @@ def add_event(
     db_session: DbSession,
     response: Response,
 ) -> EventOut:
-    match = service.get_match(db_session, coach.account_id, match_id, lock=True)
-    event, created = service.add_event(db_session, match, data, coach.device_id)
+    writer = service.MatchWriter(db_session, coach.account_id, coach.device_id)
+    event, created = writer.add_event(match_id, data.id, data.model_dump(exclude={"id"}))
+    db_session.flush()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return views.event_out(event, service.players_by_id(db_session, match.team_id))
+    return views.event_out(event, writer.players(writer.match(match_id).team_id))
 
 
 @router.get("/matches/{match_id}/events", response_model=EventPage)
@@ -132,27 +139,30 @@ def list_events(
 def edit_event(
     event_id: uuid.UUID, data: EventFields, coach: CurrentCoach, db_session: DbSession
 ) -> EventOut:
-    event = service.edit_event(db_session, coach.account_id, event_id, data)
-    match = service.get_match(db_session, coach.account_id, event.match_id)
-    return views.event_out(event, service.players_by_id(db_session, match.team_id))
+    writer = service.MatchWriter(db_session, coach.account_id, coach.device_id)
+    event = writer.edit_event(event_id, data.model_dump())
+    db_session.flush()
+    return views.event_out(event, writer.players(writer.match(event.match_id).team_id))
 
 
 @router.delete("/events/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_event(event_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
-    service.delete_event(db_session, coach.account_id, event_id)
+    service.MatchWriter(db_session, coach.account_id, coach.device_id).delete_event(event_id)
 
 
 @router.get("/matches/{match_id}/lineup", response_model=LineupOut)
 def get_lineup(match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> LineupOut:
     match = service.get_match(db_session, coach.account_id, match_id)
-    lineup = service.get_lineup(db_session, match)
-    return views.lineup_out(lineup, service.players_by_id(db_session, match.team_id))
+    entries = service.get_lineup(db_session, match)
+    return views.lineup_out(match, entries, service.players_by_id(db_session, match.team_id))
 
 
 @router.put("/matches/{match_id}/lineup", response_model=LineupOut)
 def set_lineup(
     match_id: uuid.UUID, data: LineupIn, coach: CurrentCoach, db_session: DbSession
 ) -> LineupOut:
-    match = service.get_match(db_session, coach.account_id, match_id, lock=True)
-    lineup = service.set_lineup(db_session, match, data)
-    return views.lineup_out(lineup, service.players_by_id(db_session, match.team_id))
+    writer = service.MatchWriter(db_session, coach.account_id, coach.device_id)
+    match = writer.set_lineup(match_id, data.players)
+    db_session.flush()
+    entries = service.get_lineup(db_session, match)
+    return views.lineup_out(match, entries, writer.players(match.team_id))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
@@ -21,11 +21,7 @@ from sqlalchemy.orm import Session
 from backend.db.models import Event, LineupEntry, Match, Membership, Player, Team, utcnow
 from backend.errors import Conflict, Gone, Invalid, NotFound
 from backend.matches.schemas import (
-    EventCreate,
-    EventFields,
-    LineupIn,
-    MatchCreate,
-    MatchFields,
+    LineupEntryIn,
     MatchFilters,
 )
 from sync_protocol.match import (
@@ -75,64 +71,338 @@ def _touch_match(match: Match) -> None:
     match.updated_at = utcnow()
 
 
-# --- matches ---------------------------------------------------------------------------
+# --- writes ----------------------------------------------------------------------------
 
 
-def create_match(
-    db_session: Session, account_id: uuid.UUID, data: MatchCreate
-) -> tuple[Match, bool]:
-    """Create a match; a retry with the same client-made id returns the first one."""
-    membership = db_session.get(Membership, (data.team_id, account_id))
-    if membership is None:
-        raise NotFound("team", field="team_id")
-    if data.id is not None:
-        existing = db_session.get(Match, data.id)
+class MatchWriter:
+    """Applies one coach's writes to matches, events and lineups within one transaction.
+
+    It remembers what it has looked up, so a batch of writes costs a few queries in all:
+    call :meth:`prefetch` with every id the batch names, then apply the writes in order.
+    Matches are locked (``FOR UPDATE``, in id order so that concurrent batches cannot
+    deadlock) before their sequence advances. Writes raise :class:`TouchlineError`
+    subclasses for anything they refuse and change nothing in that case.
+    """
+
+    def __init__(
+        self, db_session: Session, account_id: uuid.UUID, device_id: uuid.UUID | None = None
+    ):
+        self.db_session = db_session
+        self.account_id = account_id
+        self.device_id = device_id
+        self._matches: dict[uuid.UUID, Match | None] = {}
+        self._events: dict[uuid.UUID, Event | None] = {}
+        self._players: dict[uuid.UUID, dict[uuid.UUID, Player]] = {}
+        self._teams: set[uuid.UUID] | None = None
+
+    # lookups
+
+    def teams(self) -> set[uuid.UUID]:
+        if self._teams is None:
+            self._teams = set(
+                self.db_session.scalars(
+                    select(Membership.team_id).where(Membership.account_id == self.account_id)
+                )
+            )
+        return self._teams
+
+    def prefetch(
+        self, match_ids: Iterable[uuid.UUID] = (), event_ids: Iterable[uuid.UUID] = ()
+    ) -> None:
+        event_ids = set(event_ids) - self._events.keys()
+        if event_ids:
+            found = {
+                e.id: e
+                for e in self.db_session.scalars(select(Event).where(Event.id.in_(event_ids)))
+            }
+            for event_id in event_ids:
+                self._events[event_id] = found.get(event_id)
+        wanted = set(match_ids) | {e.match_id for e in self._events.values() if e is not None}
+        wanted -= self._matches.keys()
+        if wanted:
+            rows = self.db_session.scalars(
+                select(Match)
+                .where(Match.id.in_(wanted), Match.team_id.in_(self.teams()))
+                .order_by(Match.id)
+                .with_for_update()
+            )
+            found_matches = {m.id: m for m in rows}
+            for match_id in wanted:
+                match = found_matches.get(match_id)
+                self._matches[match_id] = match if match and match.deleted_at is None else None
+
+    def match(self, match_id: uuid.UUID, *, field: str | None = None) -> Match:
+        """The coach's live match, locked; :class:`NotFound` otherwise."""
+        if match_id not in self._matches:
+            self.prefetch(match_ids=[match_id])
+        match = self._matches[match_id]
+        if match is None:
+            raise NotFound("match", field=field)
+        return match
+
+    def event(self, event_id: uuid.UUID) -> Event | None:
+        """The event with this id whatever its match, or None if no event has it."""
+        if event_id not in self._events:
+            self.prefetch(event_ids=[event_id])
+        return self._events[event_id]
+
+    def visible_event(self, event_id: uuid.UUID) -> tuple[Match, Event]:
+        """The event and its (locked) match, if the coach may see it; else NotFound."""
+        event = self.event(event_id)
+        if event is None:
+            raise NotFound("event", field="event_id")
+        try:
+            return self.match(event.match_id), event
+        except NotFound:
+            raise NotFound("event", field="event_id") from None
+
+    def players(self, team_id: uuid.UUID) -> dict[uuid.UUID, Player]:
+        if team_id not in self._players:
+            self._players[team_id] = players_by_id(self.db_session, team_id)
+        return self._players[team_id]
+
+    # matches
+
+    def create_match(
+        self, team_id: uuid.UUID, match_id: uuid.UUID | None, fields: Mapping[str, Any]
+    ) -> tuple[Match, bool]:
+        """Create a match; a retry with the same client-made id returns the first one."""
+        if team_id not in self.teams():
+            raise NotFound("team", field="team_id")
+        if match_id is not None:
+            existing = self.db_session.get(Match, match_id)
+            if existing is not None:
+                if existing.team_id != team_id or existing.deleted_at is not None:
+                    raise Conflict("this id is already in use", field="id", code="id_in_use")
+                return existing, False
+        match = Match(
+            id=match_id or uuid.uuid4(),
+            team_id=team_id,
+            status=MatchStatus.SCHEDULED,
+            current_period=0,
+            head_seq=1,
+            seq=1,
+            lineup_seq=0,
+        )
+        _apply_fields(match, fields)
+        self.db_session.add(match)
+        self.db_session.flush()
+        self._matches[match.id] = match
+        return match, True
+
+    def update_match(self, match_id: uuid.UUID, fields: Mapping[str, Any]) -> Match:
+        """Change the given fields of a match (the others keep their value)."""
+        match = self.match(match_id, field="match_id")
+        _apply_fields(match, fields)
+        _touch_match(match)
+        return match
+
+    def delete_match(self, match_id: uuid.UUID) -> Match:
+        match = self.match(match_id, field="match_id")
+        _touch_match(match)
+        match.deleted_at = match.updated_at
+        self._matches[match_id] = None
+        return match
+
+    # events
+
+    def add_event(
+        self, match_id: uuid.UUID, event_id: uuid.UUID, fields: Mapping[str, Any]
+    ) -> tuple[Event, bool]:
+        """Record an event; a retry with the same id returns the first copy.
+
+        ``fields`` are the event's columns (kind, side, period, minute, ...). Returns the
+        event and whether this call created it. A period marker must follow from the
+        match's state, else :class:`Conflict` with code ``transition_refused``.
+        """
+        match = self.match(match_id, field="match_id")
+        existing = self.event(event_id)
         if existing is not None:
-            if existing.team_id != data.team_id or existing.deleted_at is not None:
+            if existing.match_id != match.id:
                 raise Conflict("this id is already in use", field="id", code="id_in_use")
             return existing, False
-    match = Match(
-        id=data.id or uuid.uuid4(),
-        team_id=data.team_id,
-        status=MatchStatus.SCHEDULED,
-        current_period=0,
-        head_seq=1,
-        seq=1,
-        lineup_seq=0,
-    )
-    _apply_fields(match, data)
-    db_session.add(match)
-    db_session.flush()
-    return match, True
+        self._check_event(match, fields)
+        now = utcnow()
+        seq = next_seq(match)
+        kind = fields["kind"]
+        if kind in PERIOD_MARKERS:
+            _advance_state(match, kind, fields["period"], fields.get("recorded_at"), now)
+        event = Event(
+            id=event_id,
+            match_id=match.id,
+            device_id=self.device_id,
+            seq=seq,
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        self.db_session.add(event)
+        self._events[event.id] = event
+        return event, True
+
+    def edit_event(self, event_id: uuid.UUID, changes: Mapping[str, Any]) -> Event:
+        """Change the given fields of an event. A deleted event stays deleted: delete wins
+        over a concurrent edit (:class:`Gone`, code ``event_deleted``).
+
+        A period marker keeps its kind and period; other events cannot become markers.
+        """
+        match, event = self.visible_event(event_id)
+        if event.deleted_at is not None:
+            raise Gone("this event was deleted", field="event_id", code="event_deleted")
+        fields = {name: getattr(event, name) for name in EVENT_FIELDS} | dict(changes)
+        is_marker = event.kind in PERIOD_MARKERS
+        becomes_marker = fields["kind"] in PERIOD_MARKERS
+        if (is_marker or becomes_marker) and (event.kind, event.period) != (
+            fields["kind"],
+            fields["period"],
+        ):
+            raise Conflict(
+                "a period marker's kind and period cannot change; delete it and log it again",
+                field="kind",
+                code="marker_immutable",
+            )
+        self._check_event(match, fields)
+        for name, value in changes.items():
+            setattr(event, name, value)
+        event.seq = next_seq(match)
+        event.updated_at = utcnow()
+        return event
+
+    def delete_event(self, event_id: uuid.UUID) -> Event:
+        """Tombstone an event; deleting twice is a no-op. Only the latest period marker
+        can be deleted (an undo), and the match's state is refolded without it."""
+        match, event = self.visible_event(event_id)
+        if event.deleted_at is not None:
+            return event
+        if event.kind in PERIOD_MARKERS:
+            self.db_session.flush()
+            latest = self.db_session.scalar(
+                select(Event.id)
+                .where(
+                    Event.match_id == match.id,
+                    Event.kind.in_(PERIOD_MARKERS),
+                    Event.deleted_at.is_(None),
+                )
+                .order_by(Event.seq.desc())
+                .limit(1)
+            )
+            if latest != event.id:
+                raise Conflict(
+                    "only the latest period marker can be removed", code="marker_not_latest"
+                )
+        event.seq = next_seq(match)
+        event.updated_at = event.deleted_at = utcnow()
+        if event.kind in PERIOD_MARKERS:
+            self.db_session.flush()
+            _recompute_state(self.db_session, match)
+            match.seq = event.seq
+            match.updated_at = event.updated_at
+        return event
+
+    def _check_event(self, match: Match, fields: Mapping[str, Any]) -> None:
+        side, kind = fields["side"], fields["kind"]
+        if side is Side.OPPOSITION and fields.get("player_id") is not None:
+            raise Invalid("an opposition event names no player of ours", field="player_id")
+        if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
+            raise Invalid("only a substitution replaces a player", field="replaced_player_id")
+        players = self.players(match.team_id)
+        for name in ("player_id", "replaced_player_id"):
+            player_id = fields.get(name)
+            if player_id is None:
+                continue
+            player = players.get(player_id)
+            if player is None or player.deleted_at is not None:
+                raise Invalid("no such player in this team", field=name, code="unknown_player")
+        if fields["period"] > match.periods:
+            raise Invalid(f"this match has {match.periods} periods", field="period")
+
+    # lineup
+
+    def set_lineup(self, match_id: uuid.UUID, slots: Sequence[LineupEntryIn]) -> Match:
+        """Replace the whole lineup of a match."""
+        match = self.match(match_id, field="match_id")
+        players = self.players(match.team_id)
+        seen: set[uuid.UUID] = set()
+        for index, slot in enumerate(slots):
+            field = f"players.{index}.player_id"
+            if slot.player_id in seen:
+                raise Invalid("a player appears twice", field=field)
+            seen.add(slot.player_id)
+            player = players.get(slot.player_id)
+            if player is None or player.deleted_at is not None:
+                raise Invalid("no such player in this team", field=field, code="unknown_player")
+        self.db_session.execute(delete(LineupEntry).where(LineupEntry.match_id == match.id))
+        self.db_session.add_all(
+            LineupEntry(
+                match_id=match.id, player_id=slot.player_id, role=slot.role, position=slot.position
+            )
+            for slot in slots
+        )
+        match.lineup_seq = next_seq(match)
+        return match
 
 
-def _apply_fields(match: Match, data: MatchFields) -> None:
-    if data.periods < match.current_period:
+EVENT_FIELDS = (
+    "kind",
+    "side",
+    "period",
+    "minute",
+    "stoppage",
+    "player_id",
+    "replaced_player_id",
+    "note",
+)
+
+
+def _apply_fields(match: Match, fields: Mapping[str, Any]) -> None:
+    if fields.get("periods", match.periods) < match.current_period:
         raise Conflict(f"period {match.current_period} has already been played", field="periods")
-    match.opponent = data.opponent
-    match.is_home = data.is_home
-    match.kickoff_at = data.kickoff_at
-    match.venue = data.venue
-    match.competition = data.competition
-    match.periods = data.periods
-    match.period_minutes = data.period_minutes
+    for name, value in fields.items():
+        setattr(match, name, value)
 
 
-def update_match(
-    db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID, data: MatchFields
-) -> Match:
-    match = get_match(db_session, account_id, match_id, lock=True)
-    _apply_fields(match, data)
-    _touch_match(match)
-    db_session.flush()
-    return match
+def _recompute_state(db_session: Session, match: Match) -> None:
+    """Refold the match's status from its live markers (after a marker was removed)."""
+    markers = db_session.execute(
+        select(Event.kind, Event.period, Event.recorded_at, Event.created_at)
+        .where(
+            Event.match_id == match.id,
+            Event.kind.in_(PERIOD_MARKERS),
+            Event.deleted_at.is_(None),
+        )
+        .order_by(Event.seq)
+    ).all()
+    state = fold_markers(((kind, period) for kind, period, _, _ in markers), match.periods)
+    match.status = state.status
+    match.current_period = state.period
+    kick_offs = [row for row in markers if row.kind is EventKind.KICK_OFF]
+    match.period_started_at = (
+        (kick_offs[-1].recorded_at or kick_offs[-1].created_at) if kick_offs else None
+    )
 
 
-def delete_match(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID) -> None:
-    match = get_match(db_session, account_id, match_id, lock=True)
-    _touch_match(match)
-    match.deleted_at = match.updated_at
-    db_session.flush()
+def _advance_state(
+    match: Match, kind: EventKind, period: int, recorded_at: datetime | None, now: datetime
+) -> None:
+    try:
+        state = apply_marker(
+            MatchState(match.status, match.current_period), kind, period, match.periods
+        )
+    except TransitionRefused as refused:
+        raise Conflict(str(refused), field="kind", code="transition_refused") from None
+    match.status = state.status
+    match.current_period = state.period
+    if kind is EventKind.KICK_OFF:
+        # The phone's clock says when the whistle blew; it is kept only if it is not in the
+        # future, since a phone that syncs late must not restart the clock at sync time.
+        match.period_started_at = (
+            recorded_at if recorded_at is not None and recorded_at <= now else now
+        )
+    match.updated_at = now
+    match.seq = match.head_seq
+
+
+# --- reads -----------------------------------------------------------------------------
 
 
 def _encode_cursor(match: Match) -> str:
@@ -147,8 +417,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         when = datetime.fromisoformat(kickoff)
         if when.tzinfo is None:
             raise ValueError("naive")
-        return when, uuid.UUID(match_id)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
+        # A forged instant at the edge of the calendar must fail here, not when bound.
+        return when.astimezone(UTC), uuid.UUID(match_id)
+    except (ValueError, OverflowError, UnicodeDecodeError, binascii.Error):
         raise Invalid("not a cursor this server issued", field="cursor") from None
 
 
@@ -212,171 +483,6 @@ def team_names(db_session: Session, team_ids: Iterable[uuid.UUID]) -> dict[uuid.
     return {team_id: name for team_id, name in rows}
 
 
-# --- events ----------------------------------------------------------------------------
-
-
-def _check_players(db_session: Session, match: Match, data: EventFields) -> None:
-    if data.side is Side.OPPOSITION and data.player_id is not None:
-        raise Invalid("an opposition event names no player of ours", field="player_id")
-    if data.replaced_player_id is not None and data.kind is not EventKind.SUBSTITUTION:
-        raise Invalid("only a substitution replaces a player", field="replaced_player_id")
-    for field in ("player_id", "replaced_player_id"):
-        player_id = getattr(data, field)
-        if player_id is None:
-            continue
-        found = db_session.scalar(
-            select(Player.id).where(
-                Player.id == player_id, Player.team_id == match.team_id, Player.deleted_at.is_(None)
-            )
-        )
-        if found is None:
-            raise Invalid("no such player in this team", field=field, code="unknown_player")
-
-
-def _marker_state(match: Match) -> MatchState:
-    return MatchState(match.status, match.current_period)
-
-
-def _recompute_state(db_session: Session, match: Match) -> None:
-    """Refold the match's status from its live markers (after a marker was removed)."""
-    markers = db_session.execute(
-        select(Event.kind, Event.period, Event.recorded_at, Event.created_at)
-        .where(
-            Event.match_id == match.id,
-            Event.kind.in_(PERIOD_MARKERS),
-            Event.deleted_at.is_(None),
-        )
-        .order_by(Event.seq)
-    ).all()
-    state = fold_markers(((kind, period) for kind, period, _, _ in markers), match.periods)
-    match.status = state.status
-    match.current_period = state.period
-    kick_offs = [row for row in markers if row.kind is EventKind.KICK_OFF]
-    match.period_started_at = (
-        (kick_offs[-1].recorded_at or kick_offs[-1].created_at) if kick_offs else None
-    )
-
-
-def _advance_state(match: Match, data: EventFields, now: datetime) -> None:
-    try:
-        state = apply_marker(_marker_state(match), data.kind, data.period, match.periods)
-    except TransitionRefused as refused:
-        raise Conflict(str(refused), field="kind", code="transition_refused") from None
-    match.status = state.status
-    match.current_period = state.period
-    if data.kind is EventKind.KICK_OFF:
-        # The phone's clock says when the whistle blew; it is kept only if it is not in the
-        # future, since a phone that syncs late must not restart the clock at sync time.
-        recorded = data.recorded_at
-        match.period_started_at = recorded if recorded is not None and recorded <= now else now
-    match.updated_at = now
-    match.seq = match.head_seq
-
-
-def add_event(
-    db_session: Session, match: Match, data: EventCreate, device_id: uuid.UUID | None
-) -> tuple[Event, bool]:
-    """Record an event in a locked match; a retry with the same id returns the first copy.
-
-    Returns the event and whether this call created it. A period marker must follow from
-    the match's state, else :class:`Conflict` with code ``transition_refused``.
-    """
-    existing = db_session.get(Event, data.id)
-    if existing is not None:
-        if existing.match_id != match.id:
-            raise Conflict("this id is already in use", field="id", code="id_in_use")
-        return existing, False
-    _check_players(db_session, match, data)
-    if data.period > match.periods:
-        raise Invalid(f"this match has {match.periods} periods", field="period")
-    now = utcnow()
-    seq = next_seq(match)
-    if data.kind in PERIOD_MARKERS:
-        _advance_state(match, data, now)
-    event = Event(
-        id=data.id,
-        match_id=match.id,
-        device_id=device_id,
-        seq=seq,
-        created_at=now,
-        updated_at=now,
-        **data.model_dump(exclude={"id"}),
-    )
-    db_session.add(event)
-    db_session.flush()
-    return event, True
-
-
-def get_event(
-    db_session: Session, account_id: uuid.UUID, event_id: uuid.UUID, *, lock: bool = False
-) -> tuple[Match, Event]:
-    event = db_session.get(Event, event_id)
-    if event is None:
-        raise NotFound("event")
-    try:
-        match = get_match(db_session, account_id, event.match_id, lock=lock)
-    except NotFound:
-        raise NotFound("event") from None
-    return match, event
-
-
-def edit_event(
-    db_session: Session, account_id: uuid.UUID, event_id: uuid.UUID, data: EventFields
-) -> Event:
-    """Replace an event's fields. A deleted event stays deleted (:class:`Gone`): delete wins.
-
-    A period marker keeps its kind and period; other events cannot become markers.
-    """
-    match, event = get_event(db_session, account_id, event_id, lock=True)
-    if event.deleted_at is not None:
-        raise Gone("this event was deleted", code="event_deleted")
-    is_marker, becomes_marker = event.kind in PERIOD_MARKERS, data.kind in PERIOD_MARKERS
-    if (is_marker or becomes_marker) and (event.kind, event.period) != (data.kind, data.period):
-        raise Conflict(
-            "a period marker's kind and period cannot change; delete it and log it again",
-            field="kind",
-            code="marker_immutable",
-        )
-    _check_players(db_session, match, data)
-    if data.period > match.periods:
-        raise Invalid(f"this match has {match.periods} periods", field="period")
-    for field, value in data.model_dump().items():
-        setattr(event, field, value)
-    event.seq = next_seq(match)
-    event.updated_at = utcnow()
-    db_session.flush()
-    return event
-
-
-def delete_event(db_session: Session, account_id: uuid.UUID, event_id: uuid.UUID) -> Event:
-    """Tombstone an event. Deleting twice is a no-op. Only the latest period marker can go."""
-    match, event = get_event(db_session, account_id, event_id, lock=True)
-    if event.deleted_at is not None:
-        return event
-    if event.kind in PERIOD_MARKERS:
-        latest = db_session.scalar(
-            select(Event.id)
-            .where(
-                Event.match_id == match.id,
-                Event.kind.in_(PERIOD_MARKERS),
-                Event.deleted_at.is_(None),
-            )
-            .order_by(Event.seq.desc())
-            .limit(1)
-        )
-        if latest != event.id:
-            raise Conflict("only the latest period marker can be removed", code="marker_not_latest")
-    event.seq = next_seq(match)
-    event.updated_at = event.deleted_at = utcnow()
-    db_session.flush()
-    if event.kind in PERIOD_MARKERS:
-        _recompute_state(db_session, match)
-        match.seq = event.seq
-        match.updated_at = event.updated_at
-        db_session.flush()
-    return event
-
-
 def list_events(
     db_session: Session,
     match: Match,
@@ -410,50 +516,11 @@ def players_by_id(db_session: Session, team_id: uuid.UUID) -> dict[uuid.UUID, Pl
     return {p.id: p for p in db_session.scalars(select(Player).where(Player.team_id == team_id))}
 
 
-# --- lineup ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Lineup:
-    match: Match
-    entries: list[LineupEntry]
-
-
-def get_lineup(db_session: Session, match: Match) -> Lineup:
-    entries = db_session.scalars(
-        select(LineupEntry)
-        .where(LineupEntry.match_id == match.id)
-        .order_by(LineupEntry.role.desc(), LineupEntry.player_id)
-    )
-    return Lineup(match, list(entries))
-
-
-def set_lineup(db_session: Session, match: Match, data: LineupIn) -> Lineup:
-    """Replace the whole lineup of a locked match."""
-    seen: set[uuid.UUID] = set()
-    for index, entry in enumerate(data.players):
-        if entry.player_id in seen:
-            raise Invalid("a player appears twice", field=f"players.{index}.player_id")
-        seen.add(entry.player_id)
-    known = set(
+def get_lineup(db_session: Session, match: Match) -> list[LineupEntry]:
+    return list(
         db_session.scalars(
-            select(Player.id).where(
-                Player.id.in_(seen), Player.team_id == match.team_id, Player.deleted_at.is_(None)
-            )
+            select(LineupEntry)
+            .where(LineupEntry.match_id == match.id)
+            .order_by(LineupEntry.role.desc(), LineupEntry.player_id)
         )
     )
-    for index, entry in enumerate(data.players):
-        if entry.player_id not in known:
-            raise Invalid(
-                "no such player in this team",
-                field=f"players.{index}.player_id",
-                code="unknown_player",
-            )
-    db_session.execute(delete(LineupEntry).where(LineupEntry.match_id == match.id))
-    db_session.add_all(
-        LineupEntry(match_id=match.id, player_id=e.player_id, role=e.role, position=e.position)
-        for e in data.players
-    )
-    match.lineup_seq = next_seq(match)
-    db_session.flush()
-    return get_lineup(db_session, match)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from backend.db.models import Event, Match, Player, utcnow
+from backend.db.models import Event, LineupEntry, Match, Player, utcnow
 from backend.matches import service
 from backend.matches.schemas import (
     ClockOut,
@@ -106,10 +106,12 @@ def matches_out(db_session: Session, matches: Sequence[Match]) -> list[MatchOut]
     return [match_out(m, names[m.team_id], scores[m.id], now) for m in matches]
 
 
-def lineup_out(lineup: service.Lineup, players: Mapping[uuid.UUID, Player]) -> LineupOut:
-    entries = []
-    for entry in lineup.entries:
+def lineup_out(
+    match: Match, entries: Sequence[LineupEntry], players: Mapping[uuid.UUID, Player]
+) -> LineupOut:
+    slots = []
+    for entry in entries:
         ref = player_ref(players, entry.player_id)
         assert ref is not None
-        entries.append(LineupEntryOut(player=ref, role=entry.role, position=entry.position))
-    return LineupOut(match_id=lineup.match.id, seq=lineup.match.lineup_seq, players=entries)
+        slots.append(LineupEntryOut(player=ref, role=entry.role, position=entry.position))
+    return LineupOut(match_id=match.id, seq=match.lineup_seq, players=slots)
