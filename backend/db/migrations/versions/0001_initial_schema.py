@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
-        sa.Column("head_seq", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("head_seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_teams")),
         schema="grassroots",
     )
@@ -62,7 +62,7 @@ def upgrade() -> None:
         ),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_mutation_id", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("last_mutation_id", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["grassroots.accounts.id"],
@@ -85,8 +85,10 @@ def upgrade() -> None:
         sa.Column("kickoff_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("venue", sa.Text(), nullable=True),
         sa.Column("competition", sa.Text(), nullable=True),
-        sa.Column("periods", sa.SmallInteger(), server_default="2", nullable=False),
-        sa.Column("period_minutes", sa.SmallInteger(), server_default="45", nullable=False),
+        sa.Column("periods", sa.SmallInteger(), server_default=sa.text("2"), nullable=False),
+        sa.Column(
+            "period_minutes", sa.SmallInteger(), server_default=sa.text("45"), nullable=False
+        ),
         sa.Column(
             "status",
             sa.Enum(
@@ -101,7 +103,7 @@ def upgrade() -> None:
             server_default="scheduled",
             nullable=False,
         ),
-        sa.Column("current_period", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column("current_period", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("period_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
@@ -110,9 +112,9 @@ def upgrade() -> None:
             "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
         ),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("head_seq", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column("seq", sa.BigInteger(), server_default="0", nullable=False),
-        sa.Column("lineup_seq", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("head_seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.Column("lineup_seq", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
         sa.CheckConstraint(
             "current_period BETWEEN 0 AND 4", name=op.f("ck_matches_current_period_range")
         ),
@@ -245,7 +247,7 @@ def upgrade() -> None:
         ),
         sa.Column("period", sa.SmallInteger(), nullable=False),
         sa.Column("minute", sa.SmallInteger(), nullable=False),
-        sa.Column("stoppage", sa.SmallInteger(), server_default="0", nullable=False),
+        sa.Column("stoppage", sa.SmallInteger(), server_default=sa.text("0"), nullable=False),
         sa.Column("player_id", sa.Uuid(), nullable=True),
         sa.Column("replaced_player_id", sa.Uuid(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),

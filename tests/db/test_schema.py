@@ -1,0 +1,244 @@
+"""schema.sql is the truth: the migrations and the ORM models build exactly what it says.
+
+On PostgreSQL the catalogs of two fresh databases are compared, one built from schema.sql
+and one by the migrations. On SQLite the migrations apply, re-apply as a no-op, run down
+and up again, and connections carry the durability settings.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, Engine, inspect, select, text
+
+from backend.db.engine import create_db_engine
+from backend.db.migrate import MIGRATIONS, current_revision, head_revision, upgrade
+from backend.db.models import SCHEMA, Base, ServerMeta
+from tests.databases import fresh_database, fresh_postgres
+
+SCHEMA_SQL = Path(__file__).resolve().parents[2] / "schema.sql"
+
+
+def _rows(connection: Connection, sql: str) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in connection.execute(text(sql), {"schema": SCHEMA})]
+
+
+def _normalise_default(default: str | None) -> str | None:
+    # `DEFAULT 'scheduled'` reads back with its enum cast, whichever way it was written.
+    return None if default is None else re.sub(r"::[\w.\"]+", "", default)
+
+
+def catalog(engine: Engine) -> dict[str, Any]:
+    """What PostgreSQL says the schema holds, in a form two databases can be compared by."""
+    with engine.connect() as connection:
+        columns = [
+            (*row[:5], _normalise_default(row[5]))
+            for row in _rows(
+                connection,
+                """
+                SELECT table_name, column_name, data_type, udt_schema || '.' || udt_name,
+                       is_nullable, column_default
+                FROM information_schema.columns
+                WHERE table_schema = :schema AND table_name <> 'alembic_version'
+                ORDER BY table_name, column_name
+                """,
+            )
+        ]
+        return {
+            "tables": _rows(
+                connection,
+                """
+                SELECT table_name, table_type FROM information_schema.tables
+                WHERE table_schema = :schema AND table_name <> 'alembic_version'
+                ORDER BY table_name
+                """,
+            ),
+            "columns": columns,
+            "constraints": _rows(
+                connection,
+                """
+                SELECT rel.relname, con.conname, con.contype, pg_get_constraintdef(con.oid)
+                FROM pg_constraint con
+                JOIN pg_class rel ON rel.oid = con.conrelid
+                JOIN pg_namespace ns ON ns.oid = rel.relnamespace
+                WHERE ns.nspname = :schema AND rel.relname <> 'alembic_version'
+                ORDER BY rel.relname, con.conname
+                """,
+            ),
+            "indexes": _rows(
+                connection,
+                """
+                SELECT tablename, indexname, indexdef FROM pg_indexes
+                WHERE schemaname = :schema AND tablename <> 'alembic_version'
+                ORDER BY tablename, indexname
+                """,
+            ),
+            "enums": _rows(
+                connection,
+                """
+                SELECT t.typname, array_agg(e.enumlabel ORDER BY e.enumsortorder)
+                FROM pg_type t
+                JOIN pg_enum e ON e.enumtypid = t.oid
+                JOIN pg_namespace ns ON ns.oid = t.typnamespace
+                WHERE ns.nspname = :schema
+                GROUP BY t.typname ORDER BY t.typname
+                """,
+            ),
+        }
+
+
+def _apply_schema_sql(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql(SCHEMA_SQL.read_text())
+
+
+def test_migrations_build_exactly_schema_sql() -> None:
+    with fresh_postgres() as from_sql_url, fresh_postgres() as migrated_url:
+        from_sql = create_db_engine(from_sql_url)
+        migrated = create_db_engine(migrated_url)
+        try:
+            _apply_schema_sql(from_sql)
+            upgrade(migrated)
+            expected, actual = catalog(from_sql), catalog(migrated)
+        finally:
+            from_sql.dispose()
+            migrated.dispose()
+
+    assert expected["tables"], "schema.sql built no tables"
+    for part in ("tables", "columns", "constraints", "indexes", "enums"):
+        assert actual[part] == expected[part], part
+
+
+def _orm_differences(connection: Connection) -> list[Any]:
+    context = MigrationContext.configure(
+        connection,
+        opts={
+            "include_schemas": True,
+            "include_name": lambda name, kind, _parent: kind != "schema" or name == SCHEMA,
+            "compare_type": True,
+            "compare_server_default": True,
+        },
+    )
+    return [
+        diff
+        for diff in compare_metadata(context, Base.metadata)
+        if not (diff[0] == "remove_table" and diff[1].name == "alembic_version")
+    ]
+
+
+def test_orm_models_match_schema_sql() -> None:
+    with fresh_postgres() as url:
+        engine = create_db_engine(url)
+        try:
+            _apply_schema_sql(engine)
+            with engine.connect() as connection:
+                differences = _orm_differences(connection)
+        finally:
+            engine.dispose()
+
+    assert differences == []
+
+
+def downgrade_to_base(engine: Engine) -> None:
+    """Run every migration's downgrade, leaving only Alembic's own bookkeeping."""
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+
+
+def test_migrations_go_down_to_base_and_up_again_on_postgresql() -> None:
+    with fresh_postgres() as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            before = catalog(engine)
+            downgrade_to_base(engine)
+            with engine.connect() as connection:
+                assert current_revision(connection) is None
+                left = inspect(connection).get_table_names(schema=SCHEMA)
+            emptied = catalog(engine)
+            upgrade(engine)
+            after = catalog(engine)
+        finally:
+            engine.dispose()
+
+    assert left == ["alembic_version"]
+    assert emptied["enums"] == []
+    assert after == before
+
+
+def _sqlite_tables(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return sorted(inspect(connection).get_table_names())
+
+
+def _sqlite_schema(engine: Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return _rows(
+            connection, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name"
+        )
+
+
+def test_sqlite_migrations_apply_once_and_again_as_a_no_op(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            first = _sqlite_schema(engine)
+            with engine.connect() as connection:
+                generation = connection.scalar(select(ServerMeta.generation))
+            upgrade(engine)
+            second = _sqlite_schema(engine)
+            with engine.connect() as connection:
+                revision = current_revision(connection)
+                generations = connection.scalars(select(ServerMeta.generation)).all()
+            tables = _sqlite_tables(engine)
+        finally:
+            engine.dispose()
+
+    assert revision == head_revision()
+    assert second == first
+    assert generations == [generation]
+    assert set(tables) == {table.name for table in Base.metadata.tables.values()} | {
+        "alembic_version"
+    }
+
+
+def test_sqlite_connections_are_durable(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as connection:
+                pragmas = {
+                    name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("journal_mode", "synchronous", "foreign_keys")
+                }
+        finally:
+            engine.dispose()
+
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1}
+
+
+def test_sqlite_migrations_go_down_to_base_and_up_again(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            before = _sqlite_schema(engine)
+            downgrade_to_base(engine)
+            emptied = _sqlite_tables(engine)
+            upgrade(engine)
+            after = _sqlite_schema(engine)
+        finally:
+            engine.dispose()
+
+    assert emptied == ["alembic_version"]
+    assert after == before
