@@ -49,7 +49,9 @@ CREATE TABLE grassroots.accounts (
 );
 
 -- A coach's phone. token_hash is the SHA-256 of the bearer token, which is never stored.
--- last_mutation_id is the device's idempotency counter for /sync.
+-- last_mutation_id is the device's idempotency counter for /sync, updated in the same
+-- transaction as the mutations' effects. sync_position is the device's last pulled
+-- position per sync space (JSON), kept to report how far behind a device is.
 CREATE TABLE grassroots.devices (
     id uuid NOT NULL,
     account_id uuid NOT NULL,
@@ -59,6 +61,8 @@ CREATE TABLE grassroots.devices (
     last_seen_at timestamp with time zone,
     revoked_at timestamp with time zone,
     last_mutation_id bigint DEFAULT 0 NOT NULL,
+    sync_position text,
+    synced_at timestamp with time zone,
     CONSTRAINT pk_devices PRIMARY KEY (id),
     CONSTRAINT uq_devices_token_hash UNIQUE (token_hash),
     CONSTRAINT fk_devices_account_id FOREIGN KEY (account_id)
@@ -180,4 +184,21 @@ CREATE TABLE grassroots.lineup (
     CONSTRAINT fk_lineup_match_id FOREIGN KEY (match_id)
         REFERENCES grassroots.matches (id) ON DELETE CASCADE,
     CONSTRAINT fk_lineup_player_id FOREIGN KEY (player_id) REFERENCES grassroots.players (id)
+);
+
+-- Mutations a device pushed that were processed but not applied. Their ids are covered by
+-- devices.last_mutation_id; a resent mutation is answered with the verdict kept here.
+CREATE TABLE grassroots.mutation_outcomes (
+    device_id uuid NOT NULL,
+    mutation_id bigint NOT NULL,
+    name text NOT NULL,
+    verdict text NOT NULL,
+    code text NOT NULL,
+    message text NOT NULL,
+    field text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_mutation_outcomes PRIMARY KEY (device_id, mutation_id),
+    CONSTRAINT ck_mutation_outcomes_verdict_kind CHECK (verdict IN ('rejected', 'conflict')),
+    CONSTRAINT fk_mutation_outcomes_device_id FOREIGN KEY (device_id)
+        REFERENCES grassroots.devices (id) ON DELETE CASCADE
 );

@@ -124,6 +124,10 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     last_mutation_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The position of the device's last pull, per sync space (JSON), kept so the server
+    # can say how far behind the head each device is.
+    sync_position: Mapped[str | None] = mapped_column(Text)
+    synced_at: Mapped[datetime | None]
 
 
 class Team(Base):
@@ -242,3 +246,27 @@ class LineupEntry(Base):
         Enum("starting", "bench", name="lineup_role", schema=SCHEMA, create_constraint=True)
     )
     position: Mapped[str | None] = mapped_column(Text)
+
+
+class MutationOutcome(Base):
+    """A mutation that was processed but not applied (rejected or in conflict).
+
+    Its id is still covered by the device's ``last_mutation_id``; the outcome is kept so a
+    device that lost the response and resends the mutation is told the same verdict.
+    """
+
+    __tablename__ = "mutation_outcomes"
+    __table_args__ = (
+        CheckConstraint("verdict IN ('rejected', 'conflict')", name="verdict_kind"),
+    )
+
+    device_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    mutation_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(Text)
+    code: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
