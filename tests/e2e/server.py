@@ -1,0 +1,147 @@
+"""Run ``touchline`` as a real process: the commands, and a server on a free loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+TOUCHLINE = str(Path(sys.executable).with_name("touchline"))
+START_DEADLINE_SECONDS = 30.0
+STOP_DEADLINE_SECONDS = 10.0
+
+
+def touchline(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a ``touchline`` command to completion; the caller checks the return code."""
+    return subprocess.run(
+        [TOUCHLINE, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=_environment(env),
+        timeout=120,
+        check=False,
+    )
+
+
+def _environment(extra: dict[str, str] | None) -> dict[str, str]:
+    # The child must read its database from the command line or `extra`, never from ours.
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "TOUCHLINE_DATABASE_URL", "PORT"}
+    }
+    return base | {"TOUCHLINE_ENVIRONMENT": "test"} | (extra or {})
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+
+
+@dataclass
+class Server:
+    base_url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def request(
+        self, method: str, path: str, body: Any = None, token: str | None = None
+    ) -> Response:
+        """One HTTP request; the body is sent and read as JSON."""
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        return Response(status, json.loads(raw) if raw else None)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+@contextmanager
+def running_server(database_url: str, log_path: Path, *, ready: bool = True) -> Iterator[Server]:
+    """``touchline serve`` on a free port, stopped on exit; its output goes to ``log_path``.
+
+    The block starts once the server answers: ``/readyz`` with 200 when ``ready``, else
+    ``/healthz`` (for a server whose database is not ready). Raises if that takes longer
+    than the start deadline or the process dies first.
+    """
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    probe = base_url + ("/readyz" if ready else "/healthz")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                TOUCHLINE,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--database-url",
+                database_url,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_environment(None),
+        )
+    server = Server(base_url, log_path, process)
+    try:
+        deadline = time.monotonic() + START_DEADLINE_SECONDS
+        while _status(probe) != 200:
+            if process.poll() is not None:
+                raise RuntimeError(f"touchline serve exited early:\n{server.log()}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"touchline serve did not answer {probe}:\n{server.log()}")
+            time.sleep(0.05)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
