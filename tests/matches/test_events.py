@@ -24,9 +24,14 @@ def _events(
 
 
 def _post(
-    client: TestClient, headers: dict[str, str], match_id: str, kind: str, period: int = 1
+    client: TestClient,
+    headers: dict[str, str],
+    match_id: str,
+    kind: str,
+    period: int = 1,
+    **fields: Any,
 ) -> Any:
-    body = {"id": str(uuid.uuid4()), "kind": kind, "period": period, "minute": 0}
+    body = {"id": str(uuid.uuid4()), "kind": kind, "period": period, "minute": 0} | fields
     return client.post(f"/api/matches/{match_id}/events", json=body, headers=headers)
 
 
@@ -240,17 +245,7 @@ def test_a_player_of_another_team_is_refused(client: TestClient) -> None:
     other_team = factories.team(client, headers, "Other")
     outsider = factories.player(client, headers, other_team)
 
-    response = client.post(
-        f"/api/matches/{match_id}/events",
-        json={
-            "id": str(uuid.uuid4()),
-            "kind": "goal",
-            "period": 1,
-            "minute": 3,
-            "player_id": outsider,
-        },
-        headers=headers,
-    )
+    response = _post(client, headers, match_id, "goal", player_id=outsider)
 
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "player_id"
@@ -262,11 +257,7 @@ def test_a_deleted_player_cannot_be_named(client: TestClient) -> None:
     gone = factories.player(client, headers, team_id)
     assert client.delete(f"/api/players/{gone}", headers=headers).status_code == 204
 
-    response = client.post(
-        f"/api/matches/{match_id}/events",
-        json={"id": str(uuid.uuid4()), "kind": "goal", "period": 1, "minute": 3, "player_id": gone},
-        headers=headers,
-    )
+    response = _post(client, headers, match_id, "goal", player_id=gone)
 
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "player_id"
@@ -276,18 +267,7 @@ def test_an_opposition_event_names_no_player_of_ours(client: TestClient) -> None
     headers, team_id, match_id = _setup(client)
     ours = factories.player(client, headers, team_id)
 
-    response = client.post(
-        f"/api/matches/{match_id}/events",
-        json={
-            "id": str(uuid.uuid4()),
-            "kind": "goal",
-            "side": "opposition",
-            "period": 1,
-            "minute": 3,
-            "player_id": ours,
-        },
-        headers=headers,
-    )
+    response = _post(client, headers, match_id, "goal", side="opposition", player_id=ours)
 
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "player_id"
@@ -312,17 +292,7 @@ def test_a_substitution_names_both_players(client: TestClient) -> None:
     sub = factories.event(
         client, headers, match_id, "substitution", player_id=on, replaced_player_id=off
     )
-    foul = client.post(
-        f"/api/matches/{match_id}/events",
-        json={
-            "id": str(uuid.uuid4()),
-            "kind": "foul",
-            "period": 1,
-            "minute": 3,
-            "replaced_player_id": off,
-        },
-        headers=headers,
-    )
+    foul = _post(client, headers, match_id, "foul", replaced_player_id=off)
 
     assert sub["player"]["display_name"] == "Noor"
     assert sub["replaced_player"]["display_name"] == "Eli"
