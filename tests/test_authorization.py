@@ -1,0 +1,185 @@
+"""A coach reaches only their own teams' data, and only with credentials.
+
+Another team's ids must answer exactly like ids that do not exist, so an id reveals
+nothing; fields the server owns cannot be set by a client.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests import factories
+
+PUBLIC = {("POST", "/api/accounts"), ("POST", "/api/auth/login")}
+KICKOFF = "2026-11-21T10:00:00Z"
+
+# A valid body for every write that names an id in its path, so that the id is the only
+# thing that can be wrong with the request.
+WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PUT", "/api/matches/{match_id}"): {"opponent": "Greens", "kickoff_at": KICKOFF},
+    ("POST", "/api/matches/{match_id}/events"): {"kind": "goal", "period": 1, "minute": 4},
+    ("PUT", "/api/matches/{match_id}/lineup"): {"players": []},
+    ("PUT", "/api/events/{event_id}"): {"kind": "goal", "period": 1, "minute": 5},
+    ("PUT", "/api/players/{player_id}"): {"display_name": "Renamed"},
+    ("POST", "/api/teams/{team_id}/players"): {"display_name": "New"},
+    ("POST", "/api/teams/{team_id}/coaches"): {"email": "stranger@example.org"},
+}
+
+
+def _operations(client: TestClient) -> list[tuple[str, str]]:
+    paths: dict[str, dict[str, Any]] = client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    return [(method.upper(), path) for path, ops in paths.items() for method in ops]
+
+
+def _fill(path: str, ids: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
+
+
+def _request(
+    client: TestClient, method: str, path: str, ids: dict[str, str], headers: dict[str, str]
+) -> Any:
+    body = WRITE_BODIES.get((method, path))
+    if body is not None and path.endswith("/events"):
+        body = body | {"id": str(uuid.uuid4())}
+    return client.request(method, _fill(path, ids), json=body, headers=headers)
+
+
+def _owner_with_everything(client: TestClient) -> tuple[dict[str, str], dict[str, str]]:
+    """Coach A with one of each thing that has an id; A's headers and the ids by name."""
+    headers = factories.coach(client)
+    team_id = factories.team(client, headers)
+    player_id = factories.player(client, headers, team_id)
+    match_id = factories.match(client, headers, team_id)
+    event_id = factories.event(client, headers, match_id, "goal", player_id=player_id)["id"]
+    [device] = client.get("/api/devices", headers=headers).json()
+    ids = {
+        "team_id": team_id,
+        "player_id": player_id,
+        "match_id": match_id,
+        "event_id": event_id,
+        "device_id": device["id"],
+    }
+    return headers, ids
+
+
+def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -> None:
+    owner, theirs = _owner_with_everything(client)
+    before = client.get(f"/api/matches/{theirs['match_id']}", headers=owner).json()
+    stranger = factories.coach(client, email="stranger@example.org")
+    factories.match(client, stranger, factories.team(client, stranger))
+    with_ids = [
+        (method, path)
+        for method, path in _operations(client)
+        if path.startswith("/api/") and "{" in path
+    ]
+    unlisted = {
+        op for op in with_ids if op[0] in {"POST", "PUT", "PATCH"} and op not in WRITE_BODIES
+    }
+    assert not unlisted, f"give these a valid body in WRITE_BODIES: {sorted(unlisted)}"
+    # Reads and writes first, deletes last, so a wrongly allowed delete cannot hide others.
+    with_ids.sort(key=lambda op: op[0] == "DELETE")
+
+    for method, path in with_ids:
+        random_ids = {name: str(uuid.uuid4()) for name in theirs}
+        other = _request(client, method, path, theirs, stranger)
+        random = _request(client, method, path, random_ids, stranger)
+
+        assert other.status_code == random.status_code == 404, (method, path, other.text)
+        assert other.json() == random.json(), (method, path)
+
+    assert client.get(f"/api/matches/{theirs['match_id']}", headers=owner).json() == before
+    assert client.get(f"/api/players/{theirs['player_id']}", headers=owner).status_code == 200
+    assert client.get("/api/me", headers=owner).status_code == 200
+
+
+def test_another_teams_id_in_a_body_looks_like_one_that_does_not_exist(
+    client: TestClient,
+) -> None:
+    _, theirs = _owner_with_everything(client)
+    stranger = factories.coach(client)
+
+    def create(team_id: str) -> Any:
+        body = {"team_id": team_id, "opponent": "Blues", "kickoff_at": KICKOFF}
+        return client.post("/api/matches", json=body, headers=stranger)
+
+    other, random = create(theirs["team_id"]), create(str(uuid.uuid4()))
+
+    assert other.status_code == random.status_code == 404
+    assert other.json() == random.json()
+    assert other.json()["error"]["field"] == "team_id"
+    listed = client.get("/api/matches", params={"team_id": theirs["team_id"]}, headers=stranger)
+    assert listed.json()["items"] == []
+
+
+def test_every_api_route_but_sign_up_and_login_needs_credentials(client: TestClient) -> None:
+    ids = {name: str(uuid.uuid4()) for name in ("team_id", "player_id", "match_id", "event_id")}
+    ids["device_id"] = str(uuid.uuid4())
+    checked = 0
+
+    for method, path in _operations(client):
+        if not path.startswith("/api/") or (method, path) in PUBLIC:
+            continue
+        for headers in (None, {"Authorization": "Basic Y29hY2g6c2VjcmV0"}):
+            response = client.request(
+                method,
+                _fill(path, ids),
+                json={} if method in {"POST", "PUT"} else None,
+                headers=headers,
+            )
+            assert response.status_code == 401, (method, path, headers, response.text)
+            assert response.json()["error"]["code"] in {"unauthorized", "invalid_token"}
+        checked += 1
+
+    assert checked >= 15
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("PUT", "/api/matches/{match_id}", {"opponent": "X", "kickoff_at": KICKOFF}, "seq"),
+        ("PUT", "/api/matches/{match_id}", {"opponent": "X", "kickoff_at": KICKOFF}, "team_id"),
+        ("PUT", "/api/matches/{match_id}", {"opponent": "X", "kickoff_at": KICKOFF}, "status"),
+        ("POST", "/api/matches", {"opponent": "X", "kickoff_at": KICKOFF}, "created_at"),
+        ("POST", "/api/matches", {"opponent": "X", "kickoff_at": KICKOFF}, "deleted_at"),
+        ("POST", "/api/matches/{match_id}/events", {"kind": "goal"}, "seq"),
+        ("POST", "/api/matches/{match_id}/events", {"kind": "goal"}, "deleted_at"),
+        ("POST", "/api/matches/{match_id}/events", {"kind": "goal"}, "device_id"),
+        ("PUT", "/api/events/{event_id}", {"kind": "goal"}, "match_id"),
+        ("PUT", "/api/events/{event_id}", {"kind": "goal"}, "created_at"),
+        ("PUT", "/api/players/{player_id}", {"display_name": "X"}, "team_id"),
+        ("PUT", "/api/players/{player_id}", {"display_name": "X"}, "deleted_at"),
+        ("POST", "/api/teams/{team_id}/players", {"display_name": "X"}, "seq"),
+        ("POST", "/api/teams", {"name": "X"}, "role"),
+        ("POST", "/api/accounts", {"password": factories.PASSWORD}, "role"),
+        ("POST", "/api/devices", {"name": "phone"}, "token_hash"),
+        ("PUT", "/api/matches/{match_id}/lineup", {"players": []}, "seq"),
+    ],
+)
+def test_fields_the_server_owns_cannot_be_set(
+    client: TestClient, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    owner, ids = _owner_with_everything(client)
+    body = dict(body)
+    if path == "/api/matches":
+        body["team_id"] = ids["team_id"]
+    if path == "/api/accounts":
+        body |= {"email": "new@example.org", "display_name": "New"}
+    if "/events" in path:
+        body |= {"period": 1, "minute": 1}
+        if method == "POST":
+            body["id"] = str(uuid.uuid4())
+    before = client.get(f"/api/matches/{ids['match_id']}", headers=owner).json()
+
+    response = client.request(
+        method, _fill(path, ids), json=body | {field: ids["team_id"]}, headers=owner
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["field"] == field
+    after = client.get(f"/api/matches/{ids['match_id']}", headers=owner).json()
+    assert after["match"]["seq"] == before["match"]["seq"]
