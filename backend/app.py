@@ -16,6 +16,8 @@ from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
 from backend.ops.router import router as ops_router
 from backend.settings import Settings
+from backend.sync.cursors import CursorCodec
+from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
 
 API_DESCRIPTION = """
@@ -54,10 +56,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.state.settings = settings
     app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
+    app.state.cursor_codec = CursorCodec(settings.secret_keys)
     if database is not None:
         app.state.db = database
     http_errors.install(app)
-    for router in (ops_router, accounts_router, teams_router, matches_router):
+    for router in (ops_router, accounts_router, teams_router, matches_router, sync_router):
         app.include_router(router)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -14,11 +14,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from backend.accounts.credentials import DEVICE_TOKEN_PREFIX, LoginTokens, hash_device_token
 from backend.db.models import Account, Device, utcnow
-from backend.db.session import READ_METHODS, DbSession, database
+from backend.db.session import database
 from backend.errors import Unauthorized
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -39,39 +38,35 @@ def login_tokens(request: Request) -> LoginTokens:
 
 def authenticate(
     request: Request,
-    db_session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    # A short session of its own: the request's session (if any) has not begun yet, so
+    # on SQLite the last-seen write below never waits on the request's own write lock.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("send a device or login token as 'Authorization: Bearer <token>'")
     token = credentials.credentials
+    db = database(request)
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = db_session.scalars(
-            select(Device).where(Device.token_hash == hash_device_token(token))
-        ).one_or_none()
+        with db.reader() as session:
+            device = session.scalars(
+                select(Device).where(Device.token_hash == hash_device_token(token))
+            ).one_or_none()
         if device is None or device.revoked_at is not None:
             raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
-        _touch(request, db_session, device)
+        now = utcnow()
+        if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
+            with db.writer() as session:
+                session.execute(
+                    update(Device).where(Device.id == device.id).values(last_seen_at=now)
+                )
+                session.commit()
         return Principal(device.account_id, device.id)
     account_id = login_tokens(request).account_id(token)
-    if account_id is None or db_session.get(Account, account_id) is None:
-        raise Unauthorized("this login token is invalid or expired", code="invalid_token")
-    return Principal(account_id, None)
-
-
-def _touch(request: Request, db_session: Session, device: Device) -> None:
-    # At most once a minute per device. A writing request records it in its own
-    # transaction (it already holds the write lock); a reading request uses a short
-    # transaction of its own, so that reads never need the write lock.
-    now = utcnow()
-    if device.last_seen_at is not None and now - device.last_seen_at < LAST_SEEN_GRANULARITY:
-        return
-    if request.method not in READ_METHODS:
-        device.last_seen_at = now
-        return
-    with database(request).writer() as touch:
-        touch.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
-        touch.commit()
+    if account_id is not None:
+        with db.reader() as session:
+            if session.get(Account, account_id) is not None:
+                return Principal(account_id, None)
+    raise Unauthorized("this login token is invalid or expired", code="invalid_token")
 
 
 def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync_protocol.fields import Name, Note, ShortText, Timestamp
 from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, MatchStatus, Side
+from sync_protocol.messages import LineupSlot as LineupEntryIn
 
 LINEUP_MAX = 60
 
@@ -133,12 +134,6 @@ class MatchFilters(BaseModel):
     status: MatchStatus | None = None
     date_from: date | None = None
     date_to: date | None = None
-
-
-class LineupEntryIn(Request):
-    player_id: uuid.UUID
-    role: Literal["starting", "bench"]
-    position: ShortText | None = None
 
 
 class LineupIn(Request):

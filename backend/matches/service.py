@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from backend.db.models import Event, LineupEntry, Match, Membership, Player, Team, utcnow
 from backend.errors import Conflict, Gone, Invalid, NotFound
 from backend.matches.schemas import (
-    LineupEntryIn,
     MatchFilters,
 )
 from sync_protocol.match import (
@@ -37,6 +36,7 @@ from sync_protocol.match import (
     fold_markers,
     score,
 )
+from sync_protocol.messages import LineupSlot
 
 
 def _visible_matches(account_id: uuid.UUID) -> Select[Match]:
@@ -318,7 +318,7 @@ class MatchWriter:
 
     # lineup
 
-    def set_lineup(self, match_id: uuid.UUID, slots: Sequence[LineupEntryIn]) -> Match:
+    def set_lineup(self, match_id: uuid.UUID, slots: Sequence[LineupSlot]) -> Match:
         """Replace the whole lineup of a match."""
         match = self.match(match_id, field="match_id")
         players = self.players(match.team_id)

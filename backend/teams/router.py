@@ -106,7 +106,7 @@ def get_player(player_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession)
 def update_player(
     player_id: uuid.UUID, data: PlayerFields, coach: CurrentCoach, db_session: DbSession
 ) -> Player:
-    return service.update_player(db_session, coach.account_id, player_id, data)
+    return service.update_player(db_session, coach.account_id, player_id, data.model_dump())
 
 
 @router.delete("/players/{player_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -4,13 +4,15 @@ the coach does not belong to exactly like a team that does not exist."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db.models import Account, Membership, Player, Team, utcnow
 from backend.errors import Conflict, Forbidden, NotFound
-from backend.teams.schemas import PlayerCreate, PlayerFields, Role
+from backend.teams.schemas import PlayerCreate, Role
 
 
 def team_role(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> Role:
@@ -146,12 +148,12 @@ def _player_for_write(db_session: Session, account_id: uuid.UUID, player_id: uui
 
 
 def update_player(
-    db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID, data: PlayerFields
+    db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> Player:
+    """Change the given fields (squad_number, display_name, full_name) of a player."""
     player = _player_for_write(db_session, account_id, player_id)
-    player.squad_number = data.squad_number
-    player.display_name = data.display_name
-    player.full_name = data.full_name
+    for name, value in changes.items():
+        setattr(player, name, value)
     db_session.flush()
     return player
 

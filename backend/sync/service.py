@@ -1,0 +1,403 @@
+"""One sync: push the device's mutations (one transaction), then pull (one snapshot).
+
+Push and pull are separate transactions on purpose. The push commits before anything is
+read for the pull, so a mutation acknowledged in the response is durable; the pull then
+reads every space from one snapshot (REPEATABLE READ on PostgreSQL, a WAL read
+transaction on SQLite), so the positions it hands out never pass a change it did not send.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from backend.accounts.auth import Principal
+from backend.db.engine import Database
+from backend.db.models import (
+    Device,
+    Match,
+    Membership,
+    MutationOutcome,
+    ServerMeta,
+    Team,
+    utcnow,
+)
+from backend.errors import Conflict, Gone, NotFound, TouchlineError
+from backend.matches.service import MatchWriter
+from backend.ops.faults import crash_point
+from backend.sync import changes
+from backend.sync.cursors import CursorCodec, Position
+from backend.teams import service as teams
+from backend.teams.schemas import PlayerCreate
+from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.messages import (
+    COMMANDS,
+    AddEvent,
+    AddPlayer,
+    CreateMatch,
+    DeleteEvent,
+    DeleteMatch,
+    DeletePlayer,
+    EditEvent,
+    Mutation,
+    ResetReason,
+    SetLineup,
+    SyncRequest,
+    UpdateMatch,
+    UpdatePlayer,
+    Verdict,
+)
+from sync_protocol.paging import SpaceChanges, cut_page
+
+MAX_PULL_BYTES = 512 * 1024
+RESET_MESSAGES = {
+    ResetReason.GENERATION_CHANGED: "the server's database was replaced; rebuild from this pull",
+    ResetReason.CURSOR_AHEAD: "the cursor is ahead of the server; rebuild from this pull",
+    ResetReason.UNKNOWN_DEVICE: (
+        "this token belongs to another device id; renumber queued mutations after "
+        "last_mutation_id, rebuild from this pull, and push again"
+    ),
+}
+
+
+@dataclass
+class PushOutcome:
+    results: list[dict[str, Any]]
+    last_mutation_id: int
+    gap: int | None
+
+
+def sync(db: Database, codec: CursorCodec, principal: Principal, request: SyncRequest) -> str:
+    """Run one sync and return the response body (JSON text, see SyncResponse)."""
+    assert principal.device_id is not None
+    if request.protocol > PROTOCOL_VERSION:
+        raise Conflict(
+            f"this server speaks sync protocol {PROTOCOL_VERSION}; "
+            f"version {request.protocol} is newer",
+            field="protocol",
+            code="protocol_too_new",
+        )
+    position = codec.decode(request.cursor) if request.cursor is not None else None
+    reset: ResetReason | None = None
+
+    if request.device_id != principal.device_id:
+        # The mutation ids belong to another device's counter: applying them could skip
+        # or duplicate. Push nothing; tell the device who it is and let it renumber.
+        reset, position = ResetReason.UNKNOWN_DEVICE, None
+        pushed = _pull_only(db, principal.device_id, None)
+    elif not request.mutations:
+        pushed = _pull_only(db, principal.device_id, position)
+    else:
+        with db.writer() as session:
+            pushed = push(session, principal, request.mutations, position)
+            crash_point("sync.before_commit")
+            session.commit()
+        crash_point("sync.after_commit")
+
+    body: dict[str, Any] = {
+        "protocol": PROTOCOL_VERSION,
+        "device_id": str(principal.device_id),
+        "last_mutation_id": pushed.last_mutation_id,
+        "results": pushed.results,
+        "gap": {"expected": pushed.gap} if pushed.gap is not None else None,
+    }
+    payloads: list[str] = []
+    cursor, has_more = request.cursor, False
+    if request.pull or reset is not None:
+        with db.reader() as session:
+            generation = session.scalar(select(ServerMeta.generation))
+            assert generation is not None
+            if position is not None and position.generation != generation:
+                reset, position = ResetReason.GENERATION_CHANGED, None
+            pulled = pull(session, principal.account_id, generation, position, request.max_changes)
+            if pulled is None:
+                reset = ResetReason.CURSOR_AHEAD
+                pulled = pull(session, principal.account_id, generation, None, request.max_changes)
+                assert pulled is not None
+        payloads, new_position, has_more = pulled
+        cursor = codec.encode(new_position)
+    body["reset"] = {"reason": reset.value, "message": RESET_MESSAGES[reset]} if reset else None
+    body["cursor"] = cursor
+    body["has_more"] = has_more
+    body["server_time"] = changes.iso(utcnow())
+    envelope = json.dumps(body, separators=(",", ":"))
+    return '{"changes":[' + ",".join(payloads) + "]," + envelope[1:]
+
+
+# --- push ------------------------------------------------------------------------------
+
+
+def _pull_only(db: Database, device_id: uuid.UUID, acknowledged: Position | None) -> PushOutcome:
+    """Nothing to push: record the acknowledged position only if it moved."""
+    with db.reader() as session:
+        device = session.get(Device, device_id)
+        assert device is not None
+        last, stored = device.last_mutation_id, device.sync_position
+    if acknowledged is not None and acknowledged.to_json() != stored:
+        with db.writer() as session:
+            session.execute(
+                update(Device)
+                .where(Device.id == device_id)
+                .values(sync_position=acknowledged.to_json(), synced_at=utcnow())
+            )
+            session.commit()
+    return PushOutcome([], last, None)
+
+
+def push(
+    session: Session,
+    principal: Principal,
+    mutations: Sequence[Mutation],
+    acknowledged: Position | None,
+) -> PushOutcome:
+    """Apply the fresh mutations in order; on return the device's last_mutation_id covers
+    every mutation processed, in the same transaction as their effects."""
+    device = session.get(Device, principal.device_id, with_for_update=True)
+    assert device is not None
+    if acknowledged is not None:
+        # The cursor the device sends back is what it has received: its pulled position.
+        device.sync_position = acknowledged.to_json()
+        device.synced_at = utcnow()
+    last = device.last_mutation_id
+    results: list[dict[str, Any]] = []
+
+    replayed_ids = [m.id for m in mutations if m.id <= last]
+    kept: dict[int, MutationOutcome] = {}
+    if replayed_ids:
+        kept = {
+            o.mutation_id: o
+            for o in session.scalars(
+                select(MutationOutcome).where(
+                    MutationOutcome.device_id == device.id,
+                    MutationOutcome.mutation_id.in_(replayed_ids),
+                )
+            )
+        }
+
+    fresh: list[tuple[int, Mutation]] = []
+    gap = None
+    expected = last + 1
+    for index, mutation in enumerate(mutations):
+        if mutation.id <= last:
+            results.append(_replayed(mutation.id, kept.get(mutation.id)))
+        elif mutation.id == expected:
+            fresh.append((index, mutation))
+            expected += 1
+        else:
+            gap = expected
+            break
+
+    parsed = [(index, mutation, _parse(index, mutation)) for index, mutation in fresh]
+    writer = MatchWriter(session, principal.account_id, device.id)
+    event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
+    writer.prefetch(
+        match_ids=[a.match_id for _, _, a in parsed if hasattr(a, "match_id")],
+        event_ids=[a.id if isinstance(a, AddEvent) else a.event_id for a in event_args],
+    )
+    outcomes = []
+    for _index, mutation, args in parsed:
+        if isinstance(args, TouchlineError):
+            error, verdict, current = args, Verdict.REJECTED, None
+        else:
+            try:
+                _apply(session, writer, principal.account_id, args)
+                results.append({"id": mutation.id, "verdict": Verdict.APPLIED.value})
+                continue
+            except (Conflict, Gone) as refused:
+                error, verdict = refused, Verdict.CONFLICT
+                current = _current(session, writer, args)
+            except TouchlineError as refused:
+                error, verdict, current = refused, Verdict.REJECTED, None
+        problem = {"code": error.code, "message": error.message, "field": _args_field(error)}
+        result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
+        if current is not None:
+            result["current"] = current
+        results.append(result)
+        outcomes.append(
+            {
+                "device_id": device.id,
+                "mutation_id": mutation.id,
+                "name": mutation.name,
+                "verdict": verdict.value,
+                **problem,
+            }
+        )
+    device.last_mutation_id = expected - 1
+    session.flush()
+    if outcomes:
+        session.execute(insert(MutationOutcome), outcomes)
+    return PushOutcome(results, device.last_mutation_id, gap)
+
+
+def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
+    if kept is None:
+        return {"id": mutation_id, "verdict": Verdict.APPLIED.value, "replayed": True}
+    return {
+        "id": mutation_id,
+        "verdict": kept.verdict,
+        "error": {"code": kept.code, "message": kept.message, "field": kept.field},
+        "replayed": True,
+    }
+
+
+def _args_field(error: TouchlineError) -> str | None:
+    if error.field is None or error.field.startswith(("args", "name")):
+        return error.field
+    return f"args.{error.field}"
+
+
+def _parse(index: int, mutation: Mutation) -> Any:
+    command = COMMANDS.get(mutation.name)
+    if command is None:
+        return _Rejection(
+            f"unknown command {mutation.name!r}", field="name", code="unknown_command"
+        )
+    try:
+        return command.model_validate(mutation.args)
+    except ValidationError as invalid:
+        first = invalid.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return _Rejection(
+            f"{where}: {first['msg']}" if where else first["msg"],
+            field=f"args.{where}" if where else "args",
+        )
+
+
+class _Rejection(TouchlineError):
+    status = 422
+    code = "invalid"
+
+
+_NOT_NULL = {
+    "kind",
+    "side",
+    "period",
+    "minute",
+    "stoppage",
+    "opponent",
+    "is_home",
+    "kickoff_at",
+    "periods",
+    "period_minutes",
+    "display_name",
+}
+
+
+def _changes(args: Any, exclude: set[str]) -> dict[str, Any]:
+    fields = {name: getattr(args, name) for name in args.model_fields_set - exclude}
+    nested = fields.pop("changes", None)
+    if nested is not None:
+        fields = {name: getattr(nested, name) for name in nested.model_fields_set}
+    for name, value in fields.items():
+        if value is None and name in _NOT_NULL:
+            raise _Rejection(f"{name} cannot be cleared", field=f"args.{name}")
+    return fields
+
+
+def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: Any) -> None:
+    if isinstance(args, AddEvent):
+        writer.add_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
+    elif isinstance(args, EditEvent):
+        writer.edit_event(args.event_id, _changes(args, {"event_id"}))
+    elif isinstance(args, DeleteEvent):
+        writer.delete_event(args.event_id)
+    elif isinstance(args, CreateMatch):
+        writer.create_match(args.team_id, args.id, args.model_dump(exclude={"id", "team_id"}))
+    elif isinstance(args, UpdateMatch):
+        writer.update_match(args.match_id, _changes(args, {"match_id"}))
+    elif isinstance(args, DeleteMatch):
+        writer.delete_match(args.match_id)
+    elif isinstance(args, SetLineup):
+        writer.set_lineup(args.match_id, args.players)
+    elif isinstance(args, AddPlayer):
+        session.flush()
+        teams.create_player(
+            session,
+            account_id,
+            args.team_id,
+            PlayerCreate.model_validate(args.model_dump(exclude={"team_id"})),
+        )
+    elif isinstance(args, UpdatePlayer):
+        teams.update_player(session, account_id, args.player_id, _changes(args, {"player_id"}))
+    elif isinstance(args, DeletePlayer):
+        teams.delete_player(session, account_id, args.player_id)
+    else:  # pragma: no cover - COMMANDS and this dispatch list the same commands
+        raise AssertionError(type(args))
+
+
+def _current(session: Session, writer: MatchWriter, args: Any) -> dict[str, Any] | None:
+    """The record that won a conflict, as the change a pull would carry."""
+    event_id = getattr(args, "event_id", None) or (args.id if isinstance(args, AddEvent) else None)
+    if event_id is not None:
+        event = writer.event(event_id)
+        if event is not None:
+            return json.loads(changes.event_change(event).payload)  # type: ignore[no-any-return]
+    match_id = getattr(args, "match_id", None)
+    if match_id is not None:
+        try:
+            return json.loads(changes.match_change(writer.match(match_id)).payload)  # type: ignore[no-any-return]
+        except NotFound:
+            return None
+    return None
+
+
+# --- pull ------------------------------------------------------------------------------
+
+
+def pull(
+    session: Session,
+    account_id: uuid.UUID,
+    generation: uuid.UUID,
+    position: Position | None,
+    max_changes: int,
+) -> tuple[list[str], Position, bool] | None:
+    """A page of changes after ``position`` and the position after it; None if the
+    position is ahead of the server in any space (the caller answers with a reset)."""
+    position = position or Position(generation)
+    teams_seen = [
+        (team, role)
+        for team, role in session.execute(
+            select(Team, Membership.role)
+            .join(Membership, Membership.team_id == Team.id)
+            .where(Membership.account_id == account_id)
+            .order_by(Team.id)
+        )
+    ]
+    team_ids = [team.id for team, _ in teams_seen]
+    matches = (
+        list(session.scalars(select(Match).where(Match.team_id.in_(team_ids)).order_by(Match.id)))
+        if team_ids
+        else []
+    )
+    heads = {t.id: t.head_seq for t, _ in teams_seen} | {m.id: m.head_seq for m in matches}
+    for space, seq in (position.teams | position.matches).items():
+        if space in heads and seq > heads[space]:
+            return None
+
+    spaces: list[SpaceChanges] = []
+    for team_id in sorted(set(position.teams) - set(team_ids)):
+        gone = Team(id=team_id, name="", head_seq=0)
+        spaces.append(SpaceChanges(team_id, 0, 0, [changes.team_change(gone, None)]))
+    spaces += changes.roster_spaces(session, teams_seen, position.teams)
+    spaces += changes.match_spaces(session, matches, position.matches, max_changes)
+    page = cut_page(spaces, max_changes, MAX_PULL_BYTES)
+
+    visible_matches = {m.id for m in matches}
+    new = Position(
+        generation,
+        teams={t: s for t, s in position.teams.items() if t in heads},
+        matches={m: s for m, s in position.matches.items() if m in visible_matches},
+    )
+    for space, seq in page.positions.items():
+        if space in visible_matches:
+            new.matches[space] = seq
+        elif space in heads:
+            new.teams[space] = seq
+    return page.payloads, new, page.has_more
