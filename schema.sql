@@ -202,3 +202,23 @@ CREATE TABLE grassroots.mutation_outcomes (
     CONSTRAINT fk_mutation_outcomes_device_id FOREIGN KEY (device_id)
         REFERENCES grassroots.devices (id) ON DELETE CASCADE
 );
+
+-- A read-only view of one match for families. The share token (signed, carrying only this
+-- row's id) names the row; the row decides: expiry, revocation, and how players' names
+-- are shown (initials, first names, or full names; first names by default).
+CREATE TABLE grassroots.share_links (
+    id uuid NOT NULL,
+    match_id uuid NOT NULL,
+    created_by uuid,
+    names text DEFAULT 'first_names' NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT pk_share_links PRIMARY KEY (id),
+    CONSTRAINT ck_share_links_names_kind CHECK (names IN ('initials', 'first_names', 'full_names')),
+    CONSTRAINT fk_share_links_match_id FOREIGN KEY (match_id)
+        REFERENCES grassroots.matches (id) ON DELETE CASCADE,
+    CONSTRAINT fk_share_links_created_by FOREIGN KEY (created_by)
+        REFERENCES grassroots.accounts (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_share_links_match_id ON grassroots.share_links (match_id);

@@ -256,9 +256,7 @@ class MutationOutcome(Base):
     """
 
     __tablename__ = "mutation_outcomes"
-    __table_args__ = (
-        CheckConstraint("verdict IN ('rejected', 'conflict')", name="verdict_kind"),
-    )
+    __table_args__ = (CheckConstraint("verdict IN ('rejected', 'conflict')", name="verdict_kind"),)
 
     device_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
@@ -270,3 +268,24 @@ class MutationOutcome(Base):
     message: Mapped[str] = mapped_column(Text)
     field: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
+
+
+class ShareLink(Base):
+    """A read-only view of one match. The signed token names this row; the row decides."""
+
+    __tablename__ = "share_links"
+    __table_args__ = (
+        CheckConstraint("names IN ('initials', 'first_names', 'full_names')", name="names_kind"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    names: Mapped[str] = mapped_column(Text, default="first_names", server_default="first_names")
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
