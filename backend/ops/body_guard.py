@@ -6,6 +6,7 @@ without one (chunked) is counted as it streams and refused the moment it passes 
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -50,9 +51,15 @@ class BodyGuard:
                     raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, counted_receive, send)
-        except _BodyTooLarge:
+        async def guarded_send(message: Message) -> None:
+            if not too_large:
+                await send(message)
+
+        # The framework may catch the error raised from receive() and answer it itself (a
+        # 400 "error parsing the body"); once the limit is passed, only the 413 goes out.
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counted_receive, guarded_send)
+        if too_large:
             await _refuse(send, 413, "payload_too_large", self._too_large())
 
     def _too_large(self) -> str:
