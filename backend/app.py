@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,10 +14,16 @@ from backend import http_errors
 from backend.accounts.credentials import LoginTokens
 from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
+from backend.live import publish
+from backend.live.hub import Hub
+from backend.live.listener import listen
+from backend.live.router import router as live_router
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
 from backend.ops.router import router as ops_router
 from backend.settings import Settings
+from backend.sharing.router import router as sharing_router
+from backend.sharing.tokens import ShareTokens
 from backend.sync.cursors import CursorCodec
 from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
@@ -36,16 +44,28 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.db = database or Database.connect(
+        db = app.state.db = database or Database.connect(
             settings.database_url,
             pool_size=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
+        hub = app.state.hub = Hub(db)
+        hub.start()
+        dialect = db.engine.dialect.name
+        publish.install(db.writer, dialect, hub.deliver_threadsafe)
+        listener = None
+        if dialect == "postgresql":
+            listener = asyncio.ensure_future(listen(settings.database_url, hub))
         try:
             yield
         finally:
+            await hub.stop()
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
             if owned:
-                app.state.db.dispose()
+                db.dispose()
 
     app = FastAPI(
         title="Touchline",
@@ -57,10 +77,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.settings = settings
     app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
     app.state.cursor_codec = CursorCodec(settings.secret_keys)
+    app.state.share_tokens = ShareTokens(settings.secret_keys)
     if database is not None:
         app.state.db = database
     http_errors.install(app)
-    for router in (ops_router, accounts_router, teams_router, matches_router, sync_router):
+    for router in (
+        ops_router,
+        accounts_router,
+        teams_router,
+        matches_router,
+        sharing_router,
+        sync_router,
+        live_router,
+    ):
         app.include_router(router)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:

@@ -32,10 +32,13 @@ class Settings(BaseSettings):
     login_token_seconds: int = Field(default=12 * 3600, ge=60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Origins (besides the server's own) whose pages may open live WebSockets.
+    ws_origins: Annotated[list[str], NoDecode] = []
+    max_viewers_per_link: int = Field(default=500, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
-    @field_validator("secret_keys", "cors_origins", mode="before")
+    @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

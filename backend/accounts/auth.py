@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from backend.accounts.credentials import DEVICE_TOKEN_PREFIX, LoginTokens, hash_device_token
 from backend.db.models import Account, Device, utcnow
@@ -36,6 +37,14 @@ def login_tokens(request: Request) -> LoginTokens:
     return tokens
 
 
+def device_for_token(session: Session, token: str) -> Device | None:
+    """The device a device token belongs to, unless unknown or revoked."""
+    device = session.scalars(
+        select(Device).where(Device.token_hash == hash_device_token(token))
+    ).one_or_none()
+    return device if device is not None and device.revoked_at is None else None
+
+
 def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -48,10 +57,8 @@ def authenticate(
     db = database(request)
     if token.startswith(DEVICE_TOKEN_PREFIX):
         with db.reader() as session:
-            device = session.scalars(
-                select(Device).where(Device.token_hash == hash_device_token(token))
-            ).one_or_none()
-        if device is None or device.revoked_at is not None:
+            device = device_for_token(session, token)
+        if device is None:
             raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:

@@ -62,8 +62,9 @@ def _configure_sqlite(engine: Engine) -> None:
 class Database:
     """The engine and the two session factories the app uses.
 
-    ``reader`` sessions are for requests that only read; ``writer`` sessions take SQLite's
-    write lock up front. On PostgreSQL they behave the same.
+    ``reader`` sessions are for requests that only read (one snapshot per transaction:
+    REPEATABLE READ on PostgreSQL, a WAL read transaction on SQLite); ``writer`` sessions
+    take SQLite's write lock up front and run READ COMMITTED on PostgreSQL.
     """
 
     engine: Engine
@@ -73,10 +74,19 @@ class Database:
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, pool_timeout: float = 5.0) -> Database:
         engine = create_db_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
-        writer_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        reader_engine: Engine
+        writer_engine: Engine
+        if engine.dialect.name == "sqlite":
+            reader_engine = engine
+            writer_engine = engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            # Readers see one snapshot for their whole transaction, so a multi-query read
+            # (a sync pull, a match with its events) is consistent with itself.
+            reader_engine = engine.execution_options(isolation_level="REPEATABLE READ")
+            writer_engine = engine
         return cls(
             engine=engine,
-            reader=sessionmaker(engine, expire_on_commit=False),
+            reader=sessionmaker(reader_engine, expire_on_commit=False),
             writer=sessionmaker(writer_engine, expire_on_commit=False),
         )
 

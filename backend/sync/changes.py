@@ -65,8 +65,12 @@ def event_data(event: Event) -> dict[str, Any]:
     }
 
 
-def event_change(event: Event) -> Candidate:
+def event_change(event: Event, *, public: bool = False) -> Candidate:
+    """The event as a change record. ``public`` leaves out the coach's free-text note,
+    which may name a child, for live viewers."""
     data = None if event.deleted_at is not None else event_data(event)
+    if data is not None and public:
+        data["note"] = None
     return encode(ChangeType.EVENT, event.id, event.match_id, event.seq, data)
 
 
@@ -162,6 +166,8 @@ def match_spaces(
     matches: Sequence[Match],
     since: Mapping[uuid.UUID, int],
     limit: int,
+    *,
+    public: bool = False,
 ) -> list[SpaceChanges]:
     """Each match's changes after the device's position, in sequence order.
 
@@ -208,7 +214,7 @@ def match_spaces(
             spaces.append(SpaceChanges(match.id, position, match.head_seq))
             continue
         candidates = [
-            event_change(e)
+            event_change(e, public=public)
             for e in by_match.get(match.id, ())
             if not (first and e.deleted_at is not None)
         ]

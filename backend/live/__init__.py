@@ -1,0 +1,1 @@
+"""Live match channels: changes fanned out to WebSocket subscribers after they commit."""

@@ -1,0 +1,270 @@
+"""The live hub of one server process: per-match channels and their subscribers.
+
+Ordering and gaps. Every message a subscriber gets is ``{"type": "changes", "after": a,
+"head": h, "changes": [...]}``: it takes a subscriber holding everything up to sequence
+``a`` to everything up to ``h``. The hub reads each batch of changes once from the database
+(after a commit notice), encodes it once, and hands the same text to every subscriber
+whose position is ``a``. A subscriber at any other position (it just joined, or raced a
+broadcast) gets a read of its own from the database. So what a subscriber receives never
+depends on what the hub kept in memory.
+
+Slow subscribers. Each subscriber has a bounded queue drained by its own task; the
+broadcast only ever does ``put_nowait``. A subscriber whose queue is full is closed with
+4429 (resume later with your last seq) before it costs memory or delays anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import anyio
+from fastapi import WebSocket
+from sqlalchemy import select
+
+from backend.db.engine import Database
+from backend.db.models import Match, utcnow
+from backend.sync import changes
+
+log = logging.getLogger("touchline.live")
+
+QUEUE_SIZE = 32
+READ_LIMIT = 5000
+EXPIRY_SWEEP_SECONDS = 10.0
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_GONE = 4410
+CLOSE_TOO_SLOW = 4429
+
+
+@dataclass(eq=False)
+class Subscriber:
+    websocket: WebSocket
+    match_id: uuid.UUID
+    last: int
+    link_id: uuid.UUID | None = None
+    expires_at: datetime | None = None
+    queue: asyncio.Queue[str | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
+    )
+    closed: bool = False
+    pump: asyncio.Task[None] | None = None
+
+
+@dataclass(eq=False)
+class Channel:
+    match_id: uuid.UUID
+    head: int
+    subscribers: set[Subscriber] = field(default_factory=set)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    dirty: bool = False
+    refreshing: bool = False
+
+
+def changes_message(after: int, head: int, payloads: list[str]) -> str:
+    return f'{{"type":"changes","after":{after},"head":{head},"changes":[{",".join(payloads)}]}}'
+
+
+def read_since(db: Database, match_id: uuid.UUID, since: int) -> tuple[list[str], int] | None:
+    """The match's changes after ``since`` and the position they reach; None if the match
+    is gone. Runs in a worker thread. Coaches and viewers get the same public records:
+    coaches have the full ones through /sync."""
+    with db.reader() as session:
+        match = session.scalars(select(Match).where(Match.id == match_id)).one_or_none()
+        if match is None or match.deleted_at is not None:
+            return None
+        spaces = changes.match_spaces(session, [match], {match_id: since}, READ_LIMIT, public=True)
+    if not spaces:
+        return [], max(since, match.head_seq)
+    space = spaces[0]
+    payloads = [c.payload for c in space.changes]
+    head = space.head if space.complete else space.changes[-1].seq
+    return payloads, head
+
+
+class Hub:
+    def __init__(self, db: Database):
+        self.db = db
+        self.channels: dict[uuid.UUID, Channel] = {}
+        self.by_link: dict[uuid.UUID, set[Subscriber]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.on_broadcast: Callable[[uuid.UUID, int, int], None] | None = None
+
+    # lifecycle
+
+    def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._spawn(self._sweep_expired())
+
+    async def stop(self) -> None:
+        for subscriber in [s for c in self.channels.values() for s in c.subscribers]:
+            await self.close(subscriber, CLOSE_GOING_AWAY, "server going away; reconnect")
+        for task in self._tasks:
+            task.cancel()
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # notices
+
+    def deliver_threadsafe(self, notices: list[str]) -> None:
+        """For the in-process (SQLite) path: called from the committing thread."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.dispatch, notices)
+
+    def dispatch(self, notices: list[str]) -> None:
+        for notice in notices:
+            kind, _, value = notice.partition(":")
+            try:
+                target = uuid.UUID(hex=value)
+            except ValueError:
+                log.warning("ignored malformed live notice")
+                continue
+            if kind == "m":
+                self.wake(target)
+            elif kind == "r":
+                self._spawn(self.revoke(target))
+
+    def wake(self, match_id: uuid.UUID) -> None:
+        channel = self.channels.get(match_id)
+        if channel is None:
+            return
+        if channel.refreshing:
+            channel.dirty = True
+            return
+        channel.refreshing = True
+        self._spawn(self._refresh(channel))
+
+    def resync(self) -> None:
+        """Re-read every channel from the log (after the notice stream was interrupted)."""
+        for match_id in list(self.channels):
+            self.wake(match_id)
+
+    async def _refresh(self, channel: Channel) -> None:
+        try:
+            while True:
+                channel.dirty = False
+                async with channel.lock:
+                    read = await anyio.to_thread.run_sync(
+                        read_since, self.db, channel.match_id, channel.head
+                    )
+                    if read is None:
+                        for subscriber in list(channel.subscribers):
+                            await self.close(subscriber, CLOSE_NOT_FOUND, "match deleted")
+                        return
+                    payloads, head = read
+                    if head > channel.head:
+                        await self._broadcast(channel, channel.head, head, payloads)
+                        channel.head = head
+                if not channel.dirty:
+                    return
+        finally:
+            channel.refreshing = False
+
+    async def _broadcast(
+        self, channel: Channel, after: int, head: int, payloads: list[str]
+    ) -> None:
+        message = changes_message(after, head, payloads)
+        behind = []
+        for subscriber in list(channel.subscribers):
+            if subscriber.last == after:
+                self._offer(subscriber, message, head)
+            elif subscriber.last < head:
+                behind.append(subscriber)
+        for subscriber in behind:
+            await self._catch_up(subscriber)
+        if self.on_broadcast is not None:
+            self.on_broadcast(channel.match_id, head, len(channel.subscribers))
+
+    def _offer(self, subscriber: Subscriber, message: str, head: int) -> None:
+        if subscriber.closed:
+            return
+        try:
+            subscriber.queue.put_nowait(message)
+            subscriber.last = head
+        except asyncio.QueueFull:
+            self._spawn(self.close(subscriber, CLOSE_TOO_SLOW, "too slow; resume with last_seq"))
+
+    async def _catch_up(self, subscriber: Subscriber) -> None:
+        read = await anyio.to_thread.run_sync(
+            read_since, self.db, subscriber.match_id, subscriber.last
+        )
+        if read is None:
+            await self.close(subscriber, CLOSE_NOT_FOUND, "match deleted")
+            return
+        payloads, head = read
+        self._offer(subscriber, changes_message(subscriber.last, head, payloads), head)
+
+    # subscribers
+
+    async def join(self, subscriber: Subscriber, head: int) -> None:
+        """Register a subscriber and send it what it missed since ``subscriber.last``."""
+        channel = self.channels.get(subscriber.match_id)
+        if channel is None:
+            channel = self.channels[subscriber.match_id] = Channel(subscriber.match_id, head)
+        subscriber.pump = asyncio.ensure_future(self._pump(subscriber))
+        async with channel.lock:
+            channel.subscribers.add(subscriber)
+            if subscriber.link_id is not None:
+                self.by_link.setdefault(subscriber.link_id, set()).add(subscriber)
+            await self._catch_up(subscriber)
+        if subscriber.last > channel.head:
+            # The subscriber has read past the channel: a commit notice is on its way.
+            self.wake(channel.match_id)
+
+    def viewers_of(self, link_id: uuid.UUID) -> int:
+        return len(self.by_link.get(link_id, ()))
+
+    async def leave(self, subscriber: Subscriber) -> None:
+        subscriber.closed = True
+        if subscriber.pump is not None:
+            subscriber.pump.cancel()
+        channel = self.channels.get(subscriber.match_id)
+        if channel is not None:
+            channel.subscribers.discard(subscriber)
+            if not channel.subscribers:
+                del self.channels[subscriber.match_id]
+        if subscriber.link_id is not None:
+            viewers = self.by_link.get(subscriber.link_id, set())
+            viewers.discard(subscriber)
+            if not viewers:
+                self.by_link.pop(subscriber.link_id, None)
+
+    async def close(self, subscriber: Subscriber, code: int, reason: str) -> None:
+        if subscriber.closed:
+            return
+        await self.leave(subscriber)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(subscriber.websocket.close(code=code, reason=reason), 2)
+
+    async def revoke(self, link_id: uuid.UUID) -> None:
+        for subscriber in list(self.by_link.get(link_id, ())):
+            await self.close(subscriber, CLOSE_GONE, "link revoked")
+
+    async def _pump(self, subscriber: Subscriber) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                message = await subscriber.queue.get()
+                if message is None:
+                    return
+                await subscriber.websocket.send_text(message)
+
+    async def _sweep_expired(self) -> None:
+        while True:
+            await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
+            now = utcnow()
+            for channel in list(self.channels.values()):
+                for subscriber in list(channel.subscribers):
+                    if subscriber.expires_at is not None and subscriber.expires_at <= now:
+                        await self.close(subscriber, CLOSE_GONE, "link expired")

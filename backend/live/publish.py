@@ -1,0 +1,85 @@
+"""Announce committed changes to the live channels, from inside the write path.
+
+Installed on the writer sessions, it notes every match a transaction changed (and every
+share link it revoked) and announces them exactly when the transaction commits:
+
+- on PostgreSQL with ``NOTIFY touchline_live`` inside the transaction, which PostgreSQL
+  delivers on commit (and never on rollback) to every server instance listening;
+- on SQLite, in process, right after the commit returns.
+
+A notice is only a pointer (``m:<match id>`` or ``r:<share link id>``); listeners read the
+changes themselves from the database, so nothing a viewer sees lives only in memory.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.db.models import Match
+from backend.sharing.service import REVOKED_KEY
+
+CHANNEL = "touchline_live"
+TOUCHED_KEY = "live_touched_matches"
+PENDING_KEY = "live_pending_notices"
+
+Deliver = Callable[[list[str]], None]
+
+
+def match_notice(match_id: uuid.UUID) -> str:
+    return f"m:{match_id.hex}"
+
+
+def revoke_notice(link_id: uuid.UUID) -> str:
+    return f"r:{link_id.hex}"
+
+
+def _collect(session: Session, _flush_context: Any) -> None:
+    touched = session.info.setdefault(TOUCHED_KEY, set())
+    for obj in chain(session.new, session.dirty):
+        if isinstance(obj, Match):
+            touched.add(obj.id)
+
+
+def _take_notices(session: Session) -> list[str]:
+    session.flush()
+    touched = session.info.pop(TOUCHED_KEY, set())
+    revoked = session.info.pop(REVOKED_KEY, set())
+    return [match_notice(m) for m in sorted(touched)] + [revoke_notice(r) for r in sorted(revoked)]
+
+
+def install(factory: sessionmaker[Session], dialect: str, deliver_local: Deliver) -> None:
+    """Make every transaction from ``factory`` announce what it changed when it commits."""
+    event.listen(factory, "after_flush", _collect)
+
+    if dialect == "postgresql":
+
+        @event.listens_for(factory, "before_commit")
+        def _notify(session: Session) -> None:
+            for notice in _take_notices(session):
+                session.execute(
+                    text("SELECT pg_notify(:channel, :notice)"),
+                    {"channel": CHANNEL, "notice": notice},
+                )
+
+    else:
+
+        @event.listens_for(factory, "before_commit")
+        def _stash(session: Session) -> None:
+            session.info[PENDING_KEY] = _take_notices(session)
+
+        @event.listens_for(factory, "after_commit")
+        def _deliver(session: Session) -> None:
+            notices = session.info.pop(PENDING_KEY, [])
+            if notices:
+                deliver_local(notices)
+
+    @event.listens_for(factory, "after_rollback")
+    def _forget(session: Session) -> None:
+        for key in (TOUCHED_KEY, REVOKED_KEY, PENDING_KEY):
+            session.info.pop(key, None)

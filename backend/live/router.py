@@ -1,0 +1,189 @@
+"""``WebSocket /ws/match/{match_id}``: a match's changes, live, for coaches and viewers.
+
+Protocol (SPEC.md, "Live channel"): the client's first message, within 10 seconds, is
+``{"type": "hello", "token": ..., "last_seq": n}`` (a device token or a share token; never
+in the URL, so never in a log). The server answers ``welcome`` and then ``changes``
+messages from ``last_seq`` on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from backend.accounts.auth import device_for_token
+from backend.accounts.credentials import DEVICE_TOKEN_PREFIX
+from backend.db.engine import Database
+from backend.db.models import Match
+from backend.errors import Gone, NotFound, Unauthorized
+from backend.live.hub import (
+    CLOSE_GONE,
+    CLOSE_NOT_FOUND,
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED,
+    Hub,
+    Subscriber,
+)
+from backend.matches.service import get_match, players_by_id
+from backend.sharing import service as sharing
+from backend.sharing.tokens import ShareTokens
+
+router = APIRouter()
+
+HELLO_TIMEOUT_SECONDS = 10.0
+MAX_CLIENT_MESSAGE = 4096
+CLOSE_BAD_HELLO = 4400
+CLOSE_ORIGIN = 4403
+CLOSE_NO_HELLO = 4408
+CLOSE_TOO_LARGE = 4413
+
+
+class Refused(Exception):
+    def __init__(self, code: int, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Access:
+    role: str
+    link_id: uuid.UUID | None
+    expires_at: datetime | None
+    head: int
+    players: list[dict[str, Any]]
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """Same origin, or one listed in settings; a missing Origin is not a browser."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    if origin in allowed:
+        return True
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str) -> Access:
+    with db.reader() as session:
+        if token.startswith(DEVICE_TOKEN_PREFIX):
+            device = device_for_token(session, token)
+            if device is None:
+                raise Refused(CLOSE_UNAUTHORIZED, "unknown or revoked device token")
+            try:
+                match = get_match(session, device.account_id, match_id)
+            except NotFound:
+                raise Refused(CLOSE_NOT_FOUND, "match not found") from None
+            role, link_id, expires_at, names = "coach", None, None, "full_names"
+        else:
+            try:
+                grant = sharing.resolve(session, tokens, token)
+            except Unauthorized:
+                raise Refused(CLOSE_UNAUTHORIZED, "invalid share token") from None
+            except Gone as gone:
+                raise Refused(CLOSE_GONE, gone.code) from None
+            found = session.get(Match, match_id)
+            if grant.match_id != match_id or found is None:
+                raise Refused(CLOSE_NOT_FOUND, "match not found")
+            match = found
+            role, link_id, expires_at, names = (
+                "viewer",
+                grant.link_id,
+                grant.expires_at,
+                grant.names,
+            )
+        players = sharing.viewer_players(players_by_id(session, match.team_id).values(), names)  # type: ignore[arg-type]
+        return Access(
+            role,
+            link_id,
+            expires_at,
+            match.head_seq,
+            [p.model_dump(mode="json") for p in players],
+        )
+
+
+def _hello(raw: str) -> tuple[str, int]:
+    message = json.loads(raw)
+    if not isinstance(message, dict) or message.get("type") != "hello":
+        raise ValueError("the first message must be a hello")
+    token, last_seq = message.get("token"), message.get("last_seq", 0)
+    if not isinstance(token, str) or not token or len(token) > 1024:
+        raise ValueError("hello.token must be a token")
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or not 0 <= last_seq < 2**62:
+        raise ValueError("hello.last_seq must be a non-negative integer")
+    return token, last_seq
+
+
+@router.websocket("/ws/match/{match_id}")
+async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
+    app = websocket.app
+    if not origin_allowed(websocket, app.state.settings.ws_origins):
+        await websocket.close(code=CLOSE_ORIGIN)
+        return
+    await websocket.accept()
+    hub: Hub = app.state.hub
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
+    except TimeoutError:
+        await websocket.close(code=CLOSE_NO_HELLO, reason="send hello first")
+        return
+    except (WebSocketDisconnect, KeyError, RuntimeError):
+        return
+    if len(raw) > MAX_CLIENT_MESSAGE:
+        await websocket.close(code=CLOSE_TOO_LARGE, reason="message too large")
+        return
+    try:
+        token, last_seq = _hello(raw)
+        access = await anyio.to_thread.run_sync(
+            authorize, app.state.db, app.state.share_tokens, match_id, token
+        )
+    except ValueError as bad:
+        await websocket.close(code=CLOSE_BAD_HELLO, reason=str(bad)[:120])
+        return
+    except Refused as refused:
+        await websocket.close(code=refused.code, reason=refused.reason)
+        return
+    if access.link_id is not None and (
+        hub.viewers_of(access.link_id) >= app.state.settings.max_viewers_per_link
+    ):
+        await websocket.close(code=CLOSE_TOO_SLOW, reason="too many viewers on this link")
+        return
+
+    reset = last_seq > access.head
+    subscriber = Subscriber(
+        websocket=websocket,
+        match_id=match_id,
+        last=0 if reset else last_seq,
+        link_id=access.link_id,
+        expires_at=access.expires_at,
+    )
+    welcome = {
+        "type": "welcome",
+        "match_id": str(match_id),
+        "role": access.role,
+        "head": access.head,
+        "reset": reset,
+        "players": access.players,
+    }
+    await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
+    await hub.join(subscriber, access.head)
+    try:
+        while not subscriber.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            size = len(message.get("text") or message.get("bytes") or b"")
+            if size > MAX_CLIENT_MESSAGE:
+                await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await hub.leave(subscriber)

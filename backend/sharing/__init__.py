@@ -1,0 +1,1 @@
+"""Share links: signed, read-only capabilities to watch one match."""

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import select
+
+from backend.accounts.auth import CurrentCoach, bearer
+from backend.db.models import Event, Match, ShareLink
+from backend.db.session import DbSession
+from backend.errors import Unauthorized
+from backend.matches import views
+from backend.matches.service import players_by_id
+from backend.sharing import service
+from backend.sharing.schemas import (
+    ShareLinkCreate,
+    ShareLinkOut,
+    WatchLink,
+    WatchSummary,
+)
+from backend.sharing.tokens import ShareTokens
+from backend.sync.changes import event_change
+
+router = APIRouter(prefix="/api", tags=["sharing"])
+
+
+def share_tokens(request: Request) -> ShareTokens:
+    tokens: ShareTokens = request.app.state.share_tokens
+    return tokens
+
+
+ShareTokensDep = Annotated[ShareTokens, Depends(share_tokens)]
+
+
+def _out(link: ShareLink, tokens: ShareTokens) -> ShareLinkOut:
+    token = tokens.issue(link.id)
+    return ShareLinkOut(
+        id=link.id,
+        match_id=link.match_id,
+        token=token,
+        path=f"/watch#{token}",
+        names=link.names,
+        created_at=link.created_at,
+        expires_at=link.expires_at,
+        revoked_at=link.revoked_at,
+    )
+
+
+@router.get("/matches/{match_id}/share", response_model=ShareLinkOut)
+def share(
+    match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, tokens: ShareTokensDep
+) -> ShareLinkOut:
+    """The match's current share link, created with the defaults if it has none."""
+    return _out(service.current_link(db_session, coach.account_id, match_id), tokens)
+
+
+@router.post(
+    "/matches/{match_id}/share-links",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ShareLinkOut,
+)
+def create_share_link(
+    match_id: uuid.UUID,
+    data: ShareLinkCreate,
+    coach: CurrentCoach,
+    db_session: DbSession,
+    tokens: ShareTokensDep,
+) -> ShareLinkOut:
+    return _out(service.create_link(db_session, coach.account_id, match_id, data), tokens)
+
+
+@router.get("/matches/{match_id}/share-links", response_model=list[ShareLinkOut])
+def list_share_links(
+    match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, tokens: ShareTokensDep
+) -> list[ShareLinkOut]:
+    return [
+        _out(link, tokens) for link in service.list_links(db_session, coach.account_id, match_id)
+    ]
+
+
+@router.delete("/share-links/{link_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_share_link(link_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
+    """Revoke a link. Viewers already watching are disconnected within seconds."""
+    service.revoke_link(db_session, coach.account_id, link_id)
+
+
+@router.get("/watch", response_model=WatchSummary)
+def watch(
+    db_session: DbSession,
+    tokens: ShareTokensDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> WatchSummary:
+    """The match behind a share token (sent as `Authorization: Bearer <share token>`): for a
+    first paint, and for viewers without WebSockets."""
+    if credentials is None:
+        raise Unauthorized("send the share token as 'Authorization: Bearer <token>'")
+    grant = service.resolve(db_session, tokens, credentials.credentials)
+    match = db_session.get(Match, grant.match_id)
+    assert match is not None
+    events = db_session.scalars(
+        select(Event)
+        .where(Event.match_id == match.id, Event.deleted_at.is_(None))
+        .order_by(Event.seq)
+    )
+    return WatchSummary(
+        match=views.matches_out(db_session, [match])[0],
+        players=service.viewer_players(
+            players_by_id(db_session, match.team_id).values(), grant.names
+        ),
+        events=[json.loads(event_change(e, public=True).payload) for e in events],
+        head=match.head_seq,
+        link=WatchLink(expires_at=grant.expires_at, names=grant.names),
+    )

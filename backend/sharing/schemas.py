@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from backend.matches.schemas import MatchOut
+
+NamePolicy = Literal["initials", "first_names", "full_names"]
+
+
+class ShareLinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expires_in_hours: Annotated[int, Field(ge=1, le=720)] = 72
+    names: NamePolicy = Field(
+        default="first_names",
+        description="How viewers see players: initials, first names (default) or full names",
+    )
+
+
+class ShareLinkOut(BaseModel):
+    id: uuid.UUID
+    match_id: uuid.UUID
+    token: str
+    path: str = Field(description="Open this on the server's origin: /watch#<token>")
+    names: NamePolicy
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class ViewerPlayer(BaseModel):
+    id: uuid.UUID
+    squad_number: int | None
+    name: str
+
+
+class WatchLink(BaseModel):
+    expires_at: datetime
+    names: NamePolicy
+
+
+class WatchSummary(BaseModel):
+    match: MatchOut
+    players: list[ViewerPlayer]
+    events: list[dict[str, Any]] = Field(description="Live event change records, in seq order")
+    head: int
+    link: WatchLink

@@ -1,0 +1,122 @@
+"""Creating, listing and revoking share links, and resolving a share token to its match."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.db.models import Match, Player, ShareLink, utcnow
+from backend.errors import Gone, NotFound, Unauthorized
+from backend.matches.service import get_match
+from backend.sharing.schemas import NamePolicy, ShareLinkCreate, ViewerPlayer
+from backend.sharing.tokens import ShareTokens
+
+REVOKED_KEY = "live_revoked_links"
+
+
+def create_link(
+    db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID, data: ShareLinkCreate
+) -> ShareLink:
+    match = get_match(db_session, account_id, match_id)
+    link = ShareLink(
+        match_id=match.id,
+        created_by=account_id,
+        names=data.names,
+        expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
+    )
+    db_session.add(link)
+    db_session.flush()
+    return link
+
+
+def current_link(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID) -> ShareLink:
+    """The match's newest link that still works, creating one (the defaults) if none does."""
+    match = get_match(db_session, account_id, match_id)
+    link = db_session.scalars(
+        select(ShareLink)
+        .where(
+            ShareLink.match_id == match.id,
+            ShareLink.revoked_at.is_(None),
+            ShareLink.expires_at > utcnow(),
+        )
+        .order_by(ShareLink.created_at.desc())
+        .limit(1)
+    ).one_or_none()
+    return link or create_link(db_session, account_id, match_id, ShareLinkCreate())
+
+
+def list_links(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID) -> list[ShareLink]:
+    match = get_match(db_session, account_id, match_id)
+    return list(
+        db_session.scalars(
+            select(ShareLink)
+            .where(ShareLink.match_id == match.id)
+            .order_by(ShareLink.created_at.desc())
+        )
+    )
+
+
+def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) -> ShareLink:
+    """Revoke a link; viewers watching through it are disconnected on every instance once
+    this transaction commits."""
+    link = db_session.get(ShareLink, link_id)
+    if link is None:
+        raise NotFound("share link")
+    try:
+        get_match(db_session, account_id, link.match_id)
+    except NotFound:
+        raise NotFound("share link") from None
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        db_session.info.setdefault(REVOKED_KEY, set()).add(link.id)
+        db_session.flush()
+    return link
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a share token allows: watching one match, with names shown as the link says."""
+
+    link_id: uuid.UUID
+    match_id: uuid.UUID
+    names: NamePolicy
+    expires_at: datetime
+
+
+def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
+    """The grant a share token carries; Unauthorized if forged, Gone if revoked or expired."""
+    link_id = tokens.link_id(token)
+    link = db_session.get(ShareLink, link_id) if link_id is not None else None
+    if link is None:
+        raise Unauthorized("this share link is not valid", code="invalid_token")
+    if link.revoked_at is not None:
+        raise Gone("the coach has revoked this link", code="link_revoked")
+    if link.expires_at <= utcnow():
+        raise Gone("this link has expired", code="link_expired")
+    match = db_session.get(Match, link.match_id)
+    if match is None or match.deleted_at is not None:
+        raise Gone("this match is no longer shared", code="link_revoked")
+    return Grant(link.id, link.match_id, link.names, link.expires_at)  # type: ignore[arg-type]
+
+
+def viewer_name(player: Player, names: NamePolicy) -> str:
+    """A player's name as a viewer of this link may see it; never more than chosen."""
+    if names == "full_names":
+        return player.full_name or player.display_name
+    if names == "first_names":
+        return player.display_name
+    source = player.full_name or player.display_name
+    return " ".join(f"{part[0].upper()}." for part in source.split() if part)
+
+
+def viewer_players(players: Iterable[Player], names: NamePolicy) -> list[ViewerPlayer]:
+    return [
+        ViewerPlayer(id=p.id, squad_number=p.squad_number, name=viewer_name(p, names))
+        for p in sorted(players, key=lambda p: (p.squad_number is None, p.squad_number or 0))
+        if p.deleted_at is None
+    ]
