@@ -20,6 +20,9 @@ from backend.live.listener import listen
 from backend.live.router import router as live_router
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
+from backend.ops.metrics import Metrics
+from backend.ops.observer import Observer
+from backend.ops.ratelimit import Limiter, Rate
 from backend.ops.router import router as ops_router
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
@@ -27,6 +30,7 @@ from backend.sharing.tokens import ShareTokens
 from backend.sync.cursors import CursorCodec
 from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
+from backend.web.router import router as web_router
 
 API_DESCRIPTION = """
 Offline-first sync server for grassroots football.
@@ -91,7 +95,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         live_router,
     ):
         app.include_router(router)
+    app.include_router(web_router)  # last: the web app never shadows an API route
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.state.metrics = Metrics()
+    app.state.limiter = Limiter()
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -99,4 +106,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    # Added last, so outermost: it sees (and stamps) every response, refusals included.
+    app.add_middleware(
+        Observer,
+        metrics=app.state.metrics,
+        limiter=app.state.limiter,
+        device_rate=Rate(settings.rate_per_second, settings.rate_burst),
+        anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+    )
     return app

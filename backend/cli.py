@@ -18,7 +18,13 @@ from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
+from backend.ops.logs import logging_config
 from backend.settings import Settings
+
+# Keepalive pings well inside the 60 s idle cut of common proxies; small client frames.
+WS_PING_SECONDS = 20.0
+WS_MAX_MESSAGE_BYTES = 64 * 1024
+GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -35,13 +41,23 @@ def serve(args: argparse.Namespace) -> int:
         engine = create_db_engine(settings.database_url)
         upgrade(engine)
         engine.dispose()
+    json_lines = (
+        settings.log_json
+        if settings.log_json is not None
+        else (settings.environment == "production")
+    )
     uvicorn.run(
         create_app(settings),
         host=args.host,
         port=args.port,
         proxy_headers=True,
         forwarded_allow_ips=args.forwarded_allow_ips,
-        log_level=args.log_level,
+        log_config=logging_config(json_lines, args.log_level),
+        access_log=False,
+        ws_max_size=WS_MAX_MESSAGE_BYTES,
+        ws_ping_interval=WS_PING_SECONDS,
+        ws_ping_timeout=WS_PING_SECONDS,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
 

@@ -19,6 +19,7 @@ Hierarchy (HTTP status in brackets)::
     ├── PayloadTooLarge [413]       body over the size limit, refused before parsing
     ├── UnsupportedMediaType [415]  a body that is not application/json
     ├── Invalid [422]               well-formed input that breaks a rule
+    ├── RateLimited [429]           too many requests; ``Retry-After`` says when to retry
     └── Unavailable [503]           the database cannot be reached; retry later
 
 Another team's resource raises exactly the same :class:`NotFound` as a missing one, so ids
@@ -38,6 +39,7 @@ class TouchlineError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.headers: dict[str, str] = {}
         if code is not None:
             self.code = code  # type: ignore[misc]
 

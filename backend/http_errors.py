@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from backend.errors import TouchlineError
 
@@ -41,6 +43,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "Body too large",
         415: "Body is not application/json",
         422: "Invalid input; `field` names it",
+        429: "Too many requests; retry after `Retry-After` seconds",
         503: "Database unavailable; retry after `Retry-After` seconds",
     }.items()
 }
@@ -62,7 +65,7 @@ def _field(loc: tuple[Any, ...]) -> str | None:
 
 async def _touchline_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TouchlineError)
-    return _render(exc.status, exc.code, exc.message, exc.field)
+    return _render(exc.status, exc.code, exc.message, exc.field, **exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -80,10 +83,29 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(422, "invalid", f"{field}: {message}" if field else message, field)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _allowed_methods(request: Request) -> str:
+    # Starlette names only the first route whose path matched; a path can have several.
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": ""})
+        if match is not Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:
+        # FastAPI's own answer when the body cannot be parsed at all (e.g. nesting deeper
+        # than the parser's recursion limit).
+        return _render(400, "malformed_json", "the body is not valid JSON", "body")
     codes = {404: "not_found", 405: "method_not_allowed"}
-    return _render(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), None)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return _render(
+        exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), None, **headers
+    )
 
 
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -109,3 +131,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    # The pool had no connection free within its timeout: answer 503 rather than hang.
+    app.add_exception_handler(PoolTimeout, _database_error)

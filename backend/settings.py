@@ -35,6 +35,18 @@ class Settings(BaseSettings):
     # Origins (besides the server's own) whose pages may open live WebSockets.
     ws_origins: Annotated[list[str], NoDecode] = []
     max_viewers_per_link: int = Field(default=500, ge=1)
+    # Per credential (device or login token): sustained requests per second and burst.
+    rate_per_second: float = Field(default=20.0, gt=0)
+    rate_burst: int = Field(default=200, ge=1)
+    # Per client IP, for register, login and share-link views.
+    anonymous_rate_per_second: float = Field(default=5.0, gt=0)
+    anonymous_burst: int = Field(default=60, ge=1)
+    login_attempts_per_minute: int = Field(default=10, ge=1)
+    # /metrics answers loopback clients, or anyone sending this as a Bearer token.
+    metrics_token: str | None = None
+    log_json: bool | None = Field(
+        default=None, description="JSON log lines; default: on in production"
+    )
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 

@@ -61,7 +61,15 @@ def app(engine: Engine, connection: Connection, database_url: str) -> FastAPI:
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     database = Database(engine=engine, reader=joined, writer=joined)
-    return create_app(Settings(environment="test", database_url=database_url), database=database)
+    # Rate limits have tests of their own; here one client makes every request at once.
+    settings = Settings(
+        environment="test",
+        database_url=database_url,
+        rate_burst=1_000_000,
+        anonymous_burst=1_000_000,
+        login_attempts_per_minute=1_000_000,
+    )
+    return create_app(settings, database=database)
 
 
 @pytest.fixture

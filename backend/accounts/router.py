@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from backend.accounts import service
 from backend.accounts.auth import CurrentCoach, login_tokens
@@ -20,6 +20,7 @@ from backend.accounts.schemas import (
 from backend.db.models import Account
 from backend.db.session import DbSession
 from backend.errors import NotFound
+from backend.ops.ratelimit import Rate
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -32,7 +33,12 @@ def register(data: AccountCreate, db_session: DbSession) -> Account:
 
 
 @router.post("/auth/login", response_model=LoginResponse)
-def login(data: LoginRequest, db_session: DbSession, tokens: LoginTokensDep) -> LoginResponse:
+def login(
+    data: LoginRequest, request: Request, db_session: DbSession, tokens: LoginTokensDep
+) -> LoginResponse:
+    """Attempts are limited per account as well as per client IP."""
+    attempts = request.app.state.settings.login_attempts_per_minute
+    request.app.state.limiter.check(f"login:{data.email}", Rate(attempts / 60, attempts))
     account = service.check_login(db_session, data.email, data.password)
     return LoginResponse(access_token=tokens.issue(account.id), expires_in=tokens.max_age_seconds)
 

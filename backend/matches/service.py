@@ -223,10 +223,13 @@ class MatchWriter:
             return existing, False
         self._check_event(match, fields)
         now = utcnow()
-        seq = next_seq(match)
         kind = fields["kind"]
         if kind in PERIOD_MARKERS:
+            # Before the sequence advances: a refused marker must leave no hole in it.
             _advance_state(match, kind, fields["period"], fields.get("recorded_at"), now)
+        seq = next_seq(match)
+        if kind in PERIOD_MARKERS:
+            match.seq = seq
         event = Event(
             id=event_id,
             match_id=match.id,
@@ -376,9 +379,12 @@ def _recompute_state(db_session: Session, match: Match) -> None:
     match.status = state.status
     match.current_period = state.period
     kick_offs = [row for row in markers if row.kind is EventKind.KICK_OFF]
-    match.period_started_at = (
-        (kick_offs[-1].recorded_at or kick_offs[-1].created_at) if kick_offs else None
-    )
+    if kick_offs:
+        # As when the marker was logged: the phone's clock unless it is in the future.
+        recorded, created = kick_offs[-1].recorded_at, kick_offs[-1].created_at
+        match.period_started_at = recorded if recorded and recorded <= created else created
+    else:
+        match.period_started_at = None
 
 
 def _advance_state(
@@ -399,7 +405,6 @@ def _advance_state(
             recorded_at if recorded_at is not None and recorded_at <= now else now
         )
     match.updated_at = now
-    match.seq = match.head_seq
 
 
 # --- reads -----------------------------------------------------------------------------

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import secrets
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from backend.db.engine import Database
 from backend.db.migrate import is_at_head
+from backend.errors import NotFound
 
 router = APIRouter(tags=["ops"])
 
@@ -15,6 +19,23 @@ router = APIRouter(tags=["ops"])
 async def healthz() -> dict[str, str]:
     """Liveness: the process answers. Touches nothing else."""
     return {"status": "ok"}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    """Prometheus metrics, for loopback clients or the configured metrics token."""
+    token = request.app.state.settings.metrics_token
+    client = request.client.host if request.client else ""
+    sent = request.headers.get("authorization", "")
+    allowed = (
+        secrets.compare_digest(sent, f"Bearer {token}")
+        if token
+        else client in {"127.0.0.1", "::1", "testclient"}
+    )
+    if not allowed:
+        raise NotFound("page")
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/readyz", responses={503: {"description": "Database unreachable or behind"}})

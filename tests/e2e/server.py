@@ -43,7 +43,10 @@ def _environment(extra: dict[str, str] | None) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "TOUCHLINE_DATABASE_URL", "PORT"}
     }
-    return base | {"TOUCHLINE_ENVIRONMENT": "test"} | (extra or {})
+    # Test runs create coaches and sync from one loopback address far faster than a real
+    # crowd; rate limits are tested on their own, with their own settings.
+    roomy = {"TOUCHLINE_RATE_BURST": "1000000", "TOUCHLINE_ANONYMOUS_BURST": "1000000"}
+    return base | {"TOUCHLINE_ENVIRONMENT": "test"} | roomy | (extra or {})
 
 
 def free_port() -> int:
@@ -102,14 +105,23 @@ def _status(url: str) -> int | None:
 
 
 @contextmanager
-def running_server(database_url: str, log_path: Path, *, ready: bool = True) -> Iterator[Server]:
-    """``touchline serve`` on a free port, stopped on exit; its output goes to ``log_path``.
+def running_server(
+    database_url: str,
+    log_path: Path,
+    *,
+    ready: bool = True,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """``touchline serve`` on ``port`` (default: a free one), stopped on exit; its output
+    goes to ``log_path``. Passing the port of a stopped server restarts it at its address.
+    ``env`` adds settings to its environment (``TOUCHLINE_SECRET_KEYS``, ...).
 
     The block starts once the server answers: ``/readyz`` with 200 when ``ready``, else
     ``/healthz`` (for a server whose database is not ready). Raises if that takes longer
     than the start deadline or the process dies first.
     """
-    port = free_port()
+    port = port or free_port()
     base_url = f"http://127.0.0.1:{port}"
     probe = base_url + ("/readyz" if ready else "/healthz")
     with log_path.open("wb") as log:
@@ -126,7 +138,7 @@ def running_server(database_url: str, log_path: Path, *, ready: bool = True) -> 
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=_environment(None),
+            env=_environment(env),
         )
     server = Server(base_url, log_path, process)
     try:

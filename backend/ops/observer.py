@@ -1,0 +1,149 @@
+"""Every HTTP response passes through here: request id, timing, security headers, rate
+limits, metrics and one access log line. Pure ASGI, so it adds no per-request task."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.ops.logs import ACCESS_LOGGER
+from backend.ops.metrics import Metrics
+from backend.ops.ratelimit import Limiter, Rate, RateLimited, credential_key
+
+log = logging.getLogger(ACCESS_LOGGER)
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+ANONYMOUS_PATHS = ("/api/accounts", "/api/auth/login", "/api/watch")
+UNLIMITED_PATHS = ("/healthz", "/readyz", "/metrics")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+# Swagger UI and ReDoc load their assets from a CDN and run an inline bootstrap script.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+)
+BASE_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+
+class Observer:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        limiter: Limiter,
+        device_rate: Rate,
+        anonymous_rate: Rate,
+    ):
+        self.app = app
+        self.metrics = metrics
+        self.limiter = limiter
+        self.device_rate = device_rate
+        self.anonymous_rate = anonymous_rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        offered = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        path: str = scope["path"]
+        status = 500
+
+        def finish_headers(message: Message) -> None:
+            extra = [
+                *BASE_HEADERS,
+                (
+                    b"content-security-policy",
+                    (DOCS_CSP if path in {"/docs", "/redoc"} else CSP).encode(),
+                ),
+                (b"x-request-id", request_id.encode()),
+                (b"x-process-time", f"{time.perf_counter() - started:.6f}".encode()),
+            ]
+            if scope.get("scheme") == "https":
+                extra.append(HSTS)
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            message["headers"] = list(message.get("headers", [])) + [
+                (k, v) for k, v in extra if k not in present
+            ]
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                finish_headers(message)
+            await send(message)
+
+        refusal = self._limit(path, headers, scope)
+        try:
+            if refusal is not None:
+                await _refuse(send_observed, refusal)
+            else:
+                await self.app(scope, receive, send_observed)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(elapsed)
+            log.info(
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "request_id": request_id,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "client": (scope.get("client") or ("-",))[0],
+                },
+            )
+
+    def _limit(self, path: str, headers: dict[bytes, bytes], scope: Scope) -> RateLimited | None:
+        if path.startswith(UNLIMITED_PATHS) or not path.startswith(("/api", "/sync")):
+            return None
+        authorization = headers.get(b"authorization", b"").decode("latin-1")
+        if authorization and not path.startswith(ANONYMOUS_PATHS):
+            key, rate = credential_key(authorization), self.device_rate
+        else:
+            client = (scope.get("client") or ("unknown",))[0]
+            key, rate = f"ip:{client}", self.anonymous_rate
+        wait = self.limiter.hit(key, rate)
+        return RateLimited(wait) if wait is not None else None
+
+
+async def _refuse(send: Any, refusal: RateLimited) -> None:
+    body = json.dumps(refusal.body()).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(refusal.retry_after).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
