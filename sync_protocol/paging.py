@@ -46,15 +46,21 @@ def cut_page(spaces: Sequence[SpaceChanges], max_changes: int, max_bytes: int) -
     """Take changes space by space until ``max_changes`` or ``max_bytes`` would be passed.
 
     At least one change is always taken when any is pending, so a change larger than
-    ``max_bytes`` still travels on its own rather than blocking the pull forever.
+    ``max_bytes`` still travels on its own rather than blocking the pull forever; changes
+    with the same sequence number are never split, so a page may exceed the limits by them.
     """
     page = Page()
     used_bytes = 0
     for space in spaces:
         position = space.since
+        taken = False
         for candidate in space.changes:
-            full = len(page.payloads) >= max_changes or (
-                page.payloads and used_bytes + candidate.size > max_bytes
+            # Changes sharing a sequence number (a period marker and the match state it
+            # moved) travel together: a position between them would skip the second.
+            together = taken and candidate.seq == position
+            full = not together and (
+                len(page.payloads) >= max_changes
+                or bool(page.payloads and used_bytes + candidate.size > max_bytes)
             )
             if full:
                 page.has_more = True
@@ -62,12 +68,16 @@ def cut_page(spaces: Sequence[SpaceChanges], max_changes: int, max_bytes: int) -
             page.payloads.append(candidate.payload)
             used_bytes += candidate.size
             position = candidate.seq
+            taken = True
         else:
             if space.complete:
                 position = max(position, space.head)
             else:
                 page.has_more = True
-        page.positions[space.space] = position
+        if taken or not page.has_more:
+            # A space cut before its first change keeps no position at all, so a space
+            # new to the device is still new on the next page (its team record included).
+            page.positions[space.space] = position
         if page.has_more:
             # Later spaces keep their positions; the next page starts from them.
             break
