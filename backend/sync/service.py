@@ -190,6 +190,8 @@ def push(
         elif mutation.id == expected:
             fresh.append((index, mutation))
             expected += 1
+        elif mutation.id < expected:
+            continue  # a second copy within this batch; the first one is answered
         else:
             gap = expected
             break
@@ -211,8 +213,13 @@ def push(
                 results.append({"id": mutation.id, "verdict": Verdict.APPLIED.value})
                 continue
             except (Conflict, Gone) as refused:
-                error, verdict = refused, Verdict.CONFLICT
-                current = _current(session, writer, args)
+                if refused.code == "id_in_use":
+                    # The id names a record this device may not see: nothing to show, and
+                    # retrying can never succeed.
+                    error, verdict, current = refused, Verdict.REJECTED, None
+                else:
+                    error, verdict = refused, Verdict.CONFLICT
+                    current = _current(session, writer, args)
             except TouchlineError as refused:
                 error, verdict, current = refused, Verdict.REJECTED, None
         problem = {"code": error.code, "message": error.message, "field": _args_field(error)}
@@ -263,11 +270,20 @@ def _parse(index: int, mutation: Mutation) -> Any:
         return command.model_validate(mutation.args)
     except ValidationError as invalid:
         first = invalid.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
+        where = ".".join(_loc_part(part) for part in first["loc"])
         return _Rejection(
             f"{where}: {first['msg']}" if where else first["msg"],
             field=f"args.{where}" if where else "args",
         )
+
+
+def _loc_part(part: str | int) -> str:
+    # An unknown argument's key is client text that is echoed and stored with the
+    # outcome: anything but a plain name is quoted, escaped and shortened.
+    text = str(part)
+    if isinstance(part, int) or (text.isidentifier() and len(text) <= 64):
+        return text
+    return json.dumps(text[:64])
 
 
 class _Rejection(TouchlineError):
@@ -381,18 +397,25 @@ def pull(
         if space in heads and seq > heads[space]:
             return None
 
-    spaces: list[SpaceChanges] = []
-    for team_id in sorted(set(position.teams) - set(team_ids)):
-        gone = Team(id=team_id, name="", head_seq=0)
-        spaces.append(SpaceChanges(team_id, 0, 0, [changes.team_change(gone, None)]))
+    lost = {
+        team_id: changes.team_change(Team(id=team_id, name="", head_seq=0), None)
+        for team_id in sorted(set(position.teams) - set(team_ids))
+    }
+    spaces = [SpaceChanges(team_id, 0, 0, [tombstone]) for team_id, tombstone in lost.items()]
     spaces += changes.roster_spaces(session, teams_seen, position.teams)
     spaces += changes.match_spaces(session, matches, position.matches, max_changes)
     page = cut_page(spaces, max_changes, MAX_PULL_BYTES)
 
     visible_matches = {m.id for m in matches}
+    # A team the device lost stays in the position until its tombstone has been sent.
+    sent = set(page.payloads)
     new = Position(
         generation,
-        teams={t: s for t, s in position.teams.items() if t in heads},
+        teams={
+            t: s
+            for t, s in position.teams.items()
+            if t in heads or (t in lost and lost[t].payload not in sent)
+        },
         matches={m: s for m, s in position.matches.items() if m in visible_matches},
     )
     for space, seq in page.positions.items():
