@@ -18,6 +18,7 @@ from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
+from backend.ops import admin
 from backend.ops.logs import logging_config
 from backend.settings import Settings
 
@@ -148,17 +149,27 @@ def build_parser() -> argparse.ArgumentParser:
     create_parser.add_argument("--json", action="store_true", help="print the result as JSON")
     database_option(create_parser)
     create_parser.set_defaults(handler=coach_create)
+
+    admin.add_commands(commands, database_option)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.handler is admin.run:
+        code: int = admin.run(args, _settings(args))
+        return code
     result: int = args.handler(args)
     return result
 
 
 def run() -> None:
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; say nothing more, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

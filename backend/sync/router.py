@@ -5,15 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from backend.accounts.auth import CurrentCoach, CurrentDevice
 from backend.db.engine import Database
-from backend.db.models import Device, Match, Membership, Team
+from backend.db.models import Device
 from backend.db.session import DbSession, database
 from backend.errors import NotFound
 from backend.sync import service
-from backend.sync.cursors import CursorCodec, Position
+from backend.sync.cursors import CursorCodec
+from backend.sync.lag import changes_behind
 from sync_protocol.messages import SyncRequest, SyncResponse
 
 router = APIRouter(tags=["sync"])
@@ -53,21 +53,9 @@ def sync_status(device_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession
     device = db_session.get(Device, device_id)
     if device is None or device.account_id != coach.account_id:
         raise NotFound("device")
-    behind = None
-    if device.sync_position is not None:
-        position = Position.from_json(device.sync_position)
-        team_ids = select(Membership.team_id).where(Membership.account_id == coach.account_id)
-        heads: dict[uuid.UUID, int] = {}
-        for query in (
-            select(Team.id, Team.head_seq).where(Team.id.in_(team_ids)),
-            select(Match.id, Match.head_seq).where(Match.team_id.in_(team_ids)),
-        ):
-            heads.update((space, head) for space, head in db_session.execute(query))
-        known = position.teams | position.matches
-        behind = sum(max(head - known.get(space, 0), 0) for space, head in heads.items())
     return SyncStatus(
         device_id=device.id,
         last_mutation_id=device.last_mutation_id,
         synced_at=device.synced_at.isoformat() if device.synced_at else None,
-        behind=behind,
+        behind=changes_behind(db_session, device),
     )
