@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             pool_size=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
-        hub = app.state.hub = Hub(db)
+        hub = app.state.hub = Hub(db, app.state.metrics)
         hub.start()
         dialect = db.engine.dialect.name
         publish.install(db.writer, dialect, hub.deliver_threadsafe)

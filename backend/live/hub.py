@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from sqlalchemy import select
 
 from backend.db.engine import Database
 from backend.db.models import Match, utcnow
+from backend.ops.metrics import Metrics
 from backend.sync import changes
 
 log = logging.getLogger("touchline.live")
@@ -56,6 +58,7 @@ class Subscriber:
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
     closed: bool = False
+    joined: bool = False
     pump: asyncio.Task[None] | None = None
 
 
@@ -67,6 +70,7 @@ class Channel:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     dirty: bool = False
     refreshing: bool = False
+    woken_at: float = 0.0
 
 
 def changes_message(after: int, head: int, payloads: list[str]) -> str:
@@ -91,13 +95,13 @@ def read_since(db: Database, match_id: uuid.UUID, since: int) -> tuple[list[str]
 
 
 class Hub:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, metrics: Metrics | None = None):
         self.db = db
+        self.metrics = metrics
         self.channels: dict[uuid.UUID, Channel] = {}
         self.by_link: dict[uuid.UUID, set[Subscriber]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.on_broadcast: Callable[[uuid.UUID, int, int], None] | None = None
 
     # lifecycle
 
@@ -144,6 +148,7 @@ class Hub:
             channel.dirty = True
             return
         channel.refreshing = True
+        channel.woken_at = time.perf_counter()
         self._spawn(self._refresh(channel))
 
     def resync(self) -> None:
@@ -184,8 +189,8 @@ class Hub:
                 behind.append(subscriber)
         for subscriber in behind:
             await self._catch_up(subscriber)
-        if self.on_broadcast is not None:
-            self.on_broadcast(channel.match_id, head, len(channel.subscribers))
+        if self.metrics is not None and channel.woken_at:
+            self.metrics.fanout.observe(time.perf_counter() - channel.woken_at)
 
     def _offer(self, subscriber: Subscriber, message: str, head: int) -> None:
         if subscriber.closed:
@@ -216,6 +221,9 @@ class Hub:
         subscriber.pump = asyncio.ensure_future(self._pump(subscriber))
         async with channel.lock:
             channel.subscribers.add(subscriber)
+            subscriber.joined = True
+            if self.metrics is not None:
+                self.metrics.live_connections.inc()
             if subscriber.link_id is not None:
                 self.by_link.setdefault(subscriber.link_id, set()).add(subscriber)
             await self._catch_up(subscriber)
@@ -228,6 +236,9 @@ class Hub:
 
     async def leave(self, subscriber: Subscriber) -> None:
         subscriber.closed = True
+        if subscriber.joined and self.metrics is not None:
+            self.metrics.live_connections.dec()
+        subscriber.joined = False
         if subscriber.pump is not None:
             subscriber.pump.cancel()
         channel = self.channels.get(subscriber.match_id)

@@ -32,12 +32,14 @@ def cursor_codec(request: Request) -> CursorCodec:
 )
 def sync(
     body: SyncRequest,
+    request: Request,
     device: CurrentDevice,
     db: Annotated[Database, Depends(database)],
     codec: Annotated[CursorCodec, Depends(cursor_codec)],
 ) -> Response:
     """See sync_protocol/SPEC.md. A 200 means every acknowledged mutation is committed."""
-    return Response(service.sync(db, codec, device, body), media_type="application/json")
+    answer = service.sync(db, codec, device, body, request.app.state.metrics)
+    return Response(answer, media_type="application/json")
 
 
 class SyncStatus(BaseModel):

@@ -32,6 +32,7 @@ from backend.db.models import (
 from backend.errors import Conflict, Gone, NotFound, TouchlineError
 from backend.matches.service import MatchWriter
 from backend.ops.faults import crash_point
+from backend.ops.metrics import Metrics
 from backend.sync import changes
 from backend.sync.cursors import CursorCodec, Position
 from backend.teams import service as teams
@@ -74,7 +75,13 @@ class PushOutcome:
     gap: int | None
 
 
-def sync(db: Database, codec: CursorCodec, principal: Principal, request: SyncRequest) -> str:
+def sync(
+    db: Database,
+    codec: CursorCodec,
+    principal: Principal,
+    request: SyncRequest,
+    metrics: Metrics | None = None,
+) -> str:
     """Run one sync and return the response body (JSON text, see SyncResponse)."""
     assert principal.device_id is not None
     if request.protocol > PROTOCOL_VERSION:
@@ -100,6 +107,10 @@ def sync(db: Database, codec: CursorCodec, principal: Principal, request: SyncRe
             crash_point("sync.before_commit")
             session.commit()
         crash_point("sync.after_commit")
+        if metrics is not None:
+            metrics.sync_batches.inc()
+            for result in pushed.results:
+                metrics.sync_mutations.labels(result["verdict"]).inc()
 
     body: dict[str, Any] = {
         "protocol": PROTOCOL_VERSION,
@@ -121,7 +132,9 @@ def sync(db: Database, codec: CursorCodec, principal: Principal, request: SyncRe
                 reset = ResetReason.CURSOR_AHEAD
                 pulled = pull(session, principal.account_id, generation, None, request.max_changes)
                 assert pulled is not None
-        payloads, new_position, has_more = pulled
+        payloads, new_position, has_more, behind = pulled
+        if metrics is not None:
+            metrics.sync_behind.observe(behind)
         cursor = codec.encode(new_position)
     body["reset"] = {"reason": reset.value, "message": RESET_MESSAGES[reset]} if reset else None
     body["cursor"] = cursor
@@ -373,7 +386,7 @@ def pull(
     generation: uuid.UUID,
     position: Position | None,
     max_changes: int,
-) -> tuple[list[str], Position, bool] | None:
+) -> tuple[list[str], Position, bool, int] | None:
     """A page of changes after ``position`` and the position after it; None if the
     position is ahead of the server in any space (the caller answers with a reset)."""
     position = position or Position(generation)
@@ -423,4 +436,6 @@ def pull(
             new.matches[space] = seq
         elif space in heads:
             new.teams[space] = seq
-    return page.payloads, new, page.has_more
+    known = new.teams | new.matches
+    behind = sum(max(head - known.get(space, 0), 0) for space, head in heads.items())
+    return page.payloads, new, page.has_more, behind
