@@ -22,7 +22,6 @@ import time
 import uuid
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import anyio
@@ -30,7 +29,7 @@ from fastapi import WebSocket
 from sqlalchemy import select
 
 from backend.db.engine import Database
-from backend.db.models import Match, utcnow
+from backend.db.models import Match, ShareLink, utcnow
 from backend.ops.metrics import Metrics
 from backend.sync import changes
 
@@ -53,7 +52,6 @@ class Subscriber:
     match_id: uuid.UUID
     last: int
     link_id: uuid.UUID | None = None
-    expires_at: datetime | None = None
     queue: asyncio.Queue[str | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
     )
@@ -272,10 +270,28 @@ class Hub:
                 await subscriber.websocket.send_text(message)
 
     async def _sweep_expired(self) -> None:
+        """Close subscribers whose link expired, or was revoked without this process hearing
+        of it (revoked from another process on SQLite, or while the listener was down)."""
         while True:
             await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
-            now = utcnow()
-            for channel in list(self.channels.values()):
-                for subscriber in list(channel.subscribers):
-                    if subscriber.expires_at is not None and subscriber.expires_at <= now:
-                        await self.close(subscriber, CLOSE_GONE, "link expired")
+            if not self.by_link:
+                continue
+            ended = await anyio.to_thread.run_sync(ended_links, self.db, list(self.by_link))
+            for link_id in ended:
+                for subscriber in list(self.by_link.get(link_id, ())):
+                    await self.close(subscriber, CLOSE_GONE, "link revoked or expired")
+
+
+def ended_links(db: Database, link_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Of these share links, the ones revoked, expired or gone."""
+    with db.reader() as session:
+        live = set(
+            session.scalars(
+                select(ShareLink.id).where(
+                    ShareLink.id.in_(link_ids),
+                    ShareLink.revoked_at.is_(None),
+                    ShareLink.expires_at > utcnow(),
+                )
+            )
+        )
+    return set(link_ids) - live

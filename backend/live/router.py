@@ -163,7 +163,6 @@ async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
         match_id=match_id,
         last=0 if reset else last_seq,
         link_id=access.link_id,
-        expires_at=access.expires_at,
     )
     welcome = {
         "type": "welcome",
