@@ -19,7 +19,7 @@ from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import upgrade
 from backend.settings import Settings
-from tests.databases import fresh_database
+from tests.databases import fresh_database, postgres_required
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -76,3 +76,12 @@ def app(engine: Engine, connection: Connection, database_url: str) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Where PostgreSQL is required (CI), any skipped test fails the run."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if postgres_required() and skipped and exitstatus == 0:
+        reporter.write_line(f"{len(skipped)} test(s) skipped where nothing may be skipped")
+        session.exitstatus = 1
