@@ -1,0 +1,332 @@
+"""The device's durable local state: one SQLite file holding the outbox, the device's
+identity and cursor, the problems the server reported, and a replica of pulled state.
+
+Every method that changes the file commits before it returns (``synchronous=FULL``), so a
+queued mutation survives a dead battery the moment :meth:`LocalStore.queue` returns.
+:meth:`LocalStore.absorb` takes one sync response and applies all of it in one
+transaction: the replica, the cursor and the dropped outbox entries move together or not
+at all, so a crash half-way through a response leaves the store as it was before it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    client_time TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS problems (
+    mutation_id INTEGER NOT NULL,
+    device_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    args TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    field TEXT,
+    current TEXT,
+    PRIMARY KEY (device_id, mutation_id)
+);
+CREATE TABLE IF NOT EXISTS teams (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS players (id TEXT PRIMARY KEY, team_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS matches (id TEXT PRIMARY KEY, team_id TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    id TEXT PRIMARY KEY,
+    match_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_match ON events (match_id, seq);
+CREATE TABLE IF NOT EXISTS lineups (match_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+"""
+REPLICA_TABLES = ("teams", "players", "matches", "events", "lineups")
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    id: int
+    name: str
+    args: dict[str, Any]
+    client_time: str
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "args": self.args,
+            "client_time": self.client_time,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A queued mutation the server refused (``rejected``) or overruled (``conflict``).
+
+    It is kept until dismissed, so the screen can tell the coach what did not happen;
+    ``current`` is the server's record that won a conflict, when there is one.
+    """
+
+    mutation_id: int
+    name: str
+    args: dict[str, Any]
+    verdict: str
+    code: str
+    message: str
+    field: str | None
+    current: dict[str, Any] | None
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class LocalStore:
+    """The SQLite file of one device. Not safe to share between threads."""
+
+    def __init__(self, path: str | Path):
+        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
+        self._db = sqlite3.connect(str(path), isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self.transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Everything done inside commits together, or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # --- identity and cursor ------------------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0]) if row[0] is not None else None
+
+    def put(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            self._put(key, value)
+
+    def _put(self, key: str, value: str | None) -> None:
+        self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- outbox -------------------------------------------------------------------------
+
+    def queue(self, name: str, args: Mapping[str, Any]) -> int:
+        """Append a mutation with the next id of the device's counter; durable on return."""
+        with self.transaction():
+            last = int(self.get("last_queued_id") or 0)
+            mutation_id = last + 1
+            self._db.execute(
+                "INSERT INTO outbox (id, name, args, client_time) VALUES (?, ?, ?, ?)",
+                (mutation_id, name, json.dumps(dict(args), separators=(",", ":")), now_iso()),
+            )
+            self._put("last_queued_id", str(mutation_id))
+        return mutation_id
+
+    def pending(self, limit: int | None = None) -> list[Queued]:
+        """Queued mutations not yet acknowledged, oldest first."""
+        rows = self._db.execute(
+            "SELECT id, name, args, client_time FROM outbox ORDER BY id LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [Queued(row[0], row[1], json.loads(row[2]), row[3]) for row in rows]
+
+    def renumber(self, first_id: int) -> None:
+        """Give the queued mutations the ids ``first_id``, ``first_id + 1``, ... in order.
+
+        For a counter the server does not know (a new device id, or a server that is
+        behind): the order is kept, nothing is dropped.
+        """
+        with self.transaction():
+            rows = self._db.execute("SELECT id FROM outbox ORDER BY id").fetchall()
+            # Through negative ids first, so that no new id collides with an old one.
+            for offset, (old,) in enumerate(rows):
+                self._db.execute("UPDATE outbox SET id = ? WHERE id = ?", (-1 - offset, old))
+            for offset in range(len(rows)):
+                self._db.execute(
+                    "UPDATE outbox SET id = ? WHERE id = ?", (first_id + offset, -1 - offset)
+                )
+            self._put("last_queued_id", str(first_id + len(rows) - 1))
+
+    # --- problems -----------------------------------------------------------------------
+
+    def problems(self) -> list[Problem]:
+        rows = self._db.execute(
+            "SELECT mutation_id, name, args, verdict, code, message, field, current "
+            "FROM problems ORDER BY rowid"
+        ).fetchall()
+        return [
+            Problem(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], _loads(r[7]))
+            for r in rows
+        ]
+
+    def dismiss(self, mutation_id: int) -> None:
+        with self.transaction():
+            self._db.execute("DELETE FROM problems WHERE mutation_id = ?", (mutation_id,))
+
+    # --- a sync response ----------------------------------------------------------------
+
+    def absorb(
+        self,
+        *,
+        sent: Sequence[Queued],
+        device_id: str,
+        last_mutation_id: int,
+        results: Sequence[Mapping[str, Any]],
+        changes: Sequence[Mapping[str, Any]],
+        cursor: str | None,
+        wipe: bool,
+    ) -> list[Problem]:
+        """Apply one sync response atomically and return the problems it reported.
+
+        Drops every queued mutation up to ``last_mutation_id`` of ``device_id`` (the id the
+        server named, which becomes the device's own); with ``wipe``, the replica is
+        discarded first and rebuilt from ``changes`` (the outbox is kept).
+        """
+        by_id = {m.id: m for m in sent}
+        reported: list[Problem] = []
+        with self.transaction():
+            for result in results:
+                if result["verdict"] == "applied" or result["id"] not in by_id:
+                    continue
+                mutation, error = by_id[result["id"]], result.get("error") or {}
+                problem = Problem(
+                    mutation.id,
+                    mutation.name,
+                    mutation.args,
+                    result["verdict"],
+                    error.get("code", ""),
+                    error.get("message", ""),
+                    error.get("field"),
+                    result.get("current"),
+                )
+                reported.append(problem)
+                # A replayed verdict (a lost response, retried) is recorded once.
+                self._db.execute(
+                    "INSERT OR IGNORE INTO problems VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        problem.mutation_id,
+                        device_id,
+                        problem.name,
+                        json.dumps(problem.args),
+                        problem.verdict,
+                        problem.code,
+                        problem.message,
+                        problem.field,
+                        None if problem.current is None else json.dumps(problem.current),
+                    ),
+                )
+            self._db.execute("DELETE FROM outbox WHERE id <= ?", (last_mutation_id,))
+            self._put("device_id", device_id)
+            self._put("acknowledged_id", str(last_mutation_id))
+            if wipe:
+                for table in REPLICA_TABLES:
+                    self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+            for change in changes:
+                self._apply(change)
+            self._put("cursor", cursor)
+        return reported
+
+    def _apply(self, change: Mapping[str, Any]) -> None:
+        kind, key, data = change["type"], change["id"], change.get("data")
+        text = json.dumps(data, separators=(",", ":")) if data is not None else None
+        db = self._db
+        if kind == "event":
+            if text is None:
+                db.execute("DELETE FROM events WHERE id = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?)",
+                    (key, change["space"], change["seq"], text),
+                )
+        elif kind == "match":
+            if text is None:
+                self._forget_match(key)
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
+                    (key, data["team_id"], text),  # type: ignore[index]
+                )
+        elif kind == "lineup":
+            assert text is not None
+            db.execute("INSERT OR REPLACE INTO lineups VALUES (?, ?)", (key, text))
+        elif kind == "player":
+            if text is None:
+                db.execute("DELETE FROM players WHERE id = ?", (key,))
+            else:
+                db.execute(
+                    "INSERT OR REPLACE INTO players VALUES (?, ?, ?)", (key, change["space"], text)
+                )
+        elif kind == "team":
+            if text is None:
+                # A team the device can no longer see takes everything of it along.
+                for (match_id,) in db.execute(
+                    "SELECT id FROM matches WHERE team_id = ?", (key,)
+                ).fetchall():
+                    self._forget_match(match_id)
+                db.execute("DELETE FROM players WHERE team_id = ?", (key,))
+                db.execute("DELETE FROM teams WHERE id = ?", (key,))
+            else:
+                db.execute("INSERT OR REPLACE INTO teams VALUES (?, ?)", (key, text))
+        # Change types this client does not know yet are skipped: a newer server may send
+        # them, and the protocol promises older clients keep working.
+
+    def _forget_match(self, match_id: str) -> None:
+        self._db.execute("DELETE FROM events WHERE match_id = ?", (match_id,))
+        self._db.execute("DELETE FROM lineups WHERE match_id = ?", (match_id,))
+        self._db.execute("DELETE FROM matches WHERE id = ?", (match_id,))
+
+    # --- the replica --------------------------------------------------------------------
+
+    def replica_events(self, match_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT data FROM events WHERE match_id = ? ORDER BY seq", (match_id,)
+        ).fetchall()
+        return [json.loads(row[0]) for row in rows]
+
+    def replica_event(self, event_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT data FROM events WHERE id = ?", (event_id,)).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def record(self, table: str, key: str) -> dict[str, Any] | None:
+        column = "match_id" if table == "lineups" else "id"
+        row = self._db.execute(
+            f"SELECT data FROM {table} WHERE {column} = ?",  # noqa: S608 (fixed names)
+            (key,),
+        ).fetchone()
+        return None if row is None else _loads(row[0])
+
+    def records(self, table: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(f"SELECT data FROM {table} ORDER BY rowid").fetchall()  # noqa: S608
+        return [json.loads(row[0]) for row in rows]
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
