@@ -1,0 +1,176 @@
+"""Hostile /sync input: clear errors naming the field, and nothing stored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from itsdangerous import URLSafeSerializer
+from sqlalchemy import Connection, Engine
+from sqlalchemy.orm import sessionmaker
+
+from backend.app import create_app
+from backend.db.engine import Database
+from backend.settings import Settings
+from tests import factories
+from tests.sync import Phone, events
+
+
+def _team_with_match(client: TestClient) -> tuple[Phone, str]:
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    return phone, factories.match(client, phone.headers, team_id)
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read(
+    engine: Engine, connection: Connection, database_url: str
+) -> None:
+    joined = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    settings = Settings(environment="test", database_url=database_url, max_body_bytes=2048)
+    small = create_app(settings, database=Database(engine=engine, reader=joined, writer=joined))
+    with TestClient(small) as client:
+        phone, match_id = _team_with_match(client)
+        batch = [phone.add_event(match_id, note="x" * 200) for _ in range(20)]
+
+        too_big = phone.post(mutations=batch)
+        not_even_json = client.post(
+            "/sync",
+            content=b"{" * 4096,
+            headers=phone.headers | {"Content-Type": "application/json"},
+        )
+
+        assert (too_big.status_code, not_even_json.status_code) == (413, 413)
+        assert too_big.json()["error"]["code"] == "payload_too_large"
+        assert events(client, phone.headers, match_id) == []
+        assert phone.lag()["last_mutation_id"] == 0
+
+
+def test_more_than_500_mutations_are_refused_whole(client: TestClient) -> None:
+    phone, match_id = _team_with_match(client)
+
+    response = phone.post(mutations=[phone.add_event(match_id) for _ in range(501)])
+
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "mutations"
+    assert events(client, phone.headers, match_id) == []
+
+
+MALFORMED = [
+    ({"id": 1, "name": "add_event", "args": []}, "mutations.0.args"),
+    ({"id": 1, "name": "add_event", "args": "goal"}, "mutations.0.args"),
+    ({"id": 0, "name": "add_event", "args": {}}, "mutations.0.id"),
+    ({"id": 2**53, "name": "add_event", "args": {}}, "mutations.0.id"),
+    ({"id": 1.5, "name": "add_event", "args": {}}, "mutations.0.id"),
+    ({"id": 1, "name": "x" * 65, "args": {}}, "mutations.0.name"),
+    ({"id": 1, "name": "add\u0000event", "args": {}}, "mutations.0.name"),
+    ({"id": 1, "args": {}}, "mutations.0.name"),
+    ({"id": 1, "name": "add_event", "args": {}, "extra": 1}, "mutations.0.extra"),
+]
+
+
+def test_a_malformed_mutation_is_refused_with_its_field(client: TestClient) -> None:
+    phone = Phone(client)
+
+    for mutation, field in MALFORMED:
+        response = phone.post(mutations=[mutation])
+
+        assert response.status_code == 422, (mutation, response.text)
+        assert response.json()["error"]["code"] == "invalid"
+        assert response.json()["error"]["field"] == field
+    assert phone.lag()["last_mutation_id"] == 0
+
+
+def test_a_hostile_argument_name_is_rejected_per_mutation_not_stored_raw(
+    client: TestClient,
+) -> None:
+    phone, match_id = _team_with_match(client)
+    odd = phone.mutation("delete_event", event_id=str(uuid.uuid4()), **{"\u0000" + "k" * 99: 1})
+
+    answer = phone.sync(odd, phone.add_event(match_id))
+    retry = phone.sync(odd)
+
+    [rejected, applied] = answer["results"]
+    assert (rejected["verdict"], rejected["error"]["code"]) == ("rejected", "invalid")
+    assert "\u0000" not in rejected["error"]["field"] + rejected["error"]["message"]
+    assert applied["verdict"] == "applied"
+    assert retry["results"][0]["error"] == rejected["error"]
+
+
+def test_another_teams_match_is_indistinguishable_from_a_missing_one(client: TestClient) -> None:
+    phone, _ = _team_with_match(client)
+    rival = factories.coach(client)
+    rival_match = factories.match(client, rival, factories.team(client, rival))
+
+    answer = phone.sync(phone.add_event(rival_match), phone.add_event(str(uuid.uuid4())))
+
+    theirs, missing = answer["results"]
+    assert theirs["verdict"] == missing["verdict"] == "rejected"
+    assert theirs["error"] == missing["error"]
+    assert events(client, rival, rival_match) == []
+
+
+def test_another_teams_event_id_reveals_nothing_of_it(client: TestClient) -> None:
+    phone, match_id = _team_with_match(client)
+    rival = factories.coach(client)
+    rival_match = factories.match(client, rival, factories.team(client, rival))
+    secret = factories.event(client, rival, rival_match, "goal", note="private note")
+
+    answer = phone.sync(
+        phone.add_event(match_id, id=secret["id"]),
+        phone.mutation("edit_event", event_id=secret["id"], changes={"minute": 2}),
+        phone.mutation("delete_event", event_id=secret["id"]),
+        phone.mutation("edit_event", event_id=str(uuid.uuid4()), changes={"minute": 2}),
+    )
+
+    added, edited, deleted, missing = answer["results"]
+    assert (added["verdict"], added["error"]["code"]) == ("rejected", "id_in_use")
+    assert edited["error"] == deleted["error"] == missing["error"]
+    assert "private note" not in json.dumps(answer)
+    assert [e["minute"] for e in events(client, rival, rival_match)] == [1]
+
+
+def test_share_and_login_tokens_cannot_sync(client: TestClient, app: FastAPI) -> None:
+    email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
+    phone = Phone(client, factories.coach(client, email=email))
+    login = client.post(
+        "/api/auth/login", json={"email": email, "password": factories.PASSWORD}
+    ).json()["access_token"]
+    share = URLSafeSerializer(app.state.settings.secret_keys, salt="touchline.share").dumps(
+        uuid.uuid4().hex
+    )
+    body = {"protocol": 1, "device_id": phone.device_id, "mutations": []}
+
+    as_login = client.post("/sync", json=body, headers={"Authorization": f"Bearer {login}"})
+    as_share = client.post("/sync", json=body, headers={"Authorization": f"Bearer {share}"})
+    anonymous = client.post("/sync", json=body)
+
+    assert as_login.status_code == as_share.status_code == anonymous.status_code == 401
+    assert "needs a device token" in as_login.json()["error"]["message"]
+    assert as_share.json()["error"]["code"] == "invalid_token"
+
+
+def test_a_forged_cursor_is_refused_and_nothing_in_the_request_is_stored(
+    client: TestClient,
+) -> None:
+    phone, match_id = _team_with_match(client)
+    genuine = phone.sync()["cursor"]
+    forged = [
+        "not-a-cursor",
+        genuine[:-3] + ("AAA" if not genuine.endswith("AAA") else "BBB"),
+        URLSafeSerializer(["another server"], salt="touchline.cursor").dumps(
+            json.dumps({"g": uuid.uuid4().hex, "t": {}, "m": {}})
+        ),
+    ]
+
+    for cursor in forged:
+        phone.cursor = cursor
+        response = phone.post(mutations=[phone.add_event(match_id)])
+        phone.next_id = 1
+
+        assert response.status_code == 422, cursor
+        assert response.json()["error"]["code"] == "invalid_cursor"
+        assert response.json()["error"]["field"] == "cursor"
+    assert phone.lag()["last_mutation_id"] == 0
+    assert events(client, phone.headers, match_id) == []

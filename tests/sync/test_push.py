@@ -1,0 +1,318 @@
+"""Pushing mutations through /sync: exactly once, in order, one verdict per mutation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests import factories
+from tests.sync import Phone, events
+
+
+def _team_with_match(client: TestClient) -> tuple[Phone, str, str]:
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    return phone, team_id, factories.match(client, phone.headers, team_id)
+
+
+def _error(result: dict[str, Any]) -> tuple[str, str, str | None]:
+    return result["verdict"], result["error"]["code"], result["error"]["field"]
+
+
+def test_a_batch_sent_twice_is_applied_once_and_answered_the_same(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+    batch = [
+        phone.add_event(match_id, "kick_off", minute=0),
+        phone.add_event(match_id, "goal", minute=4),
+        phone.add_event(match_id, "goal", minute=5, period=9),
+        phone.add_event(match_id, "kick_off", minute=6),
+        phone.add_event(match_id, "save", minute=8),
+    ]
+
+    first = phone.sync(*batch)
+    retry = phone.sync(*batch)
+
+    assert first["last_mutation_id"] == retry["last_mutation_id"] == 5
+    assert [r["verdict"] for r in first["results"]] == [
+        "applied",
+        "applied",
+        "rejected",
+        "conflict",
+        "applied",
+    ]
+    assert all(r["replayed"] for r in retry["results"])
+    for original, replayed in zip(first["results"], retry["results"], strict=True):
+        assert (replayed["id"], replayed["verdict"]) == (original["id"], original["verdict"])
+        assert replayed.get("error") == original.get("error")
+    stored = [e["id"] for e in events(client, phone.headers, match_id)]
+    assert sorted(stored) == sorted(m["args"]["id"] for m in (batch[0], batch[1], batch[4]))
+
+
+def test_a_retry_that_overlaps_the_acknowledged_part_applies_only_the_rest(
+    client: TestClient,
+) -> None:
+    phone, _, match_id = _team_with_match(client)
+    queue = [phone.add_event(match_id, minute=m) for m in range(1, 5)]
+
+    phone.sync(*queue[:2])
+    answer = phone.sync(*queue)
+
+    assert [(r["id"], r.get("replayed", False)) for r in answer["results"]] == [
+        (1, True),
+        (2, True),
+        (3, False),
+        (4, False),
+    ]
+    assert len(events(client, phone.headers, match_id)) == 4
+
+
+def test_a_gap_stops_the_batch_and_names_where_to_resend_from(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+    queue = [phone.add_event(match_id, minute=m) for m in range(1, 6)]
+
+    answer = phone.sync(queue[0], queue[1], queue[3], queue[4])
+
+    assert answer["gap"] == {"expected": 3}
+    assert answer["last_mutation_id"] == 2
+    assert [r["id"] for r in answer["results"]] == [1, 2]
+    assert len(events(client, phone.headers, match_id)) == 2
+
+    resent = phone.sync(*queue[2:])
+    assert resent["gap"] is None
+    assert [r["verdict"] for r in resent["results"]] == ["applied"] * 3
+    assert len(events(client, phone.headers, match_id)) == 5
+
+
+def test_a_batch_that_starts_past_the_counter_applies_nothing(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+    phone.next_id = 7
+
+    answer = phone.sync(phone.add_event(match_id))
+
+    assert (answer["gap"], answer["last_mutation_id"], answer["results"]) == (
+        {"expected": 1},
+        0,
+        [],
+    )
+    assert events(client, phone.headers, match_id) == []
+
+
+def test_a_bad_mutation_in_the_middle_is_rejected_and_the_rest_apply(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+
+    answer = phone.sync(
+        phone.add_event(match_id, minute=1),
+        phone.add_event(match_id, kind="bicycle_kick"),
+        phone.add_event(match_id, minute=3),
+    )
+
+    assert [r["verdict"] for r in answer["results"]] == ["applied", "rejected", "applied"]
+    assert _error(answer["results"][1]) == ("rejected", "invalid", "args.kind")
+    assert answer["last_mutation_id"] == 3
+    assert [e["minute"] for e in events(client, phone.headers, match_id)] == [1, 3]
+
+
+def test_each_rejection_names_its_code_and_field(client: TestClient) -> None:
+    phone, team_id, match_id = _team_with_match(client)
+    other_match = factories.match(client, phone.headers, team_id)
+    taken = factories.event(client, phone.headers, other_match, "goal")
+    goal = phone.add_event(match_id, minute=2)
+
+    answer = phone.sync(
+        goal,
+        phone.mutation("bicycle_kick", match_id=match_id),
+        phone.add_event(str(uuid.uuid4())),
+        phone.add_event(match_id, id=taken["id"]),
+        phone.add_event(match_id, player_id=str(uuid.uuid4())),
+        phone.mutation("edit_event", event_id=goal["args"]["id"], changes={"minute": None}),
+        phone.mutation("edit_event", event_id=str(uuid.uuid4()), changes={"minute": 3}),
+        phone.add_event(match_id, minute=200),
+        phone.mutation("add_event", match_id=match_id),
+        phone.mutation("set_lineup", match_id=match_id, players=[{"player_id": taken["id"]}]),
+    )
+
+    assert [
+        (r["verdict"], r["error"]["code"], r["error"]["field"]) for r in answer["results"][1:]
+    ] == [
+        ("rejected", "unknown_command", "name"),
+        ("rejected", "not_found", "args.match_id"),
+        ("rejected", "id_in_use", "args.id"),
+        ("rejected", "unknown_player", "args.player_id"),
+        ("rejected", "invalid", "args.minute"),
+        ("rejected", "not_found", "args.event_id"),
+        ("rejected", "invalid", "args.minute"),
+        ("rejected", "invalid", "args.id"),
+        ("rejected", "invalid", "args.players.0.role"),
+    ]
+    assert all("current" not in r for r in answer["results"])
+    assert answer["last_mutation_id"] == 10
+
+
+def test_every_command_applies_and_partial_updates_change_only_what_they_name(
+    client: TestClient,
+) -> None:
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    match_id, player_id, sub_id, event_id = (str(uuid.uuid4()) for _ in range(4))
+
+    answer = phone.sync(
+        phone.mutation(
+            "add_player", id=player_id, team_id=team_id, display_name="Ada", squad_number=7
+        ),
+        phone.mutation(
+            "add_player", id=sub_id, team_id=team_id, display_name="Bo", full_name="Bo B"
+        ),
+        phone.mutation("update_player", player_id=player_id, squad_number=None),
+        phone.mutation("update_player", player_id=sub_id, display_name="Bobby"),
+        phone.mutation(
+            "create_match",
+            id=match_id,
+            team_id=team_id,
+            opponent="Blues",
+            kickoff_at="2026-11-21T10:00:00Z",
+            venue="Rec ground",
+        ),
+        phone.mutation("update_match", match_id=match_id, competition="Cup"),
+        phone.mutation("update_match", match_id=match_id, venue=None),
+        phone.mutation(
+            "set_lineup",
+            match_id=match_id,
+            players=[
+                {"player_id": player_id, "role": "starting", "position": "GK"},
+                {"player_id": sub_id, "role": "bench"},
+            ],
+        ),
+        phone.add_event(match_id, id=event_id, player_id=player_id, note="top corner"),
+        phone.mutation("edit_event", event_id=event_id, changes={"minute": 9}),
+        phone.mutation("edit_event", event_id=event_id, changes={"note": None}),
+        phone.mutation("delete_player", player_id=sub_id),
+    )
+
+    assert [r["verdict"] for r in answer["results"]] == ["applied"] * 12
+    player = client.get(f"/api/players/{player_id}", headers=phone.headers).json()
+    sub = client.get(f"/api/players/{sub_id}", headers=phone.headers).json()
+    assert (player["squad_number"], player["display_name"]) == (None, "Ada")
+    assert (sub["display_name"], sub["full_name"]) == ("Bobby", "Bo B")
+    match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
+    assert (match["venue"], match["competition"], match["opponent"]) == (None, "Cup", "Blues")
+    [event] = events(client, phone.headers, match_id)
+    assert (event["minute"], event["note"], event["player"]["id"]) == (9, None, player_id)
+
+    deleted = phone.sync(phone.mutation("delete_match", match_id=match_id))
+    assert deleted["results"][0]["verdict"] == "applied"
+    gone = client.get(f"/api/matches/{match_id}", headers=phone.headers)
+    assert gone.status_code == 404
+
+
+def test_an_edit_of_an_event_another_coach_deleted_is_a_conflict_showing_the_tombstone(
+    client: TestClient,
+) -> None:
+    email = f"second-{uuid.uuid4().hex[:8]}@example.org"
+    first = Phone(client)
+    second = Phone(client, factories.coach(client, email=email))
+    team_id = factories.team(client, first.headers)
+    added = client.post(
+        f"/api/teams/{team_id}/coaches", json={"email": email}, headers=first.headers
+    )
+    assert added.status_code == 201, added.text
+    match_id = factories.match(client, first.headers, team_id)
+    goal = first.add_event(match_id, minute=30)
+    first.sync(goal)
+    event_id = goal["args"]["id"]
+
+    deleted = first.sync(first.mutation("delete_event", event_id=event_id))
+    edited = second.sync(second.mutation("edit_event", event_id=event_id, changes={"minute": 31}))
+
+    assert deleted["results"][0]["verdict"] == "applied"
+    [result] = edited["results"]
+    assert _error(result) == ("conflict", "event_deleted", "args.event_id")
+    assert result["current"]["id"] == event_id
+    assert (result["current"]["deleted"], result["current"]["data"]) == (True, None)
+    [stored] = events(client, first.headers, match_id)
+    assert (stored["deleted"], stored["minute"]) == (True, 30)
+
+
+def test_an_edit_before_the_delete_is_overwritten_by_it(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+    goal = phone.add_event(match_id, minute=30)
+
+    answer = phone.sync(
+        goal,
+        phone.mutation("edit_event", event_id=goal["args"]["id"], changes={"minute": 31}),
+        phone.mutation("delete_event", event_id=goal["args"]["id"]),
+        phone.mutation("delete_event", event_id=goal["args"]["id"]),
+    )
+
+    assert [r["verdict"] for r in answer["results"]] == ["applied"] * 4
+    [stored] = events(client, phone.headers, match_id)
+    assert stored["deleted"] is True
+
+
+def test_a_refused_kick_off_is_a_conflict_carrying_the_match_and_changes_nothing(
+    client: TestClient,
+) -> None:
+    phone, _, match_id = _team_with_match(client)
+    phone.sync(phone.add_event(match_id, "kick_off", minute=0))
+    phone.pull_all()
+    phone.sync()
+    assert phone.lag()["behind"] == 0
+
+    answer = phone.sync(phone.add_event(match_id, "kick_off", minute=0))
+
+    [result] = answer["results"]
+    assert _error(result) == ("conflict", "transition_refused", "args.kind")
+    current = result["current"]
+    assert (current["type"], current["id"]) == ("match", match_id)
+    assert (current["data"]["status"], current["data"]["current_period"]) == ("live", 1)
+    assert len(events(client, phone.headers, match_id)) == 1
+    # A refused write leaves no trace in the match's sequence: nothing new to pull.
+    assert answer["changes"] == []
+    assert phone.lag()["behind"] == 0
+
+
+def test_period_markers_only_move_the_match_through_its_state_machine(
+    client: TestClient,
+) -> None:
+    phone, _, match_id = _team_with_match(client)
+    kick_off = phone.add_event(match_id, "kick_off", minute=0)
+    half_time = phone.add_event(match_id, "half_time", minute=45)
+
+    answer = phone.sync(
+        kick_off,
+        half_time,
+        phone.add_event(match_id, "full_time", period=2, minute=90),
+        phone.mutation("edit_event", event_id=kick_off["args"]["id"], changes={"period": 2}),
+        phone.mutation("delete_event", event_id=kick_off["args"]["id"]),
+        phone.mutation("update_match", match_id=match_id, periods=1),
+        phone.mutation("update_match", match_id=match_id, periods=None),
+        phone.mutation("delete_event", event_id=half_time["args"]["id"]),
+    )
+
+    verdicts = [(r["verdict"], r.get("error", {}).get("code")) for r in answer["results"]]
+    assert verdicts == [
+        ("applied", None),
+        ("applied", None),
+        ("conflict", "transition_refused"),
+        ("conflict", "marker_immutable"),
+        ("conflict", "marker_not_latest"),
+        ("applied", None),
+        ("rejected", "invalid"),
+        ("applied", None),
+    ]
+    assert answer["results"][3]["current"]["data"]["kind"] == "kick_off"
+    match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
+    assert (match["status"], match["current_period"], match["periods"]) == ("live", 1, 1)
+
+
+def test_a_protocol_newer_than_the_server_is_refused_with_409(client: TestClient) -> None:
+    phone, _, match_id = _team_with_match(client)
+
+    response = phone.post(protocol=2, mutations=[phone.add_event(match_id)])
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "protocol_too_new"
+    assert response.json()["error"]["field"] == "protocol"
+    assert events(client, phone.headers, match_id) == []
+    assert phone.lag()["last_mutation_id"] == 0
