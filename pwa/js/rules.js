@@ -1,0 +1,173 @@
+// @ts-check
+/**
+ * The rules of a match, as sync_protocol/match.py states them: the period state machine,
+ * the score and the clock. Both pages compute what they show from events with these
+ * functions, so a phone, a viewer and the server agree on the same events.
+ */
+
+/**
+ * @typedef {{
+ *   id: string, match_id: string, kind: string, side: "team" | "opposition",
+ *   period: number, minute: number, stoppage: number, player_id: string | null,
+ *   replaced_player_id: string | null, note: string | null, recorded_at: string | null
+ * }} MatchEvent
+ * @typedef {"scheduled" | "live" | "interval" | "finished"} Status
+ * @typedef {{ status: Status, period: number }} MatchState
+ */
+
+export const MARKERS = new Set(["kick_off", "half_time", "full_time"]);
+
+/** What a coach taps: label per kind, in the order they are offered. */
+export const KIND_LABELS = /** @type {const} */ ({
+  goal: "Goal",
+  assist: "Assist",
+  save: "Save",
+  key_pass: "Key pass",
+  tackle: "Tackle",
+  interception: "Interception",
+  foul: "Foul",
+  penalty: "Penalty",
+  free_kick: "Free kick",
+  ball_out: "Ball out",
+  own_goal: "Own goal",
+  yellow_card: "Yellow card",
+  red_card: "Red card",
+  substitution: "Substitution",
+  kick_off: "Kick-off",
+  half_time: "Half-time",
+  full_time: "Full-time",
+});
+
+/** @param {string} kind */
+export function kindLabel(kind) {
+  return /** @type {Record<string, string>} */ (KIND_LABELS)[kind] ?? kind;
+}
+
+export class TransitionRefused extends Error {}
+
+/**
+ * The state after a period marker; throws TransitionRefused where the server would
+ * answer with a conflict (transition_refused).
+ * @param {MatchState} state @param {string} kind @param {number} period @param {number} periods
+ * @returns {MatchState}
+ */
+export function applyMarker(state, kind, period, periods) {
+  if (kind === "kick_off") {
+    if (state.status === "scheduled" && period === 1) return { status: "live", period: 1 };
+    if (state.status === "interval" && period === state.period + 1 && period <= periods) {
+      return { status: "live", period };
+    }
+  } else if (kind === "half_time") {
+    if (state.status === "live" && period === state.period) return { status: "interval", period };
+  } else if (kind === "full_time") {
+    if ((state.status === "live" || state.status === "interval") && period === state.period) {
+      return { status: "finished", period };
+    }
+  } else {
+    throw new Error(`${kind} is not a period marker`);
+  }
+  throw new TransitionRefused(`${kindLabel(kind)} does not follow: match is ${state.status}`);
+}
+
+const MARKER_ORDER = { kick_off: 0, half_time: 1, full_time: 2 };
+
+/**
+ * The match state and the start of the period in play, folded from live marker events.
+ * Markers are applied in match order (period, then kick-off before half-time before
+ * full-time), the only order in which a set of accepted markers is valid; one that does
+ * not follow is skipped, as the server would refuse it.
+ * @param {Iterable<MatchEvent>} events @param {number} periods
+ * @returns {MatchState & { periodStartedAt: string | null }}
+ */
+export function foldMarkers(events, periods) {
+  const markers = [...events]
+    .filter((e) => MARKERS.has(e.kind))
+    .sort(
+      (a, b) =>
+        a.period - b.period ||
+        MARKER_ORDER[/** @type {keyof typeof MARKER_ORDER} */ (a.kind)] -
+          MARKER_ORDER[/** @type {keyof typeof MARKER_ORDER} */ (b.kind)],
+    );
+  /** @type {MatchState} */
+  let state = { status: "scheduled", period: 0 };
+  /** @type {string | null} */
+  let periodStartedAt = null;
+  for (const marker of markers) {
+    try {
+      state = applyMarker(state, marker.kind, marker.period, periods);
+      if (marker.kind === "kick_off") periodStartedAt = marker.recorded_at;
+    } catch (refused) {
+      if (!(refused instanceof TransitionRefused)) throw refused;
+    }
+  }
+  return { ...state, periodStartedAt };
+}
+
+/**
+ * Goals for each side: a goal counts for its side, an own goal for the other side.
+ * @param {Iterable<{kind: string, side: string}>} events
+ */
+export function score(events) {
+  let team = 0;
+  let opposition = 0;
+  for (const { kind, side } of events) {
+    if (kind === "goal") side === "team" ? team++ : opposition++;
+    else if (kind === "own_goal") side === "team" ? opposition++ : team++;
+  }
+  return { team, opposition };
+}
+
+/**
+ * Seconds on the match clock: full periods already played plus time in this one.
+ * Between periods and after full time it stands at the end of the last period.
+ * @param {MatchState} state @param {string | null} periodStartedAt
+ * @param {number} now milliseconds since the epoch @param {number} periodMinutes
+ */
+export function clockSeconds(state, periodStartedAt, now, periodMinutes) {
+  const played = Math.max(state.period - 1, 0) * periodMinutes * 60;
+  if (state.status === "live" && periodStartedAt) {
+    return played + Math.max(Math.floor((now - Date.parse(periodStartedAt)) / 1000), 0);
+  }
+  if (state.status === "interval" || state.status === "finished") {
+    return state.period * periodMinutes * 60;
+  }
+  return 0;
+}
+
+/** @param {number} seconds */
+export function clockDisplay(seconds) {
+  const minutes = Math.floor(seconds / 60);
+  return `${String(minutes).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/**
+ * The minute (and stoppage minutes) to record for something that happens now: the
+ * minute being played, counted from 1, with time past the period's end as stoppage.
+ * @param {MatchState} state @param {string | null} periodStartedAt
+ * @param {number} now @param {number} periodMinutes
+ */
+export function minuteNow(state, periodStartedAt, now, periodMinutes) {
+  const period = Math.max(state.period, 1);
+  const before = (period - 1) * periodMinutes;
+  if (state.status !== "live" || !periodStartedAt) {
+    return { period, minute: Math.min(before + (state.status === "scheduled" ? 0 : periodMinutes), 150), stoppage: 0 };
+  }
+  const inPeriod = Math.floor(Math.max(now - Date.parse(periodStartedAt), 0) / 60000) + 1;
+  const stoppage = Math.min(Math.max(inPeriod - periodMinutes, 0), 30);
+  return { period, minute: Math.min(before + Math.min(inPeriod, periodMinutes), 150), stoppage };
+}
+
+/** @param {MatchState} state @param {number} periods */
+export function periodLabel(state, periods) {
+  if (state.status === "scheduled") return "Not started";
+  if (state.status === "finished") return "Full-time";
+  const name =
+    periods === 2 ? ["1st half", "2nd half"][state.period - 1] : `Period ${state.period}`;
+  if (state.status === "interval") return periods === 2 ? "Half-time" : `Break after ${name}`;
+  return name ?? `Period ${state.period}`;
+}
+
+/** @param {{minute: number, stoppage: number}} event */
+export function minuteLabel(event) {
+  return event.stoppage ? `${event.minute}+${event.stoppage}'` : `${event.minute}'`;
+}

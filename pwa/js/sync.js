@@ -1,0 +1,174 @@
+// @ts-check
+/**
+ * The sync loop: push the outbox and pull changes through POST /sync until the phone
+ * holds nothing the server has not acknowledged and has every change the server has.
+ *
+ * It runs on launch, when the network comes back, when the page becomes visible, after
+ * every tap, and on a timer while the page is visible. Background Sync (where the browser
+ * has it) only adds one more wake-up; nothing depends on it. Failures back off
+ * exponentially; a 200 resets the backoff.
+ */
+
+import * as db from "./db.js";
+
+const PROTOCOL = 1;
+const BATCH = 200;
+const TIMER_MS = 20_000;
+const REQUEST_TIMEOUT_MS = 20_000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** @typedef {"idle" | "syncing" | "offline" | "error" | "signed_out"} SyncState */
+
+export class Syncer extends EventTarget {
+  /** @type {SyncState} */
+  state = "idle";
+  /** @type {string | null} */
+  problem = null;
+  #running = false;
+  #again = false;
+  #failures = 0;
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  #retry;
+
+  /** Start the triggers and sync once. */
+  start() {
+    addEventListener("online", () => this.kick());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.kick();
+    });
+    setInterval(() => {
+      if (document.visibilityState === "visible") this.kick();
+    }, TIMER_MS);
+    navigator.serviceWorker?.addEventListener("message", (event) => {
+      if (event.data?.type === "sync") this.kick();
+    });
+    this.kick();
+  }
+
+  /** Ask for a sync soon; calls while one runs make it go round once more. */
+  kick() {
+    clearTimeout(this.#retry);
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = true;
+    this.#loop().finally(() => {
+      this.#running = false;
+    });
+  }
+
+  /** Also ask the browser for a Background Sync wake-up, where it has one. */
+  requestBackgroundSync() {
+    navigator.serviceWorker?.ready
+      .then((registration) => /** @type {any} */ (registration).sync?.register("touchline-sync"))
+      .catch(() => {});
+  }
+
+  async #loop() {
+    for (;;) {
+      this.#again = false;
+      let more;
+      try {
+        more = await this.#round();
+        this.#failures = 0;
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+      if (!more && !this.#again) {
+        this.#set("idle", null);
+        return;
+      }
+    }
+  }
+
+  /** @param {unknown} error */
+  #fail(error) {
+    if (error instanceof StopSync) {
+      this.#set(error.state, error.message);
+      return;
+    }
+    this.#failures += 1;
+    const offline = !navigator.onLine || error instanceof TypeError || error instanceof DOMException;
+    this.#set(offline ? "offline" : "error", offline ? null : String(/** @type {any} */ (error)?.message ?? error));
+    const delay = Math.min(1000 * 2 ** (this.#failures - 1), BACKOFF_MAX_MS);
+    this.#retry = setTimeout(() => this.kick(), delay * (0.75 + Math.random() / 2));
+  }
+
+  /** @param {SyncState} state @param {string | null} problem */
+  #set(state, problem) {
+    this.state = state;
+    this.problem = problem;
+    this.dispatchEvent(new Event("change"));
+  }
+
+  /**
+   * One request. Returns whether to go round again at once.
+   * @returns {Promise<boolean>}
+   */
+  async #round() {
+    /** @type {import("./db.js").Device | undefined} */
+    const device = await db.getMeta("device");
+    if (!device) throw new StopSync("signed_out", null);
+    // The browser knows it has no network: nothing is handed over, so nothing is "sent".
+    if (!navigator.onLine) throw new TypeError("offline");
+    const cursor = (await db.getMeta("cursor")) ?? null;
+    const entries = await db.readOutbox(BATCH);
+    if (entries.length) {
+      await db.markSent(entries.map((e) => e.id));
+      this.dispatchEvent(new Event("data"));
+    }
+    this.#set("syncing", null);
+
+    const response = await fetch("/sync", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${device.token}` },
+      body: JSON.stringify({
+        protocol: PROTOCOL,
+        device_id: device.id,
+        cursor,
+        mutations: entries.map(({ id, name, args, client_time }) => ({ id, name, args, client_time })),
+      }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      cache: "no-store",
+    });
+    const body = await response.json().catch(() => null);
+    if (response.status === 401) {
+      throw new StopSync("signed_out", "This phone was signed out. Sign in again; nothing queued is lost.");
+    }
+    if (response.status === 422 && body?.error?.code === "invalid_cursor") {
+      await db.clearReplica();
+      return true;
+    }
+    if (response.status === 409 && body?.error?.code === "protocol_too_new") {
+      throw new StopSync("error", "The server is older than this app. Reload later.");
+    }
+    if (!response.ok || !body) {
+      throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
+    }
+
+    if (body.reset?.reason === "unknown_device") {
+      // The token belongs to another device id: the outbox is numbered for the wrong
+      // counter. Renumber after that device's last id, then push again.
+      await db.setMeta("device", { ...device, id: body.device_id });
+      await db.renumberOutbox(body.last_mutation_id + 1);
+    }
+    await db.applySync(body);
+    this.dispatchEvent(new Event("data"));
+    if (body.gap) {
+      await db.renumberOutbox(body.gap.expected);
+      return true;
+    }
+    if (body.reset?.reason === "unknown_device" || body.has_more) return true;
+    return (await db.readOutbox(1)).length > 0 && entries.length > 0;
+  }
+}
+
+class StopSync extends Error {
+  /** @param {SyncState} state @param {string | null} message */
+  constructor(state, message) {
+    super(message ?? state);
+    this.state = state;
+  }
+}

@@ -1,0 +1,77 @@
+// @ts-check
+/// <reference lib="webworker" />
+/**
+ * The app shell, cached so the coach's app opens with no network at all.
+ *
+ * The server writes the shell's content hash into SHELL_VERSION when it serves this file,
+ * so any change to the app makes a new worker with a new cache; the old cache is deleted
+ * once the new worker takes over. Only the files below are ever answered from the cache:
+ * the API, /sync and the live channel always go to the network.
+ */
+
+const SHELL_VERSION = "__SHELL_VERSION__";
+const CACHE = `touchline-shell-${SHELL_VERSION}`;
+const SHELL = [
+  "/",
+  "/watch",
+  "/app.css",
+  "/manifest.webmanifest",
+  "/js/coach.js",
+  "/js/db.js",
+  "/js/mutations.js",
+  "/js/rules.js",
+  "/js/sync.js",
+  "/js/watch.js",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+  "/icons/icon-maskable-512.png",
+  "/icons/apple-touch-icon.png",
+];
+
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
+
+sw.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" }))))
+      .then(() => sw.skipWaiting()),
+  );
+});
+
+sw.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then(() => sw.clients.claim()),
+  );
+});
+
+sw.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== sw.location.origin) return;
+  const path = request.mode === "navigate" ? navigationPath(url.pathname) : url.pathname;
+  if (!SHELL.includes(path)) return;
+  event.respondWith(
+    caches.open(CACHE).then(async (cache) => (await cache.match(path)) ?? fetch(request)),
+  );
+});
+
+/** @param {string} pathname */
+function navigationPath(pathname) {
+  return pathname === "/watch" ? "/watch" : pathname === "/" || pathname === "/index.html" ? "/" : pathname;
+}
+
+// Background Sync wakes an open page to sync; with no page open there is nothing to do,
+// and the page syncs on its own next launch.
+sw.addEventListener("sync", (event) => {
+  const syncEvent = /** @type {any} */ (event);
+  if (syncEvent.tag !== "touchline-sync") return;
+  syncEvent.waitUntil(
+    sw.clients.matchAll({ type: "window" }).then((clients) => {
+      for (const client of clients) client.postMessage({ type: "sync" });
+    }),
+  );
+});
