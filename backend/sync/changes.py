@@ -179,17 +179,28 @@ def match_spaces(
     pending = [m for m in matches if since.get(m.id, 0) < m.head_seq]
     if not pending:
         return []
-    events = list(
-        db_session.scalars(
-            select(Event)
-            .where(
-                or_(
-                    *(and_(Event.match_id == m.id, Event.seq > since.get(m.id, 0)) for m in pending)
+    # A deleted match the device never saw sends nothing, so none of its events may take
+    # a place under the limit: the cut would then fall in a space that is skipped, and the
+    # spaces after it would pass over events this page never read.
+    readable = [m for m in pending if since.get(m.id, 0) > 0 or m.deleted_at is None]
+    events = (
+        list(
+            db_session.scalars(
+                select(Event)
+                .where(
+                    or_(
+                        *(
+                            and_(Event.match_id == m.id, Event.seq > since.get(m.id, 0))
+                            for m in readable
+                        )
+                    )
                 )
+                .order_by(Event.match_id, Event.seq)
+                .limit(limit + 1)
             )
-            .order_by(Event.match_id, Event.seq)
-            .limit(limit + 1)
         )
+        if readable
+        else []
     )
     truncated = len(events) > limit
     events = events[:limit]
