@@ -33,7 +33,13 @@ def _settings(args: argparse.Namespace) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        sys.exit(f"touchline: configuration error: {exc}")
+        # Name each problem without echoing its input: that could be a (too short) key.
+        problems = "; ".join(
+            ("TOUCHLINE_" + ".".join(map(str, e["loc"])).upper() + ": " if e["loc"] else "")
+            + e["msg"]
+            for e in exc.errors()
+        )
+        sys.exit(f"touchline: configuration error: {problems}")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -58,6 +64,9 @@ def serve(args: argparse.Namespace) -> int:
         ws_max_size=WS_MAX_MESSAGE_BYTES,
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,
+        # Compression would run once per viewer for a message the hub encodes once per
+        # match; live messages are small, so it costs CPU on the hot path and saves little.
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0

@@ -1,7 +1,7 @@
 """Logging: one JSON object per line in production, readable lines in development.
 
 Nothing here ever formats a request's headers or body, so tokens, passwords and share
-tokens cannot reach a log line through it; access lines carry the path without its query.
+tokens cannot reach a log line through it; no line carries a path's query string.
 """
 
 from __future__ import annotations
@@ -30,6 +30,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class WithoutQueryStrings(logging.Filter):
+    """Cut the query string off every path a record carries: uvicorn names a WebSocket's
+    full path in its lines, and a careless client may put a token in the query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_path_only(arg) for arg in record.args)
+        return True
+
+
+def _path_only(value: object) -> object:
+    if isinstance(value, str) and value.startswith("/") and "?" in value:
+        return value.partition("?")[0]
+    return value
+
+
 class ReadableFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD)
@@ -40,11 +56,16 @@ class ReadableFormatter(logging.Formatter):
 def logging_config(json_lines: bool, level: str = "INFO") -> dict[str, Any]:
     """A dictConfig for the app and uvicorn (whose own access log stays off)."""
     formatter = {"()": JsonFormatter if json_lines else ReadableFormatter}
-    handler = {"class": "logging.StreamHandler", "formatter": "default"}
+    handler = {
+        "class": "logging.StreamHandler",
+        "formatter": "default",
+        "filters": ["without_query_strings"],
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"default": formatter},
+        "filters": {"without_query_strings": {"()": WithoutQueryStrings}},
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {
