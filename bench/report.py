@@ -1,0 +1,360 @@
+"""Turn a run's figures into the bars' verdicts, a chart and the README's results table."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from bench.workload import percentile
+
+START = "<!-- results:start -->"
+END = "<!-- results:end -->"
+
+
+def cdf(samples: list[float]) -> list[float]:
+    """The 0th..100th percentiles of ``samples`` (101 values), for the JSON and the chart."""
+    return [round(percentile(samples, p), 2) for p in range(101)] if samples else []
+
+
+def _bar(
+    name: str, database: str, value: float | None, limit: str, ok: bool | None, note: str = ""
+) -> dict[str, Any]:
+    return {
+        "bar": name,
+        "database": database,
+        "value": value,
+        "limit": limit,
+        "pass": ok,
+        "note": note,
+    }
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0 or math.isnan(a) or math.isnan(b):
+        return None
+    return round(a / b, 3)
+
+
+def bars(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every bar of issue 6, per database, as a ratio with pass (True), miss (False) or
+    not measured (None)."""
+    out = []
+    peer = results.get("peer", {})
+    peer_ok = peer.get("available", False)
+    raw = results.get("ceilings", {}).get("broadcast", {}).get("1000", {})
+    for kind, db in results["databases"].items():
+        ceiling = results["ceilings"]["insert"].get(kind, {})
+        ingest = db["ingest"]["events_per_second"]
+        r = _ratio(ingest, ceiling.get("events_per_second"))
+        out.append(
+            _bar(
+                "ingest ≥ 60% of the raw insert ceiling",
+                kind,
+                r,
+                "≥ 0.6",
+                None if r is None else r >= 0.6,
+            )
+        )
+        r = _ratio(ingest, peer.get("ingest", {}).get("events_per_second")) if peer_ok else None
+        out.append(_bar("ingest ≥ 3x the peer", kind, r, "≥ 3", None if r is None else r >= 3))
+        catch = db["catch_up"]
+        r = (
+            _ratio(catch["events_per_second"], peer.get("catch_up", {}).get("events_per_second"))
+            if peer_ok
+            else None
+        )
+        out.append(
+            _bar("catch-up events/s ≥ 3x the peer", kind, r, "≥ 3", None if r is None else r >= 3)
+        )
+        r = (
+            _ratio(catch["bytes_per_event"], peer.get("catch_up", {}).get("bytes_per_event"))
+            if peer_ok
+            else None
+        )
+        out.append(
+            _bar(
+                "catch-up bytes/event ≤ ½ the peer's",
+                kind,
+                r,
+                "≤ 0.5",
+                None if r is None else r <= 0.5,
+            )
+        )
+        p99 = db["fan_out"]["1000_one_match"]["latency"]["p99_ms"]
+        r = _ratio(p99, raw.get("latency", {}).get("p99_ms"))
+        out.append(
+            _bar(
+                "fan-out p99 (1,000 viewers) ≤ 1.5x raw broadcast p99",
+                kind,
+                r,
+                "≤ 1.5",
+                None if r is None else r <= 1.5,
+            )
+        )
+        peer_p99 = (
+            peer.get("fan_out", {}).get("continuous", {}).get("latency", {}).get("p99_ms")
+            if peer_ok
+            else None
+        )
+        r = _ratio(p99, peer_p99)
+        out.append(
+            _bar(
+                "fan-out p99 (1,000) ≤ ½ the peer's continuous p99 (200)",
+                kind,
+                r,
+                "≤ 0.5",
+                None if r is None else r <= 0.5,
+            )
+        )
+        two = db["fan_out"].get("1000_two_instances")
+        if two is not None:
+            added = round(two["latency"]["p99_ms"] - p99, 2)
+            out.append(_bar("two instances add ≤ 10 ms p99", kind, added, "≤ 10 ms", added <= 10))
+        idle = db["fan_out"]["1000_one_match"]["memory_per_idle_viewer_kb"]
+        out.append(_bar("idle viewer ≤ 20 KB of server memory", kind, idle, "≤ 20 KiB", idle <= 20))
+        peer_peak = peer.get("peak_rss_kb") if peer_ok else None
+        r = _ratio(db["memory"]["peak_rss_after_peer_workload_kb"], peer_peak)
+        out.append(
+            _bar("peak memory ≤ ¼ the peer's", kind, r, "≤ 0.25", None if r is None else r <= 0.25)
+        )
+        whole = db["fan_out"]["200_one_match"]["viewer_bytes_whole_run_mean"]
+        out.append(
+            _bar(
+                "a viewer receives < 50 KB for a whole match",
+                kind,
+                whole,
+                "< 50,000 B",
+                whole < 50_000,
+            )
+        )
+    return out
+
+
+def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) -> str:
+    """Write the PNG: latency distributions (left), ingest and catch-up throughput
+    (right). Returns "" or why no chart was drawn."""
+    try:  # an optional dependency (the "bench" extra): without it the run still reports
+        import matplotlib  # noqa: PLC0415
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+    except ImportError:
+        return "matplotlib is not installed (pip install -e '.[bench]')"
+    fig, (lat, ing, cat) = plt.subplots(
+        1, 3, figsize=(17, 5.5), gridspec_kw={"width_ratios": [2.2, 1, 1]}
+    )
+    for label, values in samples.items():
+        if not values:
+            continue
+        ordered = sorted(values)
+        n = len(ordered)
+        lat.plot(
+            [max(v, 0.05) for v in ordered],
+            [(i + 1) / n for i in range(n)],
+            label=label,
+            linewidth=1.4,
+        )
+    lat.set_xscale("log")
+    lat.set_xlabel("push response → viewer receipt (ms, log scale)")
+    lat.set_ylabel("fraction of deliveries")
+    lat.set_title("Fan-out latency distributions")
+    lat.grid(True, which="both", alpha=0.3)
+    lat.legend(fontsize=7, loc="lower right")
+
+    def bars_panel(ax: Any, items: list[tuple[str, float]], title: str, unit: str) -> None:
+        labels = [k for k, _ in items]
+        values = [v for _, v in items]
+        colours = [
+            "#1f77b4" if k.startswith("Touchline") else "#7f7f7f" if "ceiling" in k else "#d62728"
+            for k in labels
+        ]
+        ax.barh(labels, values, color=colours)
+        for y, v in enumerate(values):
+            ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
+        ax.set_title(title)
+        ax.set_xlabel(unit)
+        ax.invert_yaxis()
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_xlim(0, max(values or [1]) * 1.3)
+
+    ingest_items = []
+    catch_items = []
+    for kind, db in results["databases"].items():
+        ingest_items.append((f"Touchline /sync ({kind})", db["ingest"]["events_per_second"]))
+        ceiling = results["ceilings"]["insert"].get(kind)
+        if ceiling:
+            ingest_items.append((f"raw insert ceiling ({kind})", ceiling["events_per_second"]))
+        catch_items.append((f"Touchline /sync ({kind})", db["catch_up"]["events_per_second"]))
+    peer = results.get("peer", {})
+    if peer.get("available"):
+        ingest_items.append(("PouchDB Server _bulk_docs", peer["ingest"]["events_per_second"]))
+        catch_items.append(("PouchDB Server _changes", peer["catch_up"]["events_per_second"]))
+    bars_panel(ing, ingest_items, "Ingest throughput", "events per second")
+    bars_panel(cat, catch_items, "Catch-up throughput", "events per second")
+    machine = results["machine"]
+    fig.suptitle(
+        f"Touchline bench ({results['mode']}) · {machine['cpu']} x {machine['cores']} · "
+        f"{machine['date']} · load {results['load_average']['start']}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return ""
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "**no**"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The README's results section."""
+    m = results["machine"]
+    lines = [
+        f"Run of {m['date']} ({results['mode']} mode, {results['duration_seconds']:.0f} s) on "
+        f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, Python {m['python']}, "
+        f"load average {results['load_average']['start']} at the start and "
+        f"{results['load_average']['end']} at the end.",
+        "",
+        "| bar | database | measured | limit | verdict |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for bar in results["bars"]:
+        verdict = {True: "pass", False: "**miss**", None: "not measured"}[bar["pass"]]
+        lines.append(
+            f"| {bar['bar']} | {bar['database']} | {_fmt(bar['value'])} | {bar['limit']} | "
+            f"{verdict} |"
+        )
+    missed = [f"{b['bar']} ({b['database']})" for b in results["bars"] if b["pass"] is False]
+    lines.append("")
+    lines.append("Missed: " + "; ".join(missed) + "." if missed else "Every measured bar passes.")
+    lines += [
+        "",
+        "| figure | " + " | ".join(results["databases"]) + " |",
+        "| --- |" + " --- |" * len(results["databases"]),
+    ]
+
+    def row(label: str, get: Any) -> None:
+        values = []
+        for db in results["databases"].values():
+            try:
+                values.append(_fmt(get(db)))
+            except (KeyError, TypeError):
+                values.append("n/a")
+        lines.append(f"| {label} | " + " | ".join(values) + " |")
+
+    row("ingest, events/s through /sync", lambda d: d["ingest"]["events_per_second"])
+    row(
+        "raw insert ceiling, rows/s",
+        lambda d: results["ceilings"]["insert"][_kind(results, d)]["events_per_second"],
+    )
+    row(
+        "ingest batch latency p50 / p99, ms",
+        lambda d: (
+            f"{d['ingest']['batch_latency']['p50_ms']} / {d['ingest']['batch_latency']['p99_ms']}"
+        ),
+    )
+    row("retried batches answered as replayed", lambda d: d["ingest"]["retry"]["all_replayed"])
+    row(
+        "catch-up: events, round trips",
+        lambda d: f"{d['catch_up']['events']:,}, {d['catch_up']['round_trips']}",
+    )
+    row("catch-up: time in requests, s", lambda d: d["catch_up"]["seconds_in_requests"])
+    row(
+        "catch-up: events/s, bytes/event",
+        lambda d: f"{d['catch_up']['events_per_second']:,.0f}, {d['catch_up']['bytes_per_event']}",
+    )
+    for key, label in (
+        ("200_one_match", "fan-out 200 viewers, 1 match"),
+        ("1000_one_match", "fan-out 1,000 viewers, 1 match"),
+        ("1000_over_100_matches", "fan-out 1,000 viewers, 100 matches"),
+        ("1000_two_instances", "fan-out 1,000 viewers, 2 instances"),
+    ):
+        row(
+            f"{label}: p50 / p99 ms (missing)",
+            lambda d, k=key: (
+                f"{d['fan_out'][k]['latency']['p50_ms']} / "
+                f"{d['fan_out'][k]['latency']['p99_ms']} ({d['fan_out'][k]['missing']})"
+            ),
+        )
+    row(
+        "server memory per idle viewer, KiB",
+        lambda d: d["fan_out"]["1000_one_match"]["memory_per_idle_viewer_kb"],
+    )
+    row(
+        "server peak RSS (same workload as the peer / whole run), MiB",
+        lambda d: (
+            f"{d['memory']['peak_rss_after_peer_workload_kb'] / 1024:.0f} / "
+            f"{d['memory']['peak_rss_kb'] / 1024:.0f}"
+        ),
+    )
+    row(
+        "pusher bytes/event (batches of 50 / one per sync)",
+        lambda d: (
+            f"{d['ingest']['pusher_bytes_per_event']} / "
+            f"{d['fan_out']['200_one_match']['pusher_bytes_per_event']}"
+        ),
+    )
+    row(
+        "viewer bytes/event (live)",
+        lambda d: d["fan_out"]["200_one_match"]["viewer_bytes_per_event"],
+    )
+    row(
+        "viewer bytes for a whole match (150 events)",
+        lambda d: d["fan_out"]["200_one_match"]["viewer_bytes_whole_run_mean"],
+    )
+
+    lines += ["", "References measured in the same run:", ""]
+    ceilings = results["ceilings"]
+    for viewers, raw in ceilings.get("broadcast", {}).items():
+        lines.append(
+            f"- raw `websockets` broadcast to {viewers} viewers: p50 "
+            f"{raw['latency']['p50_ms']} ms, p99 {raw['latency']['p99_ms']} ms"
+        )
+    peer = results.get("peer", {})
+    if peer.get("available"):
+        lines.append(
+            f"- PouchDB Server {peer['version']}: ingest "
+            f"{peer['ingest']['events_per_second']:,.0f} docs/s "
+            f"(retries all answered conflict: {peer['ingest']['retry']['all_conflict']}); catch-up "
+            f"{peer['catch_up']['events_per_second']:,.0f} docs/s in "
+            f"{peer['catch_up']['round_trips']} round trips, "
+            f"{peer['catch_up']['bytes_per_event']} bytes/doc; peak RSS "
+            f"{peer['peak_rss_kb'] / 1024:.0f} MiB"
+        )
+        for feed, f in peer.get("fan_out", {}).items():
+            lines.append(
+                f"- PouchDB Server `_changes` {feed} feed, {f['viewers']} viewers: p50 "
+                f"{f['latency']['p50_ms']} ms, "
+                f"p99 {f['latency']['p99_ms']} ms, {f['viewer_bytes_per_event']} bytes/event "
+                f"per viewer (missing {f['missing']})"
+            )
+    else:
+        lines.append(f"- PouchDB Server: not measured ({peer.get('reason', 'skipped')})")
+    return "\n".join(lines)
+
+
+def _kind(results: dict[str, Any], db: dict[str, Any]) -> str:
+    for kind, value in results["databases"].items():
+        if value is db:
+            return kind
+    raise KeyError("database")
+
+
+def update_readme(readme: Path, section: str) -> None:
+    text = readme.read_text()
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    replacement = f"{START}\n{section}\n{END}"
+    if pattern.search(text):
+        text = pattern.sub(lambda _: replacement, text)
+    else:
+        text = text.rstrip() + "\n\n" + replacement + "\n"
+    readme.write_text(text)
