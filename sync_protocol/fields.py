@@ -20,16 +20,26 @@ def storable(value: str) -> str:
     return value
 
 
+# The patterns put in the published schema what `storable` and stripping enforce, so a
+# client (or a generated test) can tell from the schema which strings are accepted.
+NO_NUL = r"^[^\x00]*$"
+# U+0085 is whitespace to the server's stripping but not to JSON Schema's `\s`.
+NOT_BLANK = r"^[^\x00]*[^\x00\s\x85][^\x00]*$"
+
 Name = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=80),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=NOT_BLANK),
     AfterValidator(storable),
 ]
 Note = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=280), AfterValidator(storable)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=280, pattern=NO_NUL),
+    AfterValidator(storable),
 ]
 ShortText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=120), AfterValidator(storable)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=120, pattern=NO_NUL),
+    AfterValidator(storable),
 ]
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from sync_protocol.fields import Name, storable
+from sync_protocol.fields import NO_NUL, Name, storable
 
 
 def _email(value: str) -> str:
@@ -18,11 +18,19 @@ def _email(value: str) -> str:
 
 Email = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=3,
+        max_length=254,
+        # What `_email` accepts, published in the schema.
+        pattern=r"^[^@\s\x00\x85]+@[^@\s\x00\x85.][^@\s\x00\x85]*\.[^@\s\x00\x85]*$",
+    ),
     AfterValidator(storable),
     AfterValidator(_email),
 ]
-Password = Annotated[str, Field(min_length=8, max_length=256), AfterValidator(storable)]
+Password = Annotated[
+    str, Field(min_length=8, max_length=256, pattern=NO_NUL), AfterValidator(storable)
+]
 
 
 class Request(BaseModel):
