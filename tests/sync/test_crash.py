@@ -1,0 +1,151 @@
+"""/sync when the server dies mid-request: real `touchline serve` processes, SIGKILLed at an
+armed crash point (see backend/ops/faults.py), then restarted on the same database.
+
+Killed after the commit, the phone never hears its acknowledgement and sends the batch
+again: every mutation is answered as a replay and stored once. Killed before the commit,
+nothing of the batch exists and the resend applies all of it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import signal
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync_protocol import PROTOCOL_VERSION
+from tests.databases import fresh_database
+from tests.e2e.server import Server, running_server, touchline
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "a long pitch-side passphrase"
+KINDS = ["sqlite", "postgresql"]
+
+
+def _phone(server: Server) -> tuple[str, str, str]:
+    """A coach with a registered phone and a match: (device token, device id, match id)."""
+    email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
+    account = {"email": email, "password": PASSWORD, "display_name": "Sam"}
+    assert server.request("POST", "/api/accounts", account).status == 201
+    login = server.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
+    device = server.request("POST", "/api/devices", {"name": "phone"}, login.body["access_token"])
+    assert device.status == 201, device.body
+    token = device.body["token"]
+    team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
+    match = server.request(
+        "POST",
+        "/api/matches",
+        {"team_id": team.body["id"], "opponent": "Blues", "kickoff_at": "2026-11-21T10:00:00Z"},
+        token,
+    )
+    assert match.status == 201, match.body
+    return token, device.body["id"], match.body["id"]
+
+
+def _batch(match_id: str, size: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": n,
+            "name": "add_event",
+            "args": {
+                "id": str(uuid.uuid4()),
+                "match_id": match_id,
+                "kind": "tackle",
+                "period": 1,
+                "minute": n % 90,
+            },
+        }
+        for n in range(1, size + 1)
+    ]
+
+
+def _sync(server: Server, token: str, device_id: str, batch: list[dict[str, Any]]) -> Any:
+    body = {"protocol": PROTOCOL_VERSION, "device_id": device_id, "mutations": batch}
+    return server.request("POST", "/sync", body, token)
+
+
+def _push_into_crash(
+    server: Server, token: str, device_id: str, batch: list[dict[str, Any]]
+) -> None:
+    """Send the batch to a server armed to die on it: no answer ever comes back."""
+    with pytest.raises((ConnectionError, http.client.HTTPException, OSError)):
+        _sync(server, token, device_id, batch)
+    assert server.process.wait(timeout=10) == -signal.SIGKILL, server.log()
+
+
+def _event_ids(server: Server, token: str, match_id: str) -> list[str]:
+    page = server.request(
+        "GET", f"/api/matches/{match_id}/events?include_deleted=true&limit=1000", token=token
+    )
+    assert page.status == 200, page.body
+    return [event["id"] for event in page.body["items"]]
+
+
+def _last_mutation_id(server: Server, token: str, device_id: str) -> int:
+    status = server.request("GET", f"/api/devices/{device_id}/sync", token=token)
+    assert status.status == 200, status.body
+    last: int = status.body["last_mutation_id"]
+    return last
+
+
+def _upgrade(database_url: str) -> None:
+    result = touchline("db", "upgrade", "--database-url", database_url)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_lost_acknowledgement_is_answered_again_and_nothing_stored_twice(
+    kind: str, tmp_path: Path
+) -> None:
+    with fresh_database(kind, tmp_path) as database_url:
+        _upgrade(database_url)
+        armed = {"TOUCHLINE_CRASH_AT": "sync.after_commit"}
+        with running_server(database_url, tmp_path / "armed.log", env=armed) as server:
+            token, device_id, match_id = _phone(server)
+            batch = _batch(match_id, 5)
+            _push_into_crash(server, token, device_id, batch)
+
+        with running_server(database_url, tmp_path / "restarted.log") as server:
+            logged = sorted(m["args"]["id"] for m in batch)
+            assert sorted(_event_ids(server, token, match_id)) == logged  # it did commit
+            retry = _sync(server, token, device_id, batch)
+            assert retry.status == 200, retry.body
+            assert retry.body["last_mutation_id"] == 5
+            assert retry.body["gap"] is None
+            assert [(r["id"], r["verdict"], r["replayed"]) for r in retry.body["results"]] == [
+                (n, "applied", True) for n in range(1, 6)
+            ]
+            assert sorted(_event_ids(server, token, match_id)) == logged
+            pulled = [c["id"] for c in retry.body["changes"] if c["type"] == "event"]
+            assert sorted(pulled) == logged
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_batch_killed_before_its_commit_leaves_nothing_and_the_resend_applies_it_all(
+    kind: str, tmp_path: Path
+) -> None:
+    with fresh_database(kind, tmp_path) as database_url:
+        _upgrade(database_url)
+        armed = {"TOUCHLINE_CRASH_AT": "sync.before_commit"}
+        with running_server(database_url, tmp_path / "armed.log", env=armed) as server:
+            token, device_id, match_id = _phone(server)
+            batch = _batch(match_id, 50)
+            _push_into_crash(server, token, device_id, batch)
+
+        with running_server(database_url, tmp_path / "restarted.log") as server:
+            assert _event_ids(server, token, match_id) == []
+            assert _last_mutation_id(server, token, device_id) == 0
+            retry = _sync(server, token, device_id, batch)
+            assert retry.status == 200, retry.body
+            assert retry.body["last_mutation_id"] == 50
+            assert [(r["id"], r["verdict"]) for r in retry.body["results"]] == [
+                (n, "applied") for n in range(1, 51)
+            ]
+            assert not any(r.get("replayed") for r in retry.body["results"])
+            logged = sorted(m["args"]["id"] for m in batch)
+            assert sorted(_event_ids(server, token, match_id)) == logged
+            assert _last_mutation_id(server, token, device_id) == 50
