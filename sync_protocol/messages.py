@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.fields import Name, Note, ShortText, Timestamp, storable
+from sync_protocol.fields import NO_NUL, Name, Note, ShortText, Timestamp, storable
 from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, Side
 
 MAX_MUTATIONS = 500
@@ -157,7 +157,7 @@ class Mutation(_Strict):
     id: Annotated[int, Field(ge=1, le=MUTATION_ID_MAX)] = Field(
         description="The device's mutation counter: 1 for its first mutation, +1 for each next"
     )
-    name: Annotated[str, Field(max_length=64), AfterValidator(storable)] = Field(
+    name: Annotated[str, Field(max_length=64, pattern=NO_NUL), AfterValidator(storable)] = Field(
         description="A command name"
     )
     args: dict[str, Any] = Field(description="The command's arguments, checked per command")

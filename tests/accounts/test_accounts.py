@@ -84,8 +84,11 @@ def test_login_token_identifies_the_coach(client: TestClient) -> None:
 def test_garbage_or_tampered_login_token_is_refused(client: TestClient) -> None:
     _, headers = _new_coach(client)
     token = headers["Authorization"].removeprefix("Bearer ")
-    flipped = "A" if token[-1] != "A" else "B"
-    tampered = token[:-1] + flipped
+    # Change a character inside the signature's first bytes: the last base64 character
+    # of a signature may carry only padding bits, so flipping it can leave it valid.
+    payload, _, signature = token.rpartition(".")
+    flipped = "A" if signature[0] != "A" else "B"
+    tampered = f"{payload}.{flipped}{signature[1:]}"
 
     for bad in ("nonsense", tampered, "tld_" + "x" * 43, token + "x"):
         response = client.get("/api/me", headers={"Authorization": f"Bearer {bad}"})
