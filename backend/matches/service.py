@@ -109,6 +109,13 @@ class MatchWriter:
     def prefetch(
         self, match_ids: Iterable[uuid.UUID] = (), event_ids: Iterable[uuid.UUID] = ()
     ) -> None:
+        """Look up (and lock) everything a batch names, in a few queries.
+
+        The named matches are locked before any event is read: a concurrent request adding
+        the same event id to the same match then commits first, and this one finds it
+        (stored once) instead of colliding with it on insert.
+        """
+        self._lock_matches(set(match_ids))
         event_ids = set(event_ids) - self._events.keys()
         if event_ids:
             found = {
@@ -117,19 +124,22 @@ class MatchWriter:
             }
             for event_id in event_ids:
                 self._events[event_id] = found.get(event_id)
-        wanted = set(match_ids) | {e.match_id for e in self._events.values() if e is not None}
-        wanted -= self._matches.keys()
-        if wanted:
-            rows = self.db_session.scalars(
-                select(Match)
-                .where(Match.id.in_(wanted), Match.team_id.in_(self.teams()))
-                .order_by(Match.id)
-                .with_for_update()
-            )
-            found_matches = {m.id: m for m in rows}
-            for match_id in wanted:
-                match = found_matches.get(match_id)
-                self._matches[match_id] = match if match and match.deleted_at is None else None
+        self._lock_matches({e.match_id for e in self._events.values() if e is not None})
+
+    def _lock_matches(self, match_ids: set[uuid.UUID]) -> None:
+        wanted = match_ids - self._matches.keys()
+        if not wanted:
+            return
+        rows = self.db_session.scalars(
+            select(Match)
+            .where(Match.id.in_(wanted), Match.team_id.in_(self.teams()))
+            .order_by(Match.id)
+            .with_for_update()
+        )
+        found = {m.id: m for m in rows}
+        for match_id in wanted:
+            match = found.get(match_id)
+            self._matches[match_id] = match if match and match.deleted_at is None else None
 
     def match(self, match_id: uuid.UUID, *, field: str | None = None) -> Match:
         """The coach's live match, locked; :class:`NotFound` otherwise."""
