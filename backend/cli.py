@@ -9,12 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-import uvicorn
 from pydantic import ValidationError
 
-from backend.accounts.schemas import AccountCreate
-from backend.accounts.service import create_account
-from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
@@ -43,6 +39,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
+    # Imported here, as in coach_create: the operator commands start in half the time
+    # without the web framework (and the password hasher's start-up hash).
+    import uvicorn  # noqa: PLC0415
+
+    from backend.app import create_app  # noqa: PLC0415
+
     settings = _settings(args)
     if args.migrate:
         engine = create_db_engine(settings.database_url)
@@ -86,6 +88,8 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def coach_create(args: argparse.Namespace) -> int:
+    from backend.accounts.schemas import AccountCreate  # noqa: PLC0415
+    from backend.accounts.service import create_account  # noqa: PLC0415
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     if password is None:

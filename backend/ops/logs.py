@@ -50,7 +50,10 @@ class ReadableFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         extras = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD)
         line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
-        return f"{line} {extras}" if extras else line
+        line = f"{line} {extras}" if extras else line
+        if record.exc_info:
+            line = f"{line}\n{self.formatException(record.exc_info)}"
+        return line
 
 
 def logging_config(json_lines: bool, level: str = "INFO") -> dict[str, Any]:
