@@ -73,7 +73,7 @@ def _walk(server: Server) -> dict[str, str]:
             {
                 "id": 1,
                 "name": "add_event",
-                "args": {"id": str(uuid.uuid4()), "match_id": match_id, "kind": "corner"}
+                "args": {"id": str(uuid.uuid4()), "match_id": match_id, "kind": "free_kick"}
                 | {"period": 1, "minute": 3},
             }
         ],
