@@ -14,6 +14,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,7 +24,12 @@ DEVICE_TOKEN_PREFIX = "tld_"  # noqa: S105 (a prefix, not a secret)
 LOGIN_SALT = "touchline.login"
 
 _hasher = PasswordHasher()
-_UNKNOWN_ACCOUNT_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _unknown_account_hash() -> str:
+    # Made on first use, not at import: every CLI start would otherwise pay for a hash.
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
@@ -33,7 +39,7 @@ def hash_password(password: str) -> str:
 def verify_password(password: str, password_hash: str | None) -> bool:
     """True if ``password`` matches; pass ``None`` for an unknown account (still costs a hash)."""
     try:
-        return _hasher.verify(password_hash or _UNKNOWN_ACCOUNT_HASH, password) and (
+        return _hasher.verify(password_hash or _unknown_account_hash(), password) and (
             password_hash is not None
         )
     except (VerificationError, InvalidHashError):

@@ -172,7 +172,10 @@ async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
         "reset": reset,
         "players": access.players,
     }
-    await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
+    try:
+        await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
+    except (WebSocketDisconnect, RuntimeError):
+        return  # gone before the welcome: nothing to clean up yet
     await hub.join(subscriber, access.head)
     try:
         while not subscriber.closed:
