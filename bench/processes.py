@@ -192,6 +192,37 @@ def pouchdb_server(
     return started("pouchdb-server", argv, port, "/", log_path, _child_env({}), directory)
 
 
+@contextlib.contextmanager
+def profiled(pid: int, output: Path | None) -> Iterator[None]:
+    """Sample ``pid`` with py-spy for the block, writing a flame graph to ``output``; a
+    no-op when ``output`` is None. py-spy is not a dependency: install it for the run."""
+    if output is None:
+        yield
+        return
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        raise RuntimeError("--profile needs py-spy: .venv/bin/pip install py-spy")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    recorder = subprocess.Popen(
+        [str(spy), "record", "--pid", str(pid), "--rate", "200", "--nonblocking",
+         "--format", "flamegraph", "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    time.sleep(0.5)
+    try:
+        yield
+    finally:
+        # py-spy writes its output when interrupted.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(recorder.pid, signal.SIGINT)
+        try:
+            recorder.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stop(recorder)
+
+
 # --- databases ---------------------------------------------------------------------------
 
 

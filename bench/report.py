@@ -290,6 +290,10 @@ def markdown(results: dict[str, Any]) -> str:
         lambda d: d["fan_out"]["1000_one_match"]["memory_per_idle_viewer_kb"],
     )
     row(
+        "server RSS at start (idle, migrated), MiB",
+        lambda d: round(d["memory"]["rss_at_start_kb"] / 1024),
+    )
+    row(
         "server peak RSS (same workload as the peer / whole run), MiB",
         lambda d: (
             f"{d['memory']['peak_rss_after_peer_workload_kb'] / 1024:.0f} / "

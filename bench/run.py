@@ -94,6 +94,7 @@ def load() -> str:
 
 async def bench_touchline(
     kind: str,
+    profile: Path | None,
     plan: Plan,
     run_dir: Path,
     rng: random.Random,
@@ -112,15 +113,17 @@ async def bench_touchline(
             f"[{kind}] touchline serve pid {server.pid} at {server.base_url}; setting up "
             f"{MATCHES} matches, {MATCHES * DEVICES_PER_MATCH} devices"
         )
+        out["memory"] = {"rss_at_start_kb": server.memory()["VmRSS"]}
         day = await touchline.prepare(server.base_url, MATCHES, FAN_MATCHES, rng, make_id)
         ingest_plan = touchline.ingest_batches(day, plan.batches_per_device, rng, make_id)
-        out["ingest"] = await touchline.ingest(
-            server.base_url, ingest_plan, lambda m: progress(f"[{kind}] {m}")
-        )
+        with processes.profiled(server.pid, profile and profile / f"ingest-{kind}.svg"):
+            out["ingest"] = await touchline.ingest(
+                server.base_url, ingest_plan, lambda m: progress(f"[{kind}] {m}")
+            )
         out["catch_up"] = await touchline.catch_up(
             server.base_url,
             day.club,
-            out["ingest"]["events"] + 0,
+            out["ingest"]["events"],
             lambda m: progress(f"[{kind}] {m}"),
         )
         mem = server.memory
@@ -162,15 +165,16 @@ async def bench_touchline(
             plan.whole_match_events,
             plan.whole_match_rate,
         )
-        out["memory"] = {"peak_rss_after_peer_workload_kb": mem()["VmHWM"]}
-        await scenario(
-            "1000_one_match",
-            "1,000 viewers, 1 match",
-            [fan[1]],
-            1000,
-            plan.crowd_events,
-            plan.crowd_rate,
-        )
+        out["memory"]["peak_rss_after_peer_workload_kb"] = mem()["VmHWM"]
+        with processes.profiled(server.pid, profile and profile / f"fan-out-1000-{kind}.svg"):
+            await scenario(
+                "1000_one_match",
+                "1,000 viewers, 1 match",
+                [fan[1]],
+                1000,
+                plan.crowd_events,
+                plan.crowd_rate,
+            )
         await scenario(
             "1000_over_100_matches",
             "1,000 viewers, 100 matches",
@@ -218,7 +222,9 @@ async def run(
     first_plan: list[Any] | None = None
     fan_events: dict[str, list[dict[str, Any]]] = {}
     for kind in kinds:
-        db, ingest_plan, used = await bench_touchline(kind, plan, run_dir, rng, make_id, samples)
+        db, ingest_plan, used = await bench_touchline(
+            kind, args.profile, plan, run_dir, rng, make_id, samples
+        )
         results["databases"][kind] = db
         first_plan = first_plan or ingest_plan
         fan_events = fan_events or used
@@ -293,6 +299,13 @@ def main() -> int:
         help="default: both, or sqlite with --quick",
     )
     parser.add_argument("--no-peer", action="store_true", help="skip PouchDB Server")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="record py-spy flame graphs of the server during ingest and the 1,000-viewer "
+        "fan-out into DIR (install py-spy into .venv first)",
+    )
     parser.add_argument("--seed", type=int, default=6, help="seed of the workload's random choices")
     parser.add_argument(
         "--keep-logs", action="store_true", help="keep server logs in bench/.scratch"
@@ -342,14 +355,16 @@ def main() -> int:
     results["duration_seconds"] = round(time.monotonic() - started, 1)
     results["load_average"]["end"] = load()
     results["bars"] = report.bars(results)
-    # A quick run is for trying the harness: it never replaces the published results.
-    out = SCRATCH / "quick" if args.quick else RESULTS
+    # A quick or profiled run (the sampler takes CPU from the server) never replaces the
+    # published results.
+    publish = not args.quick and args.profile is None
+    out = RESULTS if publish else SCRATCH / "quick"
     out.mkdir(parents=True, exist_ok=True)
     (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
     why = report.chart(results, samples, out / "chart.png")
     if why:
         progress(f"no chart: {why}")
-    if not args.quick:
+    if publish:
         report.update_readme(ROOT / "bench" / "README.md", report.markdown(results))
     print()
     print(report.markdown(results))
