@@ -20,7 +20,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ log = logging.getLogger("touchline.live")
 QUEUE_SIZE = 32
 READ_LIMIT = 5000
 EXPIRY_SWEEP_SECONDS = 10.0
+STOP_CLOSE_SECONDS = 2.0
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHORIZED = 4401
@@ -108,8 +109,12 @@ class Hub:
         self._spawn(self._sweep_expired())
 
     async def stop(self) -> None:
-        for subscriber in [s for c in self.channels.values() for s in c.subscribers]:
-            await self.close(subscriber, CLOSE_GOING_AWAY, "server going away; reconnect")
+        subscribers = [s for c in self.channels.values() for s in c.subscribers]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self.close_all(subscribers, CLOSE_GOING_AWAY, "server going away; reconnect"),
+                STOP_CLOSE_SECONDS,
+            )
         for task in self._tasks:
             task.cancel()
 
@@ -163,8 +168,11 @@ class Hub:
                         read_since, self.db, channel.match_id, channel.head
                     )
                     if read is None:
-                        for subscriber in list(channel.subscribers):
-                            await self.close(subscriber, CLOSE_NOT_FOUND, "match deleted")
+                        self._spawn(
+                            self.close_all(
+                                list(channel.subscribers), CLOSE_NOT_FOUND, "match deleted"
+                            )
+                        )
                         return
                     payloads, head = read
                     if head > channel.head:
@@ -204,7 +212,7 @@ class Hub:
             read_since, self.db, subscriber.match_id, subscriber.last
         )
         if read is None:
-            await self.close(subscriber, CLOSE_NOT_FOUND, "match deleted")
+            self._spawn(self.close(subscriber, CLOSE_NOT_FOUND, "match deleted"))
             return
         payloads, head = read
         self._offer(subscriber, changes_message(subscriber.last, head, payloads), head)
@@ -251,15 +259,27 @@ class Hub:
                 self.by_link.pop(subscriber.link_id, None)
 
     async def close(self, subscriber: Subscriber, code: int, reason: str) -> None:
+        """Stop sending to the subscriber at once, then close its connection with ``code``.
+
+        The close frame queues behind what the connection has already buffered, so for a
+        client that stopped reading this returns only once it reads again or the keepalive
+        ping gives up on it: never await it while holding a channel's lock, and close
+        several subscribers with :meth:`close_all`.
+        """
         if subscriber.closed:
             return
         await self.leave(subscriber)
+        # No timeout: a close frame abandoned while the connection is full would leave a
+        # client that catches up connected, and never sent anything again.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(subscriber.websocket.close(code=code, reason=reason), 2)
+            await subscriber.websocket.close(code=code, reason=reason)
+
+    async def close_all(self, subscribers: Iterable[Subscriber], code: int, reason: str) -> None:
+        """Close subscribers concurrently, so a stalled one delays none of the others."""
+        await asyncio.gather(*[self.close(s, code, reason) for s in subscribers])
 
     async def revoke(self, link_id: uuid.UUID) -> None:
-        for subscriber in list(self.by_link.get(link_id, ())):
-            await self.close(subscriber, CLOSE_GONE, "link revoked")
+        await self.close_all(list(self.by_link.get(link_id, ())), CLOSE_GONE, "link revoked")
 
     async def _pump(self, subscriber: Subscriber) -> None:
         with contextlib.suppress(Exception):
@@ -278,8 +298,8 @@ class Hub:
                 continue
             ended = await anyio.to_thread.run_sync(ended_links, self.db, list(self.by_link))
             for link_id in ended:
-                for subscriber in list(self.by_link.get(link_id, ())):
-                    await self.close(subscriber, CLOSE_GONE, "link revoked or expired")
+                ending = list(self.by_link.get(link_id, ()))
+                self._spawn(self.close_all(ending, CLOSE_GONE, "link revoked or expired"))
 
 
 def ended_links(db: Database, link_ids: list[uuid.UUID]) -> set[uuid.UUID]:
