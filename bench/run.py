@@ -17,6 +17,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import sys
 import time
 import uuid
@@ -212,6 +213,12 @@ async def run(
     results: dict[str, Any],
     samples: dict[str, list[float]],
 ) -> None:
+    # Ctrl-C or SIGTERM cancels the run, so every block unwinds: viewers closed, servers
+    # stopped, databases dropped.
+    task = asyncio.current_task()
+    assert task is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, task.cancel)
     rng = random.Random(args.seed)
     make_id = workload.UUIDv7()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
@@ -344,8 +351,8 @@ def main() -> int:
             runner = asyncio.run
         runner(run(args, plan, run_dir, results, samples))
         ok = True
-    except KeyboardInterrupt:
-        progress("interrupted; every process started has been stopped")
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        progress("interrupted: every process it started is stopped, every database dropped")
         return 130
     finally:
         if ok and not args.keep_logs:
