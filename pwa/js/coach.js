@@ -656,7 +656,7 @@ function outcomeMatch(outcome) {
 
 /** @param {import("./db.js").Outcome} outcome */
 function describeCommand(outcome) {
-  if (outcome.name === "add_event") return `${rules.kindLabel(outcome.args.kind)} ${rules.minuteLabel(outcome.args)}`;
+  if (outcome.name === "add_event") return `${rules.kindLabel(outcome.args.kind)} ${rules.minuteLabel(/** @type {MatchEvent} */ (outcome.args))}`;
   return outcome.name.replace("_", " ");
 }
 
@@ -717,6 +717,7 @@ async function logMarker(match, kind) {
       ? { period, minute: Math.min((period - 1) * pm, 150), stoppage: 0 }
       : rules.minuteNow(state, state.periodStartedAt, Date.now(), pm);
   await queue(m.addEvent({ match_id: match.id, kind, side: "team", ...at }));
+  if (kind === "kick_off") askForPersistentStorage();
 }
 
 /**

@@ -139,11 +139,8 @@ function apply(v, { name, args }) {
       }
       break;
     case "update_match": {
-      const match = v.matches.get(args.match_id);
-      if (match) {
-        const { match_id: _, ...fields } = args;
-        v.matches.set(match.id, { ...match, ...fields });
-      }
+      const { match_id, ...fields } = args;
+      merge(v.matches, match_id, fields);
       break;
     }
     case "delete_match":
@@ -154,11 +151,9 @@ function apply(v, { name, args }) {
         v.events.set(args.id, /** @type {MatchEvent} */ ({ stoppage: 0, side: "team", ...args }));
       }
       break;
-    case "edit_event": {
-      const event = v.events.get(args.event_id);
-      if (event) v.events.set(event.id, { ...event, ...args.changes });
+    case "edit_event":
+      merge(v.events, args.event_id, args.changes);
       break;
-    }
     case "delete_event":
       v.events.delete(args.event_id);
       break;
@@ -169,15 +164,19 @@ function apply(v, { name, args }) {
       if (!v.players.has(args.id)) v.players.set(args.id, /** @type {Player} */ ({ squad_number: null, ...args }));
       break;
     case "update_player": {
-      const player = v.players.get(args.player_id);
-      if (player) {
-        const { player_id: _, ...fields } = args;
-        v.players.set(player.id, { ...player, ...fields });
-      }
+      const { player_id, ...fields } = args;
+      merge(v.players, player_id, fields);
       break;
     }
     case "delete_player":
       v.players.delete(args.player_id);
       break;
   }
+}
+
+/** Change the given fields of a record the view holds (none if it is gone).
+ * @param {Map<string, any>} records @param {string} id @param {Record<string, any>} fields */
+function merge(records, id, fields) {
+  const record = records.get(id);
+  if (record) records.set(id, { ...record, ...fields });
 }

@@ -27,6 +27,7 @@ export class Syncer extends EventTarget {
   #running = false;
   #again = false;
   #failures = 0;
+  #batch = BATCH;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   #retry;
 
@@ -92,8 +93,9 @@ export class Syncer extends EventTarget {
     this.#failures += 1;
     const offline = !navigator.onLine || error instanceof TypeError || error instanceof DOMException;
     this.#set(offline ? "offline" : "error", offline ? null : String(/** @type {any} */ (error)?.message ?? error));
-    const delay = Math.min(1000 * 2 ** (this.#failures - 1), BACKOFF_MAX_MS);
-    this.#retry = setTimeout(() => this.kick(), delay * (0.75 + Math.random() / 2));
+    const backoff = Math.min(1000 * 2 ** (this.#failures - 1), BACKOFF_MAX_MS) * (0.75 + Math.random() / 2);
+    const asked = /** @type {any} */ (error)?.retryAfterMs ?? 0;
+    this.#retry = setTimeout(() => this.kick(), Math.max(backoff, asked));
   }
 
   /** @param {SyncState} state @param {string | null} problem */
@@ -114,7 +116,7 @@ export class Syncer extends EventTarget {
     // The browser knows it has no network: nothing is handed over, so nothing is "sent".
     if (!navigator.onLine) throw new TypeError("offline");
     const cursor = (await db.getMeta("cursor")) ?? null;
-    const entries = await db.readOutbox(BATCH);
+    const entries = await db.readOutbox(this.#batch);
     if (entries.length) {
       await db.markSent(entries.map((e) => e.id));
       this.dispatchEvent(new Event("data"));
@@ -144,8 +146,14 @@ export class Syncer extends EventTarget {
     if (response.status === 409 && body?.error?.code === "protocol_too_new") {
       throw new StopSync("error", "The server is older than this app. Reload later.");
     }
+    if (response.status === 413 && this.#batch > 1) {
+      this.#batch = Math.ceil(this.#batch / 2);
+      return true;
+    }
     if (!response.ok || !body) {
-      throw new Error(body?.error?.message ?? `the server answered ${response.status}`);
+      const error = new Error(body?.error?.message ?? `the server answered ${response.status}`);
+      const retryAfter = Number(response.headers.get("Retry-After"));
+      throw Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 0 });
     }
 
     if (body.reset?.reason === "unknown_device") {

@@ -198,6 +198,9 @@ function render() {
   const [homeGoals, awayGoals] = m.is_home ? [goals.team, goals.opposition] : [goals.opposition, goals.team];
   const ours = m.team_name;
   document.title = `${m.home_team} ${homeGoals}–${awayGoals} ${m.away_team} · Touchline`;
+  const footnote = link
+    ? h("p", { class: "footnote" }, `Shared by the coach of ${ours}. This link works until ${new Date(link.expires_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}.`)
+    : "";
   root.replaceChildren(
     h(
       "header",
@@ -233,7 +236,7 @@ function render() {
             ),
           ),
         ),
-    link && h("p", { class: "footnote" }, `Shared by the coach of ${ours}. This link works until ${new Date(link.expires_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}.`),
+    footnote,
   );
 }
 

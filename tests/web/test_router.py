@@ -1,0 +1,53 @@
+"""The web app is served from pwa/ with the headers a browser needs to install it."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+
+def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) -> None:
+    expected = {
+        "/": "text/html",
+        "/watch": "text/html",
+        "/app.css": "text/css",
+        "/js/coach.js": "text/javascript",
+        "/js/watch.js": "text/javascript",
+        "/icons/icon-512.png": "image/png",
+        "/manifest.webmanifest": "application/manifest+json",
+        "/sw.js": "text/javascript",
+    }
+    for path, media_type in expected.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith(media_type), path
+        assert response.headers["cache-control"] == "no-cache", path
+
+
+def test_the_watch_page_sends_no_referrer(client: TestClient) -> None:
+    assert client.get("/watch").headers["referrer-policy"] == "no-referrer"
+
+
+def test_the_service_worker_may_control_the_whole_origin_and_names_its_cache(
+    client: TestClient,
+) -> None:
+    response = client.get("/sw.js")
+
+    assert response.headers["service-worker-allowed"] == "/"
+    assert "__SHELL_VERSION__" not in response.text
+    assert re.search(r'SHELL_VERSION = "[0-9a-f]{16}"', response.text)
+
+
+def test_only_files_of_the_app_are_served(client: TestClient) -> None:
+    for path in ("/js/missing.js", "/js/..%2Fsw.js", "/js/coach.js.map", "/icons/x.svg"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_paths_still_answer_as_the_api(client: TestClient) -> None:
+    assert client.get("/api/nothing-here").json()["error"]["code"] == "not_found"
+    assert client.get("/sync").status_code == 405
+    paths = client.get("/openapi.json").json()["paths"]
+    assert not {"/", "/watch", "/sw.js"} & set(paths)
