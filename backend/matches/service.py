@@ -12,7 +12,7 @@ import base64
 import binascii
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, delete, func, or_, select
@@ -453,7 +453,7 @@ def list_matches(
         query = query.where(Match.status == filters.status)
     if filters.date_from is not None:
         query = query.where(Match.kickoff_at >= datetime.combine(filters.date_from, time(), UTC))
-    if filters.date_to is not None:
+    if filters.date_to is not None and filters.date_to < date.max:
         end = datetime.combine(filters.date_to, time(), UTC) + timedelta(days=1)
         query = query.where(Match.kickoff_at < end)
     if cursor is not None:

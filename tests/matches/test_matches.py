@@ -224,3 +224,14 @@ def test_the_match_answers_in_its_mobile_shape(client: TestClient) -> None:
     assert minutes == sorted(minutes, reverse=True)
     assert minutes == [12, 11, 10, 9, 8, 7, 6, 5, 5, 4]
     assert recent[7]["id"] == late_entry["id"]
+
+
+def test_the_last_representable_day_is_an_open_upper_bound(client: TestClient) -> None:
+    headers = factories.coach(client)
+    team_id = factories.team(client, headers)
+    match_id = factories.match(client, headers, team_id)
+
+    response = client.get("/api/matches", params={"to": "9999-12-31"}, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert [m["id"] for m in response.json()["items"]] == [match_id]
