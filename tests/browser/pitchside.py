@@ -10,11 +10,11 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.e2e.server import Server
+from tests.e2e.server import PASSWORD, Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "a long pitch-side passphrase"
+
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -41,22 +41,10 @@ class Club:
         return response.body
 
 
-def account(server: Server, email: str, name: str) -> str:
-    """Register a coach and return a login token."""
-    created = server.request(
-        "POST", "/api/accounts", {"email": email, "password": PASSWORD, "display_name": name}
-    )
-    assert created.status == 201, created.body
-    login = server.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-    assert login.status == 200, login.body
-    token: str = login.body["access_token"]
-    return token
-
-
 def club(server: Server, team_name: str = "Lions U10") -> Club:
     """A coach with a team and its squad, made through the REST API."""
     email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
-    token = account(server, email, "Alex Coach")
+    token = server.sign_up(email, "Alex Coach")
     team = server.request("POST", "/api/teams", {"name": team_name}, token)
     assert team.status == 201, team.body
     made = Club(server, email, token, team.body["id"], team_name)

@@ -111,7 +111,7 @@ def test_two_coaches_offline_on_one_match_converge_to_the_server(
 ) -> None:
     club = pitchside.club(server)
     second_email = f"assistant-{club.team_id[:8]}@example.org"
-    pitchside.account(server, second_email, "Bo Assistant")
+    server.sign_up(second_email, "Bo Assistant")
     added = server.request(
         "POST", f"/api/teams/{club.team_id}/coaches", {"email": second_email}, club.token
     )

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 TOUCHLINE = str(Path(sys.executable).with_name("touchline"))
+PASSWORD = "a long pitch-side passphrase"
 START_DEADLINE_SECONDS = 30.0
 STOP_DEADLINE_SECONDS = 10.0
 
@@ -88,6 +90,25 @@ class Server:
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
         return Response(status, json.loads(raw) if raw else None)
+
+    def sign_up(
+        self, email: str | None = None, name: str = "Coach", password: str = PASSWORD
+    ) -> str:
+        """Register a coach and log in; returns the login token."""
+        email = email or f"coach-{uuid.uuid4().hex[:10]}@example.org"
+        account = {"email": email, "password": password, "display_name": name}
+        created = self.request("POST", "/api/accounts", account)
+        assert created.status == 201, created.body
+        login = self.request("POST", "/api/auth/login", {"email": email, "password": password})
+        assert login.status == 200, login.body
+        token: str = login.body["access_token"]
+        return token
+
+    def phone(self, login_token: str, name: str = "phone") -> tuple[str, str]:
+        """Register a device for the logged-in coach: (device id, device token)."""
+        device = self.request("POST", "/api/devices", {"name": name}, login_token)
+        assert device.status == 201, device.body
+        return device.body["id"], device.body["token"]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

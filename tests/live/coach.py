@@ -9,8 +9,6 @@ from typing import Any
 
 from tests.e2e.server import Server
 
-PASSWORD = "a long pitch-side passphrase"
-
 
 @dataclass
 class Coach:
@@ -68,16 +66,7 @@ def coach(
 ) -> Coach:
     """Register a coach with a phone, a team of ``players`` (number, first name, full name)
     and a scheduled match against Blues."""
-    email = f"coach-{uuid.uuid4().hex[:10]}@example.org"
-    created = server.request(
-        "POST", "/api/accounts", {"email": email, "password": PASSWORD, "display_name": "Coach"}
-    )
-    assert created.status == 201, created.body
-    login = server.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-    assert login.status == 200, login.body
-    device = server.request("POST", "/api/devices", {"name": "phone"}, login.body["access_token"])
-    assert device.status == 201, device.body
-    token = device.body["token"]
+    device_id, token = server.phone(server.sign_up())
     team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
     assert team.status == 201, team.body
     roster = []
@@ -97,4 +86,4 @@ def coach(
         token,
     )
     assert match.status == 201, match.body
-    return Coach(server, token, device.body["id"], team.body["id"], match.body["id"], roster)
+    return Coach(server, token, device_id, team.body["id"], match.body["id"], roster)

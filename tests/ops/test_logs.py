@@ -45,16 +45,8 @@ def _walk(server: Server) -> dict[str, str]:
     """Everything a coach, a phone and a viewer do, with a few mistakes; returns each
     secret that crossed the wire."""
     email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
-    created = server.request(
-        "POST", "/api/accounts", {"email": email, "password": PASSWORD, "display_name": "Coach"}
-    )
-    assert created.status == 201, created.body
-    login = server.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-    assert login.status == 200, login.body
-    login_token = login.body["access_token"]
-    device = server.request("POST", "/api/devices", {"name": "phone"}, login_token)
-    assert device.status == 201, device.body
-    token = device.body["token"]
+    login_token = server.sign_up(email, password=PASSWORD)
+    device_id, token = server.phone(login_token)
     team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
     match = server.request(
         "POST",
@@ -68,7 +60,7 @@ def _walk(server: Server) -> dict[str, str]:
     assert server.request("POST", f"/api/matches/{match_id}/events", event, token).status == 201
     push = {
         "protocol": 1,
-        "device_id": device.body["id"],
+        "device_id": device_id,
         "mutations": [
             {
                 "id": 1,

@@ -15,7 +15,6 @@ from typing import Any
 from tests.databases import fresh_database
 from tests.e2e.server import Server, free_port, running_server, touchline
 
-PASSWORD = "a long pitch-side passphrase"
 EVENT_FIELDS = ("kind", "side", "period", "minute", "stoppage", "note")
 
 
@@ -64,20 +63,11 @@ def ok(server: Server, method: str, path: str, body: Any = None, token: str | No
 
 def coach(server: Server, email: str) -> str:
     """Register a coach and return a login token."""
-    ok(
-        server,
-        "POST",
-        "/api/accounts",
-        {"email": email, "password": PASSWORD, "display_name": email.split("@", maxsplit=1)[0]},
-    )
-    login = ok(server, "POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-    token: str = login["access_token"]
-    return token
+    return server.sign_up(email, name=email.split("@", maxsplit=1)[0])
 
 
 def phone(server: Server, login_token: str, name: str) -> Phone:
-    device = ok(server, "POST", "/api/devices", {"name": name}, login_token)
-    return Phone(device["id"], device["token"])
+    return Phone(*server.phone(login_token, name))
 
 
 def team(server: Server, token: str, name: str, coaches: Sequence[str] = ()) -> str:

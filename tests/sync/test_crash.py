@@ -22,19 +22,12 @@ from tests.e2e.server import Server, running_server, touchline
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "a long pitch-side passphrase"
 KINDS = ["sqlite", "postgresql"]
 
 
 def _phone(server: Server) -> tuple[str, str, str]:
     """A coach with a registered phone and a match: (device token, device id, match id)."""
-    email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
-    account = {"email": email, "password": PASSWORD, "display_name": "Sam"}
-    assert server.request("POST", "/api/accounts", account).status == 201
-    login = server.request("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
-    device = server.request("POST", "/api/devices", {"name": "phone"}, login.body["access_token"])
-    assert device.status == 201, device.body
-    token = device.body["token"]
+    device_id, token = server.phone(server.sign_up(name="Sam"))
     team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
     match = server.request(
         "POST",
@@ -43,7 +36,7 @@ def _phone(server: Server) -> tuple[str, str, str]:
         token,
     )
     assert match.status == 201, match.body
-    return token, device.body["id"], match.body["id"]
+    return token, device_id, match.body["id"]
 
 
 def _batch(match_id: str, size: int) -> list[dict[str, Any]]:
