@@ -23,23 +23,24 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".touchline-installed"
 
 
-def ensure_environment() -> None:
+def ensure_environment(extras: str) -> None:
+    """Create .venv if needed and install the project with ``extras`` ("" or "dev")."""
     if sys.version_info < (3, 11):
         sys.exit(f"Touchline needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if STAMP.exists() and STAMP.read_text() == wanted:
+    project = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp, _, installed = (STAMP.read_text() if STAMP.exists() else "").partition(":")
+    # The dev install includes everything the server needs, so it satisfies either.
+    if stamp == project and installed in {extras, "dev"}:
         return
     if not (BIN / "python").exists():
         print("Creating .venv ...", flush=True)
         venv.create(VENV, with_pip=True)
     print("Installing Touchline and its dependencies into .venv ...", flush=True)
-    subprocess.run(
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True
-    )
-    subprocess.run(
-        [str(BIN / "python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]"], check=True
-    )
-    STAMP.write_text(wanted)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    subprocess.run([*pip, "-e", target], check=True)
+    STAMP.write_text(f"{project}:{extras}")
 
 
 def run(*argv: str) -> None:
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> None:
     if command not in {"serve", "test"}:
         print(__doc__)
         sys.exit(0 if command in {"help", "-h", "--help"} else 2)
-    ensure_environment()
+    ensure_environment("" if command == "serve" else "dev")
     touchline = str(BIN / "touchline")
     if command == "serve":
         run(touchline, "db", "upgrade", *_database_option(rest))

@@ -13,7 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 ACCESS_LOGGER = "touchline.access"
-_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message"}
+# Attributes every record has, and uvicorn's terminal-coloured copy of its message.
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):
@@ -75,5 +79,7 @@ def logging_config(json_lines: bool, level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"handlers": ["default"], "level": level.upper(), "propagate": False},
             "uvicorn.error": {"level": level.upper()},
             "uvicorn.access": {"handlers": [], "propagate": False},
+            # /readyz asks Alembic for the current revision on every probe.
+            "alembic": {"level": "WARNING"},
         },
     }
