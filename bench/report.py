@@ -145,16 +145,20 @@ def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) 
     fig, (lat, ing, cat) = plt.subplots(
         1, 3, figsize=(17, 5.5), gridspec_kw={"width_ratios": [2.2, 1, 1]}
     )
-    for label, values in samples.items():
+    palette = plt.get_cmap("tab20").colors
+    for index, (label, values) in enumerate(samples.items()):
         if not values:
             continue
         ordered = sorted(values)
         n = len(ordered)
+        style = "-" if label.startswith("Touchline") else "--" if "raw" in label else ":"
         lat.plot(
             [max(v, 0.05) for v in ordered],
             [(i + 1) / n for i in range(n)],
+            style,
             label=label,
-            linewidth=1.4,
+            linewidth=1.6,
+            color=palette[(index * 2) % len(palette)] if index < 10 else palette[index * 2 - 19],
         )
     lat.set_xscale("log")
     lat.set_xlabel("push response → viewer receipt (ms, log scale)")
@@ -346,6 +350,28 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def samples_from(results: dict[str, Any]) -> dict[str, list[float]]:
+    """The latency distributions kept in a results file (101 percentiles each), by label."""
+    out: dict[str, list[float]] = {}
+    for kind, db in results["databases"].items():
+        for key, label in FAN_OUT_LABELS.items():
+            if key in db["fan_out"]:
+                out[f"Touchline {label} ({kind})"] = db["fan_out"][key]["latency_cdf_ms"]
+    for viewers, raw in results["ceilings"].get("broadcast", {}).items():
+        out[f"raw websockets broadcast, {int(viewers):,} viewers"] = raw["latency_cdf_ms"]
+    for feed, result in results.get("peer", {}).get("fan_out", {}).items():
+        out[f"PouchDB Server {feed} feed, {result['viewers']} viewers"] = result["latency_cdf_ms"]
+    return out
+
+
+FAN_OUT_LABELS = {
+    "200_one_match": "200 viewers, 1 match",
+    "1000_one_match": "1,000 viewers, 1 match",
+    "1000_over_100_matches": "1,000 viewers, 100 matches",
+    "1000_two_instances": "1,000 viewers, 2 instances",
+}
+
+
 def _kind(results: dict[str, Any], db: dict[str, Any]) -> str:
     for kind, value in results["databases"].items():
         if value is db:
@@ -362,3 +388,13 @@ def update_readme(readme: Path, section: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + replacement + "\n"
     readme.write_text(text)
+
+
+if __name__ == "__main__":
+    # Redraw a chart from a results file: python -m bench.report bench/results/latest.json
+    import json
+    import sys
+
+    source = Path(sys.argv[1])
+    saved = json.loads(source.read_text())
+    print(chart(saved, samples_from(saved), source.with_name("chart.png")) or "chart written")
