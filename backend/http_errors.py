@@ -19,6 +19,7 @@ from backend.errors import TouchlineError
 log = logging.getLogger("touchline.errors")
 
 RETRY_AFTER_SECONDS = 5
+DISK_FULL_SQLSTATE = "53100"
 
 
 class ErrorDetail(BaseModel):
@@ -45,6 +46,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         422: "Invalid input; `field` names it",
         429: "Too many requests; retry after `Retry-After` seconds",
         503: "Database unavailable; retry after `Retry-After` seconds",
+        507: "The server's storage is full; nothing was saved",
     }.items()
 }
 
@@ -114,7 +116,23 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(409, "conflict", "this conflicts with a concurrent change; retry", None)
 
 
+def _disk_full(exc: Exception) -> bool:
+    original = getattr(exc, "orig", None)
+    if getattr(original, "sqlstate", None) == DISK_FULL_SQLSTATE:
+        return True
+    return "database or disk is full" in str(original or "")
+
+
 async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    if _disk_full(exc):
+        # Not a moment's outage: retrying soon will not help, and an operator must act.
+        log.error("database storage is full; writes are refused until space is freed")
+        return _render(
+            507,
+            "storage_full",
+            "the server's storage is full; nothing was saved, keep the data and retry later",
+            None,
+        )
     log.warning("database unavailable: %s", type(exc).__name__)
     return _render(
         503,
