@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from backend.db.models import Account, Device
 from tests.factories import PASSWORD
 
 
-def _register(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
+def _register(client: TestClient, email: str, password: str = PASSWORD) -> httpx2.Response:
     return client.post(
         "/api/accounts", json={"email": email, "password": password, "display_name": "Alex"}
     )
