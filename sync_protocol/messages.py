@@ -23,6 +23,7 @@ MAX_MUTATIONS = 500
 MAX_CHANGES = 1000
 DEFAULT_CHANGES = 500
 MAX_CURSOR_LENGTH = 65_536
+MAX_ARGS_DEPTH = 6
 MUTATION_ID_MAX = 2**53 - 1  # exact in every JSON implementation, JavaScript's included
 
 
@@ -153,6 +154,22 @@ COMMANDS: dict[str, type[_Strict]] = {
 # --- request -----------------------------------------------------------------------------
 
 
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _shallow(args: dict[str, Any]) -> dict[str, Any]:
+    # The one free-form object in a request: commands nest three levels at most, so
+    # anything deeper is refused before any command looks at it.
+    if _depth(args) > MAX_ARGS_DEPTH:
+        raise ValueError(f"nested deeper than {MAX_ARGS_DEPTH} levels")
+    return args
+
+
 class Mutation(_Strict):
     id: Annotated[int, Field(ge=1, le=MUTATION_ID_MAX)] = Field(
         description="The device's mutation counter: 1 for its first mutation, +1 for each next"
@@ -160,7 +177,10 @@ class Mutation(_Strict):
     name: Annotated[str, Field(max_length=64, pattern=NO_NUL), AfterValidator(storable)] = Field(
         description="A command name"
     )
-    args: dict[str, Any] = Field(description="The command's arguments, checked per command")
+    args: Annotated[dict[str, Any], AfterValidator(_shallow)] = Field(
+        description=f"The command's arguments, checked per command; at most {MAX_ARGS_DEPTH} "
+        "levels of nesting"
+    )
     client_time: Timestamp | None = Field(
         default=None, description="The phone's clock when queued; recorded, never trusted"
     )

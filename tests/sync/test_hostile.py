@@ -174,3 +174,23 @@ def test_a_forged_cursor_is_refused_and_nothing_in_the_request_is_stored(
         assert response.json()["error"]["field"] == "cursor"
     assert phone.lag()["last_mutation_id"] == 0
     assert events(client, phone.headers, match_id) == []
+
+
+def test_mutation_arguments_nested_too_deep_are_refused_by_name(client: TestClient) -> None:
+    headers = factories.coach(client)
+    device_id = client.get("/api/devices", headers=headers).json()[0]["id"]
+    deep: dict[str, object] = {"leaf": 1}
+    for _ in range(10):
+        deep = {"deeper": deep}
+    mutation = {"id": 1, "name": "add_event", "args": deep}
+
+    response = client.post(
+        "/sync",
+        json={"protocol": 1, "device_id": device_id, "mutations": [mutation]},
+        headers=headers,
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "mutations.0.args"
+    lag = client.get(f"/api/devices/{device_id}/sync", headers=headers).json()
+    assert lag["last_mutation_id"] == 0
