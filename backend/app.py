@@ -20,6 +20,7 @@ from backend.live.listener import listen
 from backend.live.router import router as live_router
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
+from backend.ops.compression import CompressSync
 from backend.ops.metrics import Metrics
 from backend.ops.observer import Observer
 from backend.ops.ratelimit import Limiter, Rate
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.include_router(router)
     app.include_router(web_router)  # last: the web app never shadows an API route
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CompressSync)
     app.state.metrics = Metrics()
     app.state.limiter = Limiter()
     if settings.cors_origins:

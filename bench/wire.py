@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import json
 import time
 from collections.abc import AsyncIterator
@@ -79,9 +80,12 @@ class Http:
             self._writer = None
 
     def _request_bytes(
-        self, method: str, path: str, body: bytes | None, token: str | None
+        self, method: str, path: str, body: bytes | None, token: str | None, gzip_ok: bool
     ) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if gzip_ok:
+            # As every browser and phone HTTP stack does; bytes are counted as sent.
+            lines.append("Accept-Encoding: gzip")
         token = token if token is not None else self.token
         if token:
             lines.append(f"Authorization: Bearer {token}")
@@ -92,10 +96,15 @@ class Http:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
 
     async def _send(
-        self, method: str, path: str, body: bytes | None, token: str | None
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        token: str | None,
+        gzip_ok: bool = False,
     ) -> tuple[asyncio.StreamReader, int, dict[str, str]]:
         reader, writer = await self._connect()
-        data = self._request_bytes(method, path, body, token)
+        data = self._request_bytes(method, path, body, token, gzip_ok)
         writer.write(data)
         self.sent += len(data)
         head = await reader.readuntil(b"\r\n\r\n")
@@ -107,7 +116,7 @@ class Http:
         self, method: str, path: str, body: bytes | None = None, token: str | None = None
     ) -> tuple[int, bytes]:
         """Send one request and read the whole response: its status and body."""
-        reader, status, headers = await self._send(method, path, body, token)
+        reader, status, headers = await self._send(method, path, body, token, gzip_ok=True)
         if headers.get("transfer-encoding", "").lower() == "chunked":
             chunks = [chunk async for chunk in self._chunks(reader)]
             payload = b"".join(chunks)
@@ -118,6 +127,8 @@ class Http:
         self._used = time.monotonic()
         if headers.get("connection", "").lower() == "close":
             await self.close()
+        if headers.get("content-encoding", "").lower() == "gzip":
+            payload = gzip.decompress(payload)
         return status, payload
 
     async def json(
