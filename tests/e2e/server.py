@@ -110,8 +110,16 @@ class Server:
         assert device.status == 201, device.body
         return device.body["id"], device.body["token"]
 
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def log(self, containing: str | None = None, deadline: float = 10.0) -> str:
+        """The server's output so far; with ``containing``, once that text appears in it
+        (access lines are written just after their response is sent) or the deadline
+        passes, whichever is first."""
+        give_up = time.monotonic() + deadline
+        text = self.log_path.read_text(errors="replace")
+        while containing is not None and containing not in text and time.monotonic() < give_up:
+            time.sleep(0.05)
+            text = self.log_path.read_text(errors="replace")
+        return text
 
 
 def _status(url: str) -> int | None:

@@ -86,7 +86,7 @@ def test_a_coach_logs_a_match_and_reads_the_score(kind: str, tmp_path: Path) -> 
             _event(server, token, match_id, "own_goal", minute=23, side="opposition")
 
             detail = server.request("GET", f"/api/matches/{match_id}", token=token)
-            log = server.log()
+            log = server.log(containing=f"GET /api/matches/{match_id} ")
 
     assert detail.status == 200, detail.body
     assert detail.body["match"]["score"] == {"team": 3, "opposition": 1, "home": 3, "away": 1}
