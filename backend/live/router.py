@@ -12,7 +12,6 @@ import asyncio
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -57,7 +56,6 @@ class Refused(Exception):
 class Access:
     role: str
     link_id: uuid.UUID | None
-    expires_at: datetime | None
     head: int
     players: list[dict[str, Any]]
 
@@ -82,7 +80,7 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
                 match = get_match(session, device.account_id, match_id)
             except NotFound:
                 raise Refused(CLOSE_NOT_FOUND, "match not found") from None
-            role, link_id, expires_at, names = "coach", None, None, "full_names"
+            role, link_id, names = "coach", None, "full_names"
         else:
             try:
                 grant = sharing.resolve(session, tokens, token)
@@ -94,17 +92,11 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
             if grant.match_id != match_id or found is None:
                 raise Refused(CLOSE_NOT_FOUND, "match not found")
             match = found
-            role, link_id, expires_at, names = (
-                "viewer",
-                grant.link_id,
-                grant.expires_at,
-                grant.names,
-            )
+            role, link_id, names = "viewer", grant.link_id, grant.names
         players = sharing.viewer_players(players_by_id(session, match.team_id).values(), names)  # type: ignore[arg-type]
         return Access(
             role,
             link_id,
-            expires_at,
             match.head_seq,
             [p.model_dump(mode="json") for p in players],
         )
