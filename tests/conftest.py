@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
-from backend.db.migrate import upgrade
 from backend.settings import Settings
-from tests.databases import fresh_database, postgres_required
+from tests.databases import migrated_database, postgres_required
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -27,10 +26,7 @@ def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A migrated database of each kind, shared by the session's tests."""
-    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
-        engine = create_db_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
 
 

@@ -18,6 +18,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from backend.db.engine import create_db_engine
+from backend.db.migrate import upgrade
+
 ADMIN_URL = os.environ.get(
     "TOUCHLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -75,4 +78,14 @@ def fresh_database(kind: str, directory: Path) -> Iterator[str]:
         yield f"sqlite:///{directory / f'touchline-{uuid.uuid4().hex[:8]}.db'}"
         return
     with fresh_postgres() as url:
+        yield url
+
+
+@contextmanager
+def migrated_database(kind: str, directory: Path) -> Iterator[str]:
+    """A new database of ``kind`` with every migration applied; its URL is yielded."""
+    with fresh_database(kind, directory) as url:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        engine.dispose()
         yield url

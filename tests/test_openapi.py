@@ -22,11 +22,10 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.case import Case
 
 from backend.app import create_app
-from backend.db.engine import Database, create_db_engine
-from backend.db.migrate import upgrade
+from backend.db.engine import Database
 from backend.settings import Settings
 from tests import factories
-from tests.databases import fresh_database
+from tests.databases import migrated_database
 
 MAX_EXAMPLES = 25
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T|$)")
@@ -165,10 +164,7 @@ def seeded_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FastAPI]:
     """The app on a fresh, seeded database."""
-    with fresh_database(request.param, tmp_path_factory.mktemp("openapi")) as url:
-        engine = create_db_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database(request.param, tmp_path_factory.mktemp("openapi")) as url:
         database = Database.connect(url)
         # Every generated request comes from one client at full speed: rate limits (which
         # have tests of their own) would answer most of them 429.

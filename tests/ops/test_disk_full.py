@@ -14,11 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, text
 
 from backend.app import create_app
-from backend.db.engine import Database, create_db_engine
-from backend.db.migrate import upgrade
+from backend.db.engine import Database
 from backend.settings import Settings
 from tests import factories
-from tests.databases import fresh_database
+from tests.databases import migrated_database
 
 MAX_BATCHES = 200
 
@@ -44,10 +43,7 @@ def _batch(start: int, match_id: str, size: int = 50) -> list[dict[str, Any]]:
 def test_a_full_disk_refuses_the_batch_and_keeps_everything_acknowledged(
     tmp_path: Path,
 ) -> None:
-    with fresh_database("sqlite", tmp_path) as url:
-        engine = create_db_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database("sqlite", tmp_path) as url:
         db = Database.connect(url)
         settings = Settings(environment="test", database_url=url, rate_burst=1_000_000)
         with TestClient(create_app(settings, database=db)) as client:

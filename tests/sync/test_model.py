@@ -30,11 +30,10 @@ from hypothesis.stateful import (
 )
 
 from backend.app import create_app
-from backend.db.engine import Database, create_db_engine
-from backend.db.migrate import upgrade
+from backend.db.engine import Database
 from backend.settings import Settings
 from sync_protocol import PROTOCOL_VERSION
-from tests.databases import fresh_database
+from tests.databases import migrated_database
 from tests.factories import PASSWORD
 
 COACHES = 3
@@ -56,10 +55,7 @@ class World:
 def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[World]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("model")) as url:
-        engine = create_db_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_database(request.param, tmp_path_factory.mktemp("model")) as url:
         database = Database.connect(url)
         # Every example's checks read through the owner's token: no rate limit applies here.
         unlimited = {"rate_per_second": 1e6, "rate_burst": 1_000_000}
