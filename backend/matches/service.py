@@ -166,6 +166,10 @@ class MatchWriter:
         except NotFound:
             raise NotFound("event", field="event_id") from None
 
+    def forget_rosters(self) -> None:
+        """Call after changing a roster in this transaction: players are read afresh."""
+        self._players.clear()
+
     def players(self, team_id: uuid.UUID) -> dict[uuid.UUID, Player]:
         if team_id not in self._players:
             self._players[team_id] = players_by_id(self.db_session, team_id)

@@ -359,6 +359,9 @@ def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: A
         teams.delete_player(session, account_id, args.player_id)
     else:  # pragma: no cover - COMMANDS and this dispatch list the same commands
         raise AssertionError(type(args))
+    if isinstance(args, AddPlayer | UpdatePlayer | DeletePlayer):
+        # Later mutations of the batch may name the player just added (or removed).
+        writer.forget_rosters()
 
 
 def _current(session: Session, writer: MatchWriter, args: Any) -> dict[str, Any] | None:

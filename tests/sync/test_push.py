@@ -316,3 +316,26 @@ def test_a_protocol_newer_than_the_server_is_refused_with_409(client: TestClient
     assert response.json()["error"]["field"] == "protocol"
     assert events(client, phone.headers, match_id) == []
     assert phone.lag()["last_mutation_id"] == 0
+
+
+def test_a_player_added_mid_batch_can_be_named_by_the_events_after_it(
+    client: TestClient,
+) -> None:
+    phone, team_id, match_id = _team_with_match(client)
+    latecomer = str(uuid.uuid4())
+    batch = [
+        phone.add_event(match_id, "kick_off", minute=0),
+        phone.add_event(match_id, "tackle", minute=2),
+        phone.mutation("add_player", id=latecomer, team_id=team_id, display_name="Jo"),
+        phone.add_event(match_id, "goal", minute=7, player_id=latecomer),
+        phone.mutation("delete_player", player_id=latecomer),
+        phone.add_event(match_id, "save", minute=9, player_id=latecomer),
+    ]
+
+    answer = phone.sync(*batch)
+
+    verdicts = [r["verdict"] for r in answer["results"]]
+    assert verdicts == ["applied"] * 5 + ["rejected"], answer["results"]
+    assert answer["results"][5]["error"]["code"] == "unknown_player"
+    goal = [e for e in events(client, phone.headers, match_id) if e["kind"] == "goal"]
+    assert [g["player"]["id"] for g in goal] == [latecomer]
