@@ -8,9 +8,12 @@ and up again, and connections carry the durability settings.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -18,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, select, text
 
 from backend.db.engine import create_db_engine
-from backend.db.migrate import MIGRATIONS, current_revision, head_revision, upgrade
+from backend.db.migrate import HEAD, MIGRATIONS, current_revision, head_revision, upgrade
 from backend.db.models import SCHEMA, Base, ServerMeta
 from tests.databases import fresh_database, fresh_postgres
 
@@ -242,3 +245,33 @@ def test_sqlite_migrations_go_down_to_base_and_up_again(tmp_path: Path) -> None:
 
     assert emptied == ["alembic_version"]
     assert after == before
+
+
+def test_the_head_a_ready_server_expects_is_the_newest_migration() -> None:
+    assert head_revision() == HEAD
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_an_unmigrated_database_has_no_revision(kind: str, tmp_path: Path) -> None:
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            with engine.connect() as connection:
+                assert current_revision(connection) is None
+                # On PostgreSQL the failed read ended its transaction; the connection
+                # is usable again.
+                assert connection.scalar(select(1)) == 1
+            upgrade(engine)
+            with engine.connect() as connection:
+                assert current_revision(connection) == HEAD
+        finally:
+            engine.dispose()
+
+
+def test_serving_does_not_load_alembic() -> None:
+    code = (
+        "import sys, backend.app, backend.cli; "
+        "print(sorted(m for m in sys.modules if 'alembic' in m))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
