@@ -20,7 +20,7 @@ from sync_protocol.fields import NO_NUL, Name, Note, ShortText, Timestamp, stora
 from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, Side
 
 MAX_MUTATIONS = 500
-MAX_CHANGES = 1000
+MAX_CHANGES = 5000
 DEFAULT_CHANGES = 500
 MAX_CURSOR_LENGTH = 65_536
 MAX_ARGS_DEPTH = 6

@@ -2,17 +2,21 @@
 
 Each change is serialised once, here, to the JSON a client receives (see SPEC.md,
 "Changes"); the pull pages over the serialised text, and the live channels reuse it.
+
+Events are most of what a device pulls, so they are read as plain rows (no ORM objects)
+and written out by a template that gives the same text ``json.dumps`` would.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Row, String, Text, and_, cast, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from backend.db.models import Event, LineupEntry, Match, Player, Team
@@ -30,8 +34,8 @@ def _str(value: uuid.UUID | None) -> str | None:
 
 def encode(
     kind: ChangeType,
-    record_id: uuid.UUID,
-    space: uuid.UUID,
+    record_id: uuid.UUID | str,
+    space: uuid.UUID | str,
     seq: int,
     data: Mapping[str, Any] | None,
 ) -> Candidate:
@@ -49,29 +53,107 @@ def encode(
     return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
-def event_data(event: Event) -> dict[str, Any]:
-    return {
-        "id": str(event.id),
-        "match_id": str(event.match_id),
-        "kind": event.kind.value,
-        "side": event.side.value,
-        "period": event.period,
-        "minute": event.minute,
-        "stoppage": event.stoppage,
-        "player_id": _str(event.player_id),
-        "replaced_player_id": _str(event.replaced_player_id),
-        "note": event.note,
-        "recorded_at": iso(event.recorded_at),
-    }
+# --- events ----------------------------------------------------------------------------
+
+EventRow = Row[
+    str, str, str, str, int, int, int, str | None, str | None, str | None,
+    datetime | None, bool, int,
+]  # fmt: skip
+"""An event as :data:`EVENT_COLUMNS` reads it."""
+
+EVENT_COLUMNS = (
+    cast(Event.id, Text).label("id"),
+    cast(Event.match_id, Text).label("match_id"),
+    type_coerce(Event.kind, String).label("kind"),
+    type_coerce(Event.side, String).label("side"),
+    Event.period,
+    Event.minute,
+    Event.stoppage,
+    cast(Event.player_id, Text).label("player_id"),
+    cast(Event.replaced_player_id, Text).label("replaced_player_id"),
+    Event.note,
+    Event.recorded_at,
+    Event.deleted_at.is_not(None).label("deleted"),
+    Event.seq,
+)
+"""An event's change record as plain values: ids and enums as text, so no row becomes
+an ORM object and no UUID is parsed only to be printed again."""
+
+
+def _dashed(text: str) -> str:
+    """A uuid read as text: PostgreSQL casts it to the dashed form, SQLite stores ``Uuid``
+    columns as the 32 bare hex digits."""
+    if len(text) == 36:
+        return text
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# Match and player ids repeat from row to row; an event's own id never does.
+_dashed_often = functools.lru_cache(maxsize=4096)(_dashed)
+
+
+def _quoted(text: str | None) -> str:
+    # Only for text that needs no escaping in JSON (ids, enum values, timestamps).
+    return "null" if text is None else f'"{text}"'
+
+
+def event_rows(
+    db_session: Session, *where: ColumnElement[bool], limit: int | None = None
+) -> list[EventRow]:
+    """Events matching ``where``, by match then sequence number, as change-record rows."""
+    query = select(*EVENT_COLUMNS).where(*where).order_by(Event.match_id, Event.seq)
+    # Through the session's connection: a Core read, with no ORM result processing.
+    return list(db_session.connection().execute(query.limit(limit)).all())
+
+
+def event_record(row: EventRow, *, public: bool = False) -> Candidate:
+    """The event as a change record. ``public`` leaves out the coach's free-text note,
+    which may name a child, for live viewers."""
+    (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
+     recorded_at, deleted, seq) = row  # fmt: skip
+    event_id, match_id = _dashed(event_id), _dashed_often(match_id)
+    player_id = player_id and _dashed_often(player_id)
+    replaced_id = replaced_id and _dashed_often(replaced_id)
+    if public:
+        note = None
+    # What encode() would write, without building and walking a dict per event: a
+    # catch-up is thousands of these.
+    head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{seq},'
+    if deleted:
+        payload = head + '"deleted":true,"data":null}'
+    else:
+        note_json = "null" if note is None else json.dumps(note)
+        payload = (
+            f'{head}"deleted":false,"data":{{"id":"{event_id}","match_id":"{match_id}",'
+            f'"kind":"{kind}","side":"{side}","period":{period},"minute":{minute},'
+            f'"stoppage":{stoppage},"player_id":{_quoted(player_id)},'
+            f'"replaced_player_id":{_quoted(replaced_id)},"note":{note_json},'
+            f'"recorded_at":{_quoted(iso(recorded_at))}}}}}'
+        )
+    return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
 def event_change(event: Event, *, public: bool = False) -> Candidate:
-    """The event as a change record. ``public`` leaves out the coach's free-text note,
-    which may name a child, for live viewers."""
-    data = None if event.deleted_at is not None else event_data(event)
-    if data is not None and public:
-        data["note"] = None
-    return encode(ChangeType.EVENT, event.id, event.match_id, event.seq, data)
+    """:func:`event_record` for an event already loaded as an object."""
+    row = (
+        str(event.id),
+        str(event.match_id),
+        event.kind.value,
+        event.side.value,
+        event.period,
+        event.minute,
+        event.stoppage,
+        _str(event.player_id),
+        _str(event.replaced_player_id),
+        event.note,
+        event.recorded_at,
+        event.deleted_at is not None,
+        event.seq,
+    )
+    return event_record(row, public=public)  # type: ignore[arg-type]  # a Row of these values
+
+
+# --- matches, lineups, rosters -----------------------------------------------------------
 
 
 def match_data(match: Match) -> dict[str, Any]:
@@ -184,30 +266,20 @@ def match_spaces(
     # spaces after it would pass over events this page never read.
     readable = [m for m in pending if since.get(m.id, 0) > 0 or m.deleted_at is None]
     events = (
-        list(
-            db_session.scalars(
-                select(Event)
-                .where(
-                    or_(
-                        *(
-                            and_(Event.match_id == m.id, Event.seq > since.get(m.id, 0))
-                            for m in readable
-                        )
-                    )
-                )
-                .order_by(Event.match_id, Event.seq)
-                .limit(limit + 1)
-            )
+        event_rows(
+            db_session,
+            or_(*(and_(Event.match_id == m.id, Event.seq > since.get(m.id, 0)) for m in readable)),
+            limit=limit + 1,
         )
         if readable
         else []
     )
     truncated = len(events) > limit
     events = events[:limit]
-    by_match: dict[uuid.UUID, list[Event]] = {}
+    by_match: dict[str, list[EventRow]] = {}
     for event in events:
-        by_match.setdefault(event.match_id, []).append(event)
-    last_match = events[-1].match_id if truncated else None
+        by_match.setdefault(_dashed_often(event.match_id), []).append(event)
+    last_match = _dashed_often(events[-1].match_id) if truncated else None
 
     lineups: dict[uuid.UUID, list[LineupEntry]] = {}
     lineup_matches = [m.id for m in pending if m.lineup_seq > since.get(m.id, 0)]
@@ -224,19 +296,16 @@ def match_spaces(
         if first and match.deleted_at is not None:
             spaces.append(SpaceChanges(match.id, position, match.head_seq))
             continue
-        candidates = [
-            event_change(e, public=public)
-            for e in by_match.get(match.id, ())
-            if not (first and e.deleted_at is not None)
-        ]
+        read = by_match.get(str(match.id), [])
+        candidates = [event_record(e, public=public) for e in read if not (first and e.deleted)]
         if match.seq > position:
             candidates.append(match_change(match))
         if match.lineup_seq > position:
             candidates.append(lineup_change(match, lineups.get(match.id, ())))
         candidates.sort(key=lambda c: c.seq)
-        if match.id == last_match:
+        if str(match.id) == last_match:
             # Only changes up to the last event read are known to be complete.
-            cut = by_match[match.id][-1].seq
+            cut = read[-1].seq
             candidates = [c for c in candidates if c.seq <= cut]
             spaces.append(SpaceChanges(match.id, position, match.head_seq, candidates, False))
             break

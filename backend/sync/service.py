@@ -57,7 +57,7 @@ from sync_protocol.messages import (
 )
 from sync_protocol.paging import SpaceChanges, cut_page
 
-MAX_PULL_BYTES = 512 * 1024
+MAX_PULL_BYTES = 2_560 * 1024  # 2.5 MiB: a full page of MAX_CHANGES typical records fits
 RESET_MESSAGES = {
     ResetReason.GENERATION_CHANGED: "the server's database was replaced; rebuild from this pull",
     ResetReason.CURSOR_AHEAD: "the cursor is ahead of the server; rebuild from this pull",
