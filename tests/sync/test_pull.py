@@ -268,27 +268,3 @@ def test_the_lag_of_another_coachs_device_is_not_found(client: TestClient) -> No
     response = client.get(f"/api/devices/{stranger.device_id}/sync", headers=phone.headers)
 
     assert response.status_code == 404
-
-
-def test_a_pull_travels_gzipped_to_a_client_that_accepts_it(client: TestClient) -> None:
-    headers = factories.coach(client)
-    team_id = factories.team(client, headers)
-    match_id = factories.match(client, headers, team_id)
-    for minute in range(20):
-        factories.event(client, headers, match_id, "tackle", minute=minute)
-    device_id = client.get("/api/devices", headers=headers).json()[0]["id"]
-    body = {"protocol": 1, "device_id": device_id}
-
-    plain = client.post("/sync", json=body, headers=headers | {"Accept-Encoding": "identity"})
-    gzipped = client.post("/sync", json=body, headers=headers | {"Accept-Encoding": "gzip"})
-    # Large enough to compress, but not /sync: left plain.
-    events = client.get(
-        f"/api/matches/{match_id}/events", headers=headers | {"Accept-Encoding": "gzip"}
-    )
-
-    assert "content-encoding" not in plain.headers
-    assert gzipped.headers["content-encoding"] == "gzip"
-    assert int(gzipped.headers["content-length"]) < len(plain.content) / 3
-    assert gzipped.json()["changes"] == plain.json()["changes"]
-    assert len(events.content) > 1024
-    assert "content-encoding" not in events.headers
