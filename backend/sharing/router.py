@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
-from sqlalchemy import select
 
 from backend.accounts.auth import CurrentCoach, bearer
 from backend.db.models import Event, Match, ShareLink
@@ -22,7 +21,7 @@ from backend.sharing.schemas import (
     WatchSummary,
 )
 from backend.sharing.tokens import ShareTokens
-from backend.sync.changes import event_change
+from backend.sync.changes import event_record, event_rows
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 
@@ -100,17 +99,13 @@ def watch(
     grant = service.resolve(db_session, tokens, credentials.credentials)
     match = db_session.get(Match, grant.match_id)
     assert match is not None
-    events = db_session.scalars(
-        select(Event)
-        .where(Event.match_id == match.id, Event.deleted_at.is_(None))
-        .order_by(Event.seq)
-    )
+    events = event_rows(db_session, Event.match_id == match.id, Event.deleted_at.is_(None))
     return WatchSummary(
         match=views.matches_out(db_session, [match])[0],
         players=service.viewer_players(
             players_by_id(db_session, match.team_id).values(), grant.names
         ),
-        events=[json.loads(event_change(e, public=True).payload) for e in events],
+        events=[json.loads(event_record(e, public=True).payload) for e in events],
         head=match.head_seq,
         link=WatchLink(expires_at=grant.expires_at, names=grant.names),
     )

@@ -4,7 +4,9 @@ Each change is serialised once, here, to the JSON a client receives (see SPEC.md
 "Changes"); the pull pages over the serialised text, and the live channels reuse it.
 
 Events are most of what a device pulls, so they are read as plain rows (no ORM objects)
-and written out by a template that gives the same text ``json.dumps`` would.
+and written out by a template that gives the same text ``json.dumps`` would. Live viewers
+get a compact form of the same records ("Live channel" in SPEC.md): no ``space`` (the
+channel is the match), ``deleted`` only when true, and no null fields in ``data``.
 """
 
 from __future__ import annotations
@@ -32,24 +34,38 @@ def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
+# Fields a live record leaves out: the channel is the match, and the envelope names the
+# record, so its own ``id`` (and the match's ``team_id``) would only repeat what is known.
+_NOT_LIVE = frozenset({"id", "match_id", "team_id"})
+
+
 def encode(
     kind: ChangeType,
     record_id: uuid.UUID | str,
     space: uuid.UUID | str,
     seq: int,
     data: Mapping[str, Any] | None,
+    *,
+    public: bool = False,
 ) -> Candidate:
-    payload = json.dumps(
-        {
+    """The change record as JSON: in full for devices, or compact for live viewers."""
+    record: dict[str, Any]
+    if public:
+        record = {"type": kind.value, "id": str(record_id), "seq": seq}
+        if data is None:
+            record["deleted"] = True
+        else:
+            record["data"] = {k: v for k, v in data.items() if v is not None and k not in _NOT_LIVE}
+    else:
+        record = {
             "type": kind.value,
             "id": str(record_id),
             "space": str(space),
             "seq": seq,
             "deleted": data is None,
             "data": data,
-        },
-        separators=(",", ":"),
-    )
+        }
+    payload = json.dumps(record, separators=(",", ":"))
     return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
@@ -115,7 +131,18 @@ def event_record(row: EventRow, *, public: bool = False) -> Candidate:
     player_id = player_id and _dashed_often(player_id)
     replaced_id = replaced_id and _dashed_often(replaced_id)
     if public:
-        note = None
+        public_data = {
+            "kind": kind,
+            "side": side,
+            "period": period,
+            "minute": minute,
+            "stoppage": stoppage,
+            "player_id": player_id,
+            "replaced_player_id": replaced_id,
+            "recorded_at": iso(recorded_at),
+        }
+        data = None if deleted else public_data
+        return encode(ChangeType.EVENT, event_id, match_id, seq, data, public=True)
     # What encode() would write, without building and walking a dict per event: a
     # catch-up is thousands of these.
     head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{seq},'
@@ -173,17 +200,20 @@ def match_data(match: Match) -> dict[str, Any]:
     }
 
 
-def match_change(match: Match) -> Candidate:
+def match_change(match: Match, *, public: bool = False) -> Candidate:
     data = None if match.deleted_at is not None else match_data(match)
-    return encode(ChangeType.MATCH, match.id, match.id, match.seq, data)
+    return encode(ChangeType.MATCH, match.id, match.id, match.seq, data, public=public)
 
 
-def lineup_change(match: Match, entries: Iterable[LineupEntry]) -> Candidate:
+def lineup_change(
+    match: Match, entries: Iterable[LineupEntry], *, public: bool = False
+) -> Candidate:
     players = [
         {"player_id": str(e.player_id), "role": e.role, "position": e.position}
         for e in sorted(entries, key=lambda e: (e.role != "starting", str(e.player_id)))
     ]
-    return encode(ChangeType.LINEUP, match.id, match.id, match.lineup_seq, {"players": players})
+    data = {"players": players}
+    return encode(ChangeType.LINEUP, match.id, match.id, match.lineup_seq, data, public=public)
 
 
 def player_data(player: Player) -> dict[str, Any]:
@@ -299,9 +329,9 @@ def match_spaces(
         read = by_match.get(str(match.id), [])
         candidates = [event_record(e, public=public) for e in read if not (first and e.deleted)]
         if match.seq > position:
-            candidates.append(match_change(match))
+            candidates.append(match_change(match, public=public))
         if match.lineup_seq > position:
-            candidates.append(lineup_change(match, lineups.get(match.id, ())))
+            candidates.append(lineup_change(match, lineups.get(match.id, ()), public=public))
         candidates.sort(key=lambda c: c.seq)
         if str(match.id) == last_match:
             # Only changes up to the last event read are known to be complete.

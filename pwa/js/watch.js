@@ -13,7 +13,7 @@ import * as rules from "./rules.js";
 /**
  * @typedef {import("./rules.js").MatchEvent} MatchEvent
  * @typedef {{ id: string, squad_number: number | null, name: string }} Player
- * @typedef {{ type: string, id: string, seq: number, deleted: boolean, data: any }} Change
+ * @typedef {{ type: string, id: string, seq: number, deleted?: true, data?: Record<string, any> }} Change
  */
 
 const root = /** @type {HTMLElement} */ (document.getElementById("watch"));
@@ -136,13 +136,18 @@ async function recheck() {
   }
 }
 
+// Live records leave out null fields (SPEC.md, "Live channel"): these are the ones that
+// can be null, so a record without one means null, not "unchanged".
+const EVENT_NULLS = { player_id: null, replaced_player_id: null, note: null, recorded_at: null };
+const MATCH_NULLS = { venue: null, competition: null, period_started_at: null };
+
 /** @param {Change} change */
 function apply(change) {
   if (change.type === "event") {
     if (change.deleted || !change.data) events.delete(change.id);
-    else events.set(change.id, change.data);
+    else events.set(change.id, /** @type {MatchEvent} */ ({ ...EVENT_NULLS, ...change.data, id: change.id, match_id: match?.id }));
   } else if (change.type === "match" && change.data && match) {
-    match = { ...match, ...change.data };
+    match = { ...match, ...MATCH_NULLS, ...change.data };
   }
 }
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Event
+from backend.db.models import Event, Match
 from backend.sync import changes
 from tests import factories
 from tests.sync import Phone
@@ -85,3 +85,62 @@ def test_event_records_are_byte_for_byte_the_json_encoding(
         assert changes.event_change(event).payload == record
     assert [json.loads(record)["deleted"] for record in records] == [False, False, False, True]
     assert json.loads(records[1])["data"]["note"] == awkward
+
+
+def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_session: Session) -> None:
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    scorer = factories.player(client, phone.headers, team_id)
+    match_id = factories.match(client, phone.headers, team_id, venue="Rec Ground")
+    kick_off = phone.add_event(match_id, "kick_off", minute=0)
+    goal = phone.add_event(match_id, "goal", player_id=scorer, note="ask about the ankle")
+    save = phone.add_event(match_id, "save", side="opposition")
+    phone.sync(kick_off, goal, save)
+    seen = phone.sync()  # the position the viewer holds: everything so far
+    phone.sync(
+        phone.mutation("delete_event", event_id=save["args"]["id"]),
+        phone.mutation("update_match", match_id=match_id, venue=None),
+    )
+    match = db_session.get(Match, uuid.UUID(match_id))
+    assert match is not None and seen["has_more"] is False
+
+    def live(since: int) -> list[dict[str, Any]]:
+        spaces = changes.match_spaces(db_session, [match], {match.id: since}, 100, public=True)
+        return [json.loads(c.payload) for s in spaces for c in s.changes]
+
+    everything = live(0)
+    assert [(r["type"], r["id"]) for r in everything] == [
+        ("event", kick_off["args"]["id"]),
+        ("event", goal["args"]["id"]),
+        ("match", match_id),
+    ]
+    assert everything[1] == {
+        "type": "event",
+        "id": goal["args"]["id"],
+        "seq": everything[1]["seq"],
+        "data": {
+            "kind": "goal",
+            "side": "team",
+            "period": 1,
+            "minute": 1,
+            "stoppage": 0,
+            "player_id": scorer,
+        },
+    }
+    assert everything[2]["data"] == {
+        "opponent": "Blues",
+        "is_home": True,
+        "kickoff_at": "2026-11-21T10:00:00Z",
+        "periods": 2,
+        "period_minutes": 45,
+        "status": "live",
+        "current_period": 1,
+        "period_started_at": everything[2]["data"]["period_started_at"],
+    }
+    tombstone = next(r for r in live(everything[1]["seq"]) if r["type"] == "event")
+    assert tombstone == {
+        "type": "event",
+        "id": save["args"]["id"],
+        "seq": tombstone["seq"],
+        "deleted": True,
+    }
