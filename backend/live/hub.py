@@ -8,9 +8,13 @@ whose position is ``a``. A subscriber at any other position (it just joined, or 
 broadcast) gets a read of its own from the database. So what a subscriber receives never
 depends on what the hub kept in memory.
 
-Slow subscribers. Each subscriber has a bounded queue drained by its own task; the
-broadcast only ever does ``put_nowait``. A subscriber whose queue is full is closed with
-4429 (resume later with your last seq) before it costs memory or delays anyone else.
+Sending. The broadcast hands each message straight to the subscriber's connection,
+without a queue or a task per subscriber: a connection that can take it (nearly all of
+them) has it written before the broadcast moves on. Only a connection whose buffer is
+full makes the send wait; the rest of that send then finishes in a task of its own, and
+later messages queue behind it. A subscriber with more than ``QUEUE_SIZE`` queued is
+closed with 4429 (resume later with your last seq) before it costs memory or delays
+anyone else. An idle subscriber is one small object.
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import asyncio
 import contextlib
 import logging
 import time
+import types
 import uuid
-from collections.abc import Coroutine, Iterable
+from collections import deque
+from collections.abc import Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,18 +53,18 @@ CLOSE_GONE = 4410
 CLOSE_TOO_SLOW = 4429
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Subscriber:
     websocket: WebSocket
     match_id: uuid.UUID
     last: int
     link_id: uuid.UUID | None = None
-    queue: asyncio.Queue[str | None] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_SIZE)
-    )
     closed: bool = False
     joined: bool = False
-    pump: asyncio.Task[None] | None = None
+    # Only while the connection's buffer is full: the task finishing the send that waits
+    # for it, and the messages queued behind that send.
+    sending: asyncio.Task[None] | None = None
+    queued: deque[str] | None = None
 
 
 @dataclass(eq=False)
@@ -201,11 +207,43 @@ class Hub:
     def _offer(self, subscriber: Subscriber, message: str, head: int) -> None:
         if subscriber.closed:
             return
-        try:
-            subscriber.queue.put_nowait(message)
+        if subscriber.queued is None:
             subscriber.last = head
-        except asyncio.QueueFull:
+            self._send_now(subscriber, message)
+        elif len(subscriber.queued) < QUEUE_SIZE:
+            subscriber.queued.append(message)
+            subscriber.last = head
+        else:
             self._spawn(self.close(subscriber, CLOSE_TOO_SLOW, "too slow; resume with last_seq"))
+
+    def _send_now(self, subscriber: Subscriber, message: str) -> None:
+        """Run the send up to its first wait; a send that has to wait (the connection's
+        buffer is full) finishes in a task, and what is offered meanwhile queues."""
+        send = subscriber.websocket.send_text(message)
+        try:
+            waiting_for = send.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            # Gone: the handler's receive loop sees the disconnect and leaves the hub.
+            return
+        subscriber.queued = deque()
+        subscriber.sending = asyncio.ensure_future(
+            self._finish_sending(subscriber, _resume(send, waiting_for))
+        )
+
+    async def _finish_sending(
+        self, subscriber: Subscriber, waiting: Coroutine[Any, Any, None]
+    ) -> None:
+        try:
+            await waiting
+            while subscriber.queued:
+                await subscriber.websocket.send_text(subscriber.queued.popleft())
+        except Exception:
+            return  # gone, as in _send_now
+        finally:
+            subscriber.sending = None
+            subscriber.queued = None
 
     async def _catch_up(self, subscriber: Subscriber) -> None:
         read = await anyio.to_thread.run_sync(
@@ -224,7 +262,6 @@ class Hub:
         channel = self.channels.get(subscriber.match_id)
         if channel is None:
             channel = self.channels[subscriber.match_id] = Channel(subscriber.match_id, head)
-        subscriber.pump = asyncio.ensure_future(self._pump(subscriber))
         async with channel.lock:
             channel.subscribers.add(subscriber)
             subscriber.joined = True
@@ -245,8 +282,8 @@ class Hub:
         if subscriber.joined and self.metrics is not None:
             self.metrics.live_connections.dec()
         subscriber.joined = False
-        if subscriber.pump is not None:
-            subscriber.pump.cancel()
+        if subscriber.sending is not None:
+            subscriber.sending.cancel()
         channel = self.channels.get(subscriber.match_id)
         if channel is not None:
             channel.subscribers.discard(subscriber)
@@ -281,14 +318,6 @@ class Hub:
     async def revoke(self, link_id: uuid.UUID) -> None:
         await self.close_all(list(self.by_link.get(link_id, ())), CLOSE_GONE, "link revoked")
 
-    async def _pump(self, subscriber: Subscriber) -> None:
-        with contextlib.suppress(Exception):
-            while True:
-                message = await subscriber.queue.get()
-                if message is None:
-                    return
-                await subscriber.websocket.send_text(message)
-
     async def _sweep_expired(self) -> None:
         """Close subscribers whose link expired, or was revoked without this process hearing
         of it (revoked from another process on SQLite, or while the listener was down)."""
@@ -300,6 +329,27 @@ class Hub:
             for link_id in ended:
                 ending = list(self.by_link.get(link_id, ()))
                 self._spawn(self.close_all(ending, CLOSE_GONE, "link revoked or expired"))
+
+
+@types.coroutine
+def _resume(started: Coroutine[Any, Any, None], waiting_for: Any) -> Generator[Any, None, None]:
+    """The rest of ``started``, a coroutine already run by hand up to a suspension that
+    yielded ``waiting_for``: awaited in a task, it hands that to the task to wait on, then
+    drives ``started`` on exactly as the task would have, cancellation included."""
+    yielded = waiting_for
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:
+            try:
+                yielded = started.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                yielded = started.send(sent)
+            except StopIteration:
+                return
 
 
 def ended_links(db: Database, link_ids: list[uuid.UUID]) -> set[uuid.UUID]:
