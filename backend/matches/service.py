@@ -13,9 +13,9 @@ import binascii
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, delete, func, or_, select
+from sqlalchemy import Select, Table, and_, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from backend.db.models import Event, LineupEntry, Match, Membership, Player, Team, utcnow
@@ -82,6 +82,10 @@ class MatchWriter:
     Matches are locked (``FOR UPDATE``, in id order so that concurrent batches cannot
     deadlock) before their sequence advances. Writes raise :class:`TouchlineError`
     subclasses for anything they refuse and change nothing in that case.
+
+    New events are numbered at once but inserted together (:meth:`queue_event`); call
+    :meth:`flush_events` before the transaction commits. Reads through the writer see the
+    queued events.
     """
 
     def __init__(
@@ -92,7 +96,10 @@ class MatchWriter:
         self.device_id = device_id
         self._matches: dict[uuid.UUID, Match | None] = {}
         self._events: dict[uuid.UUID, Event | None] = {}
+        # Events added but not inserted yet: their rows, in the order they were numbered.
+        self._queued: dict[uuid.UUID, dict[str, Any]] = {}
         self._players: dict[uuid.UUID, dict[uuid.UUID, Player]] = {}
+        self._live_players: dict[uuid.UUID, set[uuid.UUID]] = {}
         self._teams: set[uuid.UUID] | None = None
 
     # lookups
@@ -116,7 +123,7 @@ class MatchWriter:
         (stored once) instead of colliding with it on insert.
         """
         self._lock_matches(set(match_ids))
-        event_ids = set(event_ids) - self._events.keys()
+        event_ids = set(event_ids) - self._events.keys() - self._queued.keys()
         if event_ids:
             found = {
                 e.id: e
@@ -131,10 +138,10 @@ class MatchWriter:
         if not wanted:
             return
         rows = self.db_session.scalars(
-            select(Match)
-            .where(Match.id.in_(wanted), Match.team_id.in_(self.teams()))
+            _visible_matches(self.account_id)
+            .where(Match.id.in_(wanted))
             .order_by(Match.id)
-            .with_for_update()
+            .with_for_update(of=Match)
         )
         found = {m.id: m for m in rows}
         for match_id in wanted:
@@ -152,6 +159,8 @@ class MatchWriter:
 
     def event(self, event_id: uuid.UUID) -> Event | None:
         """The event with this id whatever its match, or None if no event has it."""
+        if event_id in self._queued:
+            self.flush_events()
         if event_id not in self._events:
             self.prefetch(event_ids=[event_id])
         return self._events[event_id]
@@ -169,11 +178,22 @@ class MatchWriter:
     def forget_rosters(self) -> None:
         """Call after changing a roster in this transaction: players are read afresh."""
         self._players.clear()
+        self._live_players.clear()
 
     def players(self, team_id: uuid.UUID) -> dict[uuid.UUID, Player]:
         if team_id not in self._players:
             self._players[team_id] = players_by_id(self.db_session, team_id)
         return self._players[team_id]
+
+    def live_players(self, team_id: uuid.UUID) -> set[uuid.UUID]:
+        """The ids of the team's players that are not deleted."""
+        if team_id not in self._live_players:
+            self._live_players[team_id] = set(
+                self.db_session.scalars(
+                    select(Player.id).where(Player.team_id == team_id, Player.deleted_at.is_(None))
+                )
+            )
+        return self._live_players[team_id]
 
     # matches
 
@@ -223,18 +243,36 @@ class MatchWriter:
     def add_event(
         self, match_id: uuid.UUID, event_id: uuid.UUID, fields: Mapping[str, Any]
     ) -> tuple[Event, bool]:
-        """Record an event; a retry with the same id returns the first copy.
+        """Record an event now; a retry with the same id returns the first copy.
 
-        ``fields`` are the event's columns (kind, side, period, minute, ...). Returns the
-        event and whether this call created it. A period marker must follow from the
-        match's state, else :class:`Conflict` with code ``transition_refused``.
+        Returns the event and whether this call created it; see :meth:`queue_event`.
+        """
+        created = self.queue_event(match_id, event_id, fields)
+        event = self.event(event_id)
+        assert event is not None
+        return event, created
+
+    def queue_event(
+        self, match_id: uuid.UUID, event_id: uuid.UUID, fields: Mapping[str, Any]
+    ) -> bool:
+        """Number a new event and queue its row for :meth:`flush_events`; a retry with the
+        same id changes nothing. Returns whether this call created the event.
+
+        ``fields`` are the event's columns (kind, side, period, minute, ...). A period
+        marker must follow from the match's state, else :class:`Conflict` with code
+        ``transition_refused``.
         """
         match = self.match(match_id, field="match_id")
-        existing = self.event(event_id)
-        if existing is not None:
-            if existing.match_id != match.id:
+        queued = self._queued.get(event_id)
+        if queued is not None:
+            stored_in: uuid.UUID | None = queued["match_id"]
+        else:
+            existing = self.event(event_id)
+            stored_in = existing.match_id if existing is not None else None
+        if stored_in is not None:
+            if stored_in != match.id:
                 raise Conflict("this id is already in use", field="id", code="id_in_use")
-            return existing, False
+            return False
         self._check_event(match, fields)
         now = utcnow()
         kind = fields["kind"]
@@ -244,18 +282,22 @@ class MatchWriter:
         seq = next_seq(match)
         if kind in PERIOD_MARKERS:
             match.seq = seq
-        event = Event(
-            id=event_id,
-            match_id=match.id,
-            device_id=self.device_id,
-            seq=seq,
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        self.db_session.add(event)
-        self._events[event.id] = event
-        return event, True
+        row = _NEW_EVENT | dict(fields)
+        row |= {"id": event_id, "match_id": match.id, "device_id": self.device_id, "seq": seq}
+        self._queued[event_id] = row | {"created_at": now, "updated_at": now}
+        return True
+
+    def flush_events(self) -> None:
+        """Insert the queued events, all in one statement."""
+        if not self._queued:
+            return
+        rows = list(self._queued.values())
+        for event_id in self._queued:
+            self._events.pop(event_id, None)  # read afresh when asked for
+        self._queued.clear()
+        # Whatever the events refer to (a match or player made in this batch) goes first.
+        self.db_session.flush()
+        self.db_session.execute(insert(_EVENTS), rows)
 
     def edit_event(self, event_id: uuid.UUID, changes: Mapping[str, Any]) -> Event:
         """Change the given fields of an event. A deleted event stays deleted: delete wins
@@ -292,6 +334,7 @@ class MatchWriter:
         if event.deleted_at is not None:
             return event
         if event.kind in PERIOD_MARKERS:
+            self.flush_events()
             self.db_session.flush()
             latest = self.db_session.scalar(
                 select(Event.id)
@@ -322,13 +365,10 @@ class MatchWriter:
             raise Invalid("an opposition event names no player of ours", field="player_id")
         if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
             raise Invalid("only a substitution replaces a player", field="replaced_player_id")
-        players = self.players(match.team_id)
+        players = self.live_players(match.team_id)
         for name in ("player_id", "replaced_player_id"):
             player_id = fields.get(name)
-            if player_id is None:
-                continue
-            player = players.get(player_id)
-            if player is None or player.deleted_at is not None:
+            if player_id is not None and player_id not in players:
                 raise Invalid("no such player in this team", field=name, code="unknown_player")
         if fields["period"] > match.periods:
             raise Invalid(f"this match has {match.periods} periods", field="period")
@@ -338,15 +378,14 @@ class MatchWriter:
     def set_lineup(self, match_id: uuid.UUID, slots: Sequence[LineupSlot]) -> Match:
         """Replace the whole lineup of a match."""
         match = self.match(match_id, field="match_id")
-        players = self.players(match.team_id)
+        players = self.live_players(match.team_id)
         seen: set[uuid.UUID] = set()
         for index, slot in enumerate(slots):
             field = f"players.{index}.player_id"
             if slot.player_id in seen:
                 raise Invalid("a player appears twice", field=field)
             seen.add(slot.player_id)
-            player = players.get(slot.player_id)
-            if player is None or player.deleted_at is not None:
+            if slot.player_id not in players:
                 raise Invalid("no such player in this team", field=field, code="unknown_player")
         self.db_session.execute(delete(LineupEntry).where(LineupEntry.match_id == match.id))
         self.db_session.add_all(
@@ -358,6 +397,19 @@ class MatchWriter:
         match.lineup_seq = next_seq(match)
         return match
 
+
+# New events are inserted through the table, not the ORM: one statement for a batch (the
+# ORM's bulk insert splits rows by which of their columns are null).
+_EVENTS = cast(Table, Event.__table__)
+# A new event's columns that its fields may leave out.
+_NEW_EVENT: dict[str, Any] = {
+    "stoppage": 0,
+    "player_id": None,
+    "replaced_player_id": None,
+    "note": None,
+    "recorded_at": None,
+    "deleted_at": None,
+}
 
 EVENT_FIELDS = (
     "kind",

@@ -102,8 +102,10 @@ def sync(
     elif not request.mutations:
         pushed = _pull_only(db, principal.device_id, position)
     else:
+        # Parsed before the write transaction opens: on SQLite it holds the write lock.
+        commands = [_parse(mutation) for mutation in request.mutations]
         with db.writer() as session:
-            pushed = push(session, principal, request.mutations, position)
+            pushed = push(session, principal, request.mutations, commands, position)
             crash_point("sync.before_commit")
             session.commit()
         crash_point("sync.after_commit")
@@ -168,17 +170,18 @@ def push(
     session: Session,
     principal: Principal,
     mutations: Sequence[Mutation],
+    commands: Sequence[Any],
     acknowledged: Position | None,
 ) -> PushOutcome:
     """Apply the fresh mutations in order; on return the device's last_mutation_id covers
-    every mutation processed, in the same transaction as their effects."""
-    device = session.get(Device, principal.device_id, with_for_update=True)
-    assert device is not None
-    if acknowledged is not None:
-        # The cursor the device sends back is what it has received: its pulled position.
-        device.sync_position = acknowledged.to_json()
-        device.synced_at = utcnow()
-    last = device.last_mutation_id
+    every mutation processed, in the same transaction as their effects.
+
+    ``commands`` are the mutations parsed (:func:`_parse`), one for each."""
+    device_id = principal.device_id
+    last = session.scalar(
+        select(Device.last_mutation_id).where(Device.id == device_id).with_for_update()
+    )
+    assert device_id is not None and last is not None
     results: list[dict[str, Any]] = []
 
     replayed_ids = [m.id for m in mutations if m.id <= last]
@@ -188,7 +191,7 @@ def push(
             o.mutation_id: o
             for o in session.scalars(
                 select(MutationOutcome).where(
-                    MutationOutcome.device_id == device.id,
+                    MutationOutcome.device_id == device_id,
                     MutationOutcome.mutation_id.in_(replayed_ids),
                 )
             )
@@ -209,8 +212,8 @@ def push(
             gap = expected
             break
 
-    parsed = [(index, mutation, _parse(index, mutation)) for index, mutation in fresh]
-    writer = MatchWriter(session, principal.account_id, device.id)
+    parsed = [(index, mutation, commands[index]) for index, mutation in fresh]
+    writer = MatchWriter(session, principal.account_id, device_id)
     event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
     writer.prefetch(
         match_ids=[a.match_id for _, _, a in parsed if hasattr(a, "match_id")],
@@ -242,18 +245,23 @@ def push(
         results.append(result)
         outcomes.append(
             {
-                "device_id": device.id,
+                "device_id": device_id,
                 "mutation_id": mutation.id,
                 "name": mutation.name,
                 "verdict": verdict.value,
                 **problem,
             }
         )
-    device.last_mutation_id = expected - 1
+    writer.flush_events()
+    device_values: dict[str, Any] = {"last_mutation_id": expected - 1}
+    if acknowledged is not None:
+        # The cursor the device sends back is what it has received: its pulled position.
+        device_values |= {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
+    session.execute(update(Device).where(Device.id == device_id).values(device_values))
     session.flush()
     if outcomes:
         session.execute(insert(MutationOutcome), outcomes)
-    return PushOutcome(results, device.last_mutation_id, gap)
+    return PushOutcome(results, expected - 1, gap)
 
 
 def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
@@ -273,7 +281,7 @@ def _args_field(error: TouchlineError) -> str | None:
     return f"args.{error.field}"
 
 
-def _parse(index: int, mutation: Mutation) -> Any:
+def _parse(mutation: Mutation) -> Any:
     command = COMMANDS.get(mutation.name)
     if command is None:
         return _Rejection(
@@ -332,7 +340,7 @@ def _changes(args: Any, exclude: set[str]) -> dict[str, Any]:
 
 def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: Any) -> None:
     if isinstance(args, AddEvent):
-        writer.add_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
+        writer.queue_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
     elif isinstance(args, EditEvent):
         writer.edit_event(args.event_id, _changes(args, {"event_id"}))
     elif isinstance(args, DeleteEvent):

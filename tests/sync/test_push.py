@@ -339,3 +339,32 @@ def test_a_player_added_mid_batch_can_be_named_by_the_events_after_it(
     assert answer["results"][5]["error"]["code"] == "unknown_player"
     goal = [e for e in events(client, phone.headers, match_id) if e["kind"] == "goal"]
     assert [g["player"]["id"] for g in goal] == [latecomer]
+
+
+def test_an_event_id_sent_twice_in_one_batch_is_stored_once_and_only_in_its_match(
+    client: TestClient,
+) -> None:
+    phone, team_id, match_id = _team_with_match(client)
+    other_match = factories.match(client, phone.headers, team_id)
+    goal = phone.add_event(match_id, minute=3)
+    event_id = goal["args"]["id"]
+
+    answer = phone.sync(
+        goal,
+        phone.add_event(match_id, id=event_id, minute=4),
+        phone.add_event(other_match, id=event_id, minute=5),
+        phone.mutation("update_match", match_id=match_id, venue="Rec"),
+        phone.add_event(match_id, "save", minute=6),
+    )
+
+    assert [r["verdict"] for r in answer["results"]] == ["applied"] * 2 + ["rejected"] + [
+        "applied"
+    ] * 2
+    assert _error(answer["results"][2]) == ("rejected", "id_in_use", "args.id")
+    stored = events(client, phone.headers, match_id)
+    assert [(e["id"], e["minute"]) for e in stored] == [(event_id, 3), (stored[1]["id"], 6)]
+    assert events(client, phone.headers, other_match) == []
+    # The match's sequence follows the batch: the goal, the update, then the save.
+    match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
+    assert match["venue"] == "Rec"
+    assert stored[1]["seq"] == stored[0]["seq"] + 2 == match["seq"]
