@@ -17,7 +17,7 @@ from backend.db.engine import Database
 from backend.live import publish
 from backend.live.hub import Hub
 from backend.live.listener import listen
-from backend.live.router import router as live_router
+from backend.live.router import LiveChannels
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
@@ -93,7 +93,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         matches_router,
         sharing_router,
         sync_router,
-        live_router,
     ):
         app.include_router(router)
     app.include_router(web_router)  # last: the web app never shadows an API route
@@ -108,7 +107,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    # Added last, so outermost: it sees (and stamps) every response, refusals included.
+    # Outermost but for the live channels, which take only WebSockets: it sees (and
+    # stamps) every response, refusals included.
     app.add_middleware(
         Observer,
         metrics=app.state.metrics,
@@ -116,4 +116,5 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         device_rate=Rate(settings.rate_per_second, settings.rate_burst),
         anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
     )
+    app.add_middleware(LiveChannels)
     return app

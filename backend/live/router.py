@@ -4,6 +4,11 @@ Protocol (SPEC.md, "Live channel"): the client's first message, within 10 second
 ``{"type": "hello", "token": ..., "last_seq": n}`` (a device token or a share token; never
 in the URL, so never in a log). The server answers ``welcome`` and then ``changes``
 messages from ``last_seq`` on.
+
+The channel is reached through :class:`LiveChannels`, ahead of the app's HTTP middleware
+and routing: each of those layers would keep a coroutine frame (two of them an exit
+stack) alive for the whole life of every connection, about 8 KiB per idle viewer, and
+the channel needs none of them.
 """
 
 from __future__ import annotations
@@ -11,12 +16,15 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import WebSocket, WebSocketDisconnect
+from starlette import routing
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from backend.accounts.auth import device_for_token
 from backend.accounts.credentials import DEVICE_TOKEN_PREFIX
@@ -34,8 +42,6 @@ from backend.live.hub import (
 from backend.matches.service import get_match, players_by_id
 from backend.sharing import service as sharing
 from backend.sharing.tokens import ShareTokens
-
-router = APIRouter()
 
 HELLO_TIMEOUT_SECONDS = 10.0
 MAX_CLIENT_MESSAGE = 4096
@@ -114,24 +120,45 @@ def _hello(raw: str) -> tuple[str, int]:
     return token, last_seq
 
 
-@router.websocket("/ws/match/{match_id}")
-async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
+async def match_channel(websocket: WebSocket) -> None:
+    match_id: uuid.UUID = websocket.path_params["match_id"]
+    hub: Hub = websocket.app.state.hub
+    subscriber = await _admit(websocket, match_id, hub)
+    if subscriber is None:
+        return
+    try:
+        while not subscriber.closed:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            size = len(message.get("text") or message.get("bytes") or b"")
+            if size > MAX_CLIENT_MESSAGE:
+                await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await hub.leave(subscriber)
+
+
+async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscriber | None:
+    """Accept, read the hello, send the welcome and join the hub; None if the connection
+    was refused or is gone. The welcome's player list lives only in this frame, so it is
+    not kept for the life of the connection."""
     app = websocket.app
     if not origin_allowed(websocket, app.state.settings.ws_origins):
         await websocket.close(code=CLOSE_ORIGIN)
-        return
+        return None
     await websocket.accept()
-    hub: Hub = app.state.hub
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
     except TimeoutError:
         await websocket.close(code=CLOSE_NO_HELLO, reason="send hello first")
-        return
+        return None
     except (WebSocketDisconnect, KeyError, RuntimeError):
-        return
+        return None
     if len(raw) > MAX_CLIENT_MESSAGE:
         await websocket.close(code=CLOSE_TOO_LARGE, reason="message too large")
-        return
+        return None
     try:
         token, last_seq = _hello(raw)
         access = await anyio.to_thread.run_sync(
@@ -139,15 +166,15 @@ async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
         )
     except ValueError as bad:
         await websocket.close(code=CLOSE_BAD_HELLO, reason=str(bad)[:120])
-        return
+        return None
     except Refused as refused:
         await websocket.close(code=refused.code, reason=refused.reason)
-        return
+        return None
     if access.link_id is not None and (
         hub.viewers_of(access.link_id) >= app.state.settings.max_viewers_per_link
     ):
         await websocket.close(code=CLOSE_TOO_SLOW, reason="too many viewers on this link")
-        return
+        return None
 
     reset = last_seq > access.head
     subscriber = Subscriber(
@@ -167,17 +194,26 @@ async def match_channel(websocket: WebSocket, match_id: uuid.UUID) -> None:
     try:
         await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
     except (WebSocketDisconnect, RuntimeError):
-        return  # gone before the welcome: nothing to clean up yet
+        return None  # gone before the welcome: nothing to clean up yet
     await hub.join(subscriber, access.head)
-    try:
-        while not subscriber.closed:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            size = len(message.get("text") or message.get("bytes") or b"")
-            if size > MAX_CLIENT_MESSAGE:
-                await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
-    except (WebSocketDisconnect, RuntimeError):
-        pass
-    finally:
-        await hub.leave(subscriber)
+    return subscriber
+
+
+CHANNEL = routing.WebSocketRoute("/ws/match/{match_id:uuid}", match_channel)
+
+
+class LiveChannels:
+    """ASGI middleware, outermost of the app's own: WebSockets for the live channel go
+    straight to :func:`match_channel`; everything else goes on to ``app``."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine function: handing on the next awaitable adds no frame either.
+        if scope["type"] == "websocket":
+            match, child_scope = CHANNEL.matches(scope)
+            if match is routing.Match.FULL:
+                scope.update(child_scope)
+                return match_channel(WebSocket(scope, receive, send))
+        return self.app(scope, receive, send)
