@@ -19,7 +19,7 @@ from bench.touchline import Progress, Receipts, delivery, wait_for_receipts
 from bench.wire import Http
 
 VERSION = "4.2.0"
-CATCH_UP_PAGE = 1000
+CATCH_UP_PAGE = touchline.CATCH_UP_PAGE  # the same page size as Touchline's catch-up
 LONGPOLL_TIMEOUT_MS = 60_000
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from bench import workload
 from bench.wire import Http, open_websocket
 from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.messages import MAX_CHANGES
 
 SQUAD = 14
 EVENTS_PER_BATCH = 50
@@ -26,6 +27,7 @@ CONNECT_CONCURRENCY = 64
 DRAIN_SECONDS = 20.0
 # Set-up is not measured; on a loaded machine a sign-up may wait out SQLite's lock.
 SETUP_RETRIES = 10
+CATCH_UP_PAGE = MAX_CHANGES  # a client back after days asks for the largest page
 
 Progress = Callable[[str], None]
 
@@ -306,7 +308,7 @@ async def catch_up(
     cursor, seen, changes, trips, spent = None, set(), 0, 0, 0.0
     try:
         while True:
-            body = sync_body(device, [], cursor=cursor, max_changes=1000)
+            body = sync_body(device, [], cursor=cursor, max_changes=CATCH_UP_PAGE)
             started = time.monotonic()
             response = await http.json("POST", "/sync", body)
             spent += time.monotonic() - started

@@ -12,10 +12,12 @@ import contextlib
 import gzip
 import json
 import time
+import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import brotli
 from websockets.asyncio.client import ClientConnection, connect
 
 HEADER_LIMIT = 64 * 1024
@@ -27,6 +29,20 @@ class HttpError(Exception):
         super().__init__(f"HTTP {status}: {body[:300]!r}")
         self.status = status
         self.body = body
+
+
+def decoded(payload: bytes, encoding: str) -> bytes:
+    """A response body as sent before its ``Content-Encoding``."""
+    coding = encoding.strip().lower()
+    if coding == "gzip":
+        return gzip.decompress(payload)
+    if coding == "br":
+        return bytes(brotli.decompress(payload))
+    if coding == "deflate":
+        return zlib.decompress(payload)
+    if coding not in {"", "identity"}:
+        raise ValueError(f"unexpected Content-Encoding {encoding!r}")
+    return payload
 
 
 def parse_head(head: bytes) -> tuple[int, dict[str, str]]:
@@ -84,8 +100,8 @@ class Http:
     ) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         if gzip_ok:
-            # As every browser and phone HTTP stack does; bytes are counted as sent.
-            lines.append("Accept-Encoding: gzip")
+            # What Chrome and Safari send; bytes are counted as they travel.
+            lines.append("Accept-Encoding: gzip, deflate, br")
         token = token if token is not None else self.token
         if token:
             lines.append(f"Authorization: Bearer {token}")
@@ -127,9 +143,7 @@ class Http:
         self._used = time.monotonic()
         if headers.get("connection", "").lower() == "close":
             await self.close()
-        if headers.get("content-encoding", "").lower() == "gzip":
-            payload = gzip.decompress(payload)
-        return status, payload
+        return status, decoded(payload, headers.get("content-encoding", ""))
 
     async def json(
         self,
