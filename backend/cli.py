@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
 import json
 import os
@@ -55,8 +56,13 @@ def serve(args: argparse.Namespace) -> int:
         if settings.log_json is not None
         else (settings.environment == "production")
     )
+    app = create_app(settings)
+    # What is imported and built by now lives as long as the process. Frozen, it is left
+    # out of every full garbage collection, whose pause (a live message waits it out)
+    # would otherwise include walking it all again.
+    gc.freeze()
     uvicorn.run(
-        create_app(settings),
+        app,
         host=args.host,
         port=args.port,
         proxy_headers=True,
