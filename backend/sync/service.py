@@ -104,7 +104,7 @@ def sync(
     else:
         # Parsed before the write transaction opens: on SQLite it holds the write lock.
         commands = [_parse(mutation) for mutation in request.mutations]
-        with db.writer() as session:
+        with db.write_turn(), db.writer() as session:
             pushed = push(session, principal, request.mutations, commands, position)
             crash_point("sync.before_commit")
             session.commit()
