@@ -1,4 +1,4 @@
-"""The /sync wire messages (protocol version 1). ``SPEC.md`` describes them in prose.
+"""The /sync wire messages (protocol version 2). ``SPEC.md`` describes them in prose.
 
 A request pushes the device's queued mutations and pulls what changed since its cursor;
 the response acknowledges every mutation it processed and carries a page of changes.
@@ -258,7 +258,13 @@ class Change(BaseModel):
     space: uuid.UUID = Field(description="The team (roster) or match the change belongs to")
     seq: int
     deleted: bool = False
-    data: dict[str, Any] | None = Field(description="The record as it is now; null if deleted")
+    data: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "The record as it is now; absent or null if deleted. From protocol 2 it leaves "
+            "out nulls, its own id and its space's id (sync_protocol.records.expand)"
+        ),
+    )
 
 
 class SyncResponse(BaseModel):

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sync_protocol.records import expand
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS outbox (
@@ -255,7 +257,8 @@ class LocalStore:
         return reported
 
     def _apply(self, change: Mapping[str, Any]) -> None:
-        kind, key, data = change["type"], change["id"], change.get("data")
+        # Stored whole, as a protocol-1 pull would have carried it.
+        kind, key, data = change["type"], change["id"], expand(change)
         text = json.dumps(data, separators=(",", ":")) if data is not None else None
         db = self._db
         if kind == "event":

@@ -90,7 +90,9 @@ def read_since(db: Database, match_id: uuid.UUID, since: int) -> tuple[list[str]
         match = session.scalars(select(Match).where(Match.id == match_id)).one_or_none()
         if match is None or match.deleted_at is not None:
             return None
-        spaces = changes.match_spaces(session, [match], {match_id: since}, READ_LIMIT, public=True)
+        spaces = changes.match_spaces(
+            session, [match], {match_id: since}, READ_LIMIT, form=changes.Form.LIVE
+        )
     if not spaces:
         return [], max(since, match.head_seq)
     space = spaces[0]

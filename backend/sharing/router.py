@@ -21,7 +21,7 @@ from backend.sharing.schemas import (
     WatchSummary,
 )
 from backend.sharing.tokens import ShareTokens
-from backend.sync.changes import event_record, event_rows
+from backend.sync.changes import Form, event_record, event_rows
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 
@@ -105,7 +105,7 @@ def watch(
         players=service.viewer_players(
             players_by_id(db_session, match.team_id).values(), grant.names
         ),
-        events=[json.loads(event_record(e, public=True).payload) for e in events],
+        events=[json.loads(event_record(e, Form.LIVE).payload) for e in events],
         head=match.head_seq,
         link=WatchLink(expires_at=grant.expires_at, names=grant.names),
     )

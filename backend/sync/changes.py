@@ -4,9 +4,11 @@ Each change is serialised once, here, to the JSON a client receives (see SPEC.md
 "Changes"); the pull pages over the serialised text, and the live channels reuse it.
 
 Events are most of what a device pulls, so they are read as plain rows (no ORM objects)
-and written out by a template that gives the same text ``json.dumps`` would. Live viewers
-get a compact form of the same records ("Live channel" in SPEC.md): no ``space`` (the
-channel is the match), ``deleted`` only when true, and no null fields in ``data``.
+and written out by a template that gives the same text ``json.dumps`` would. A record comes
+in one of three forms (:class:`Form`): in full for protocol-1 devices, compact for
+protocol-2 devices ("Change records" in SPEC.md: ``deleted`` only when true, and ``data``
+without nulls and without the ids the envelope gives), and live for the match channels
+("Live records": compact, without ``space``, a match's ``team_id`` or an event's note).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, String, Text, and_, cast, or_, select, type_coerce
@@ -24,6 +27,7 @@ from sqlalchemy.orm import Session
 from backend.db.models import Event, LineupEntry, Match, Player, Team
 from sync_protocol.messages import ChangeType
 from sync_protocol.paging import Candidate, SpaceChanges
+from sync_protocol.records import COMPACT_SINCE, compact
 
 
 def iso(value: datetime | None) -> str | None:
@@ -34,9 +38,19 @@ def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-# Fields a live record leaves out: the channel is the match, and the envelope names the
-# record, so its own ``id`` (and the match's ``team_id``) would only repeat what is known.
-_NOT_LIVE = frozenset({"id", "match_id", "team_id"})
+class Form(Enum):
+    FULL = "full"
+    COMPACT = "compact"
+    LIVE = "live"
+
+    @classmethod
+    def for_protocol(cls, version: int) -> Form:
+        return cls.COMPACT if version >= COMPACT_SINCE else cls.FULL
+
+
+# What a live record leaves out besides a compact one's: the channel is the match, so a
+# match's ``team_id`` says nothing the viewer needs.
+_NOT_LIVE = frozenset({"team_id"})
 
 
 def encode(
@@ -45,18 +59,11 @@ def encode(
     space: uuid.UUID | str,
     seq: int,
     data: Mapping[str, Any] | None,
-    *,
-    public: bool = False,
+    form: Form = Form.FULL,
 ) -> Candidate:
-    """The change record as JSON: in full for devices, or compact for live viewers."""
+    """The change record as JSON, in ``form``."""
     record: dict[str, Any]
-    if public:
-        record = {"type": kind.value, "id": str(record_id), "seq": seq}
-        if data is None:
-            record["deleted"] = True
-        else:
-            record["data"] = {k: v for k, v in data.items() if v is not None and k not in _NOT_LIVE}
-    else:
+    if form is Form.FULL:
         record = {
             "type": kind.value,
             "id": str(record_id),
@@ -65,6 +72,19 @@ def encode(
             "deleted": data is None,
             "data": data,
         }
+    else:
+        record = {"type": kind.value, "id": str(record_id)}
+        if form is Form.COMPACT:
+            record["space"] = str(space)
+        record["seq"] = seq
+        if data is None:
+            record["deleted"] = True
+        elif form is Form.COMPACT:
+            record["data"] = compact(kind.value, data)
+        else:
+            record["data"] = {
+                k: v for k, v in compact(kind.value, data).items() if k not in _NOT_LIVE
+            }
     payload = json.dumps(record, separators=(",", ":"))
     return Candidate(seq=seq, size=len(payload), payload=payload)
 
@@ -122,16 +142,16 @@ def event_rows(
     return list(db_session.connection().execute(query.limit(limit)).all())
 
 
-def event_record(row: EventRow, *, public: bool = False) -> Candidate:
-    """The event as a change record. ``public`` leaves out the coach's free-text note,
-    which may name a child, for live viewers."""
+def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
+    """The event as a change record in ``form``. A live record leaves out the coach's
+    free-text note, which may name a child."""
     (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
      recorded_at, deleted, seq) = row  # fmt: skip
     event_id, match_id = _dashed(event_id), _dashed_often(match_id)
     player_id = player_id and _dashed_often(player_id)
     replaced_id = replaced_id and _dashed_often(replaced_id)
-    if public:
-        public_data = {
+    if form is Form.LIVE:
+        live_data = {
             "kind": kind,
             "side": side,
             "period": period,
@@ -141,26 +161,43 @@ def event_record(row: EventRow, *, public: bool = False) -> Candidate:
             "replaced_player_id": replaced_id,
             "recorded_at": iso(recorded_at),
         }
-        data = None if deleted else public_data
-        return encode(ChangeType.EVENT, event_id, match_id, seq, data, public=True)
+        data = None if deleted else live_data
+        return encode(ChangeType.EVENT, event_id, match_id, seq, data, Form.LIVE)
     # What encode() would write, without building and walking a dict per event: a
     # catch-up is thousands of these.
     head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{seq},'
-    if deleted:
-        payload = head + '"deleted":true,"data":null}'
+    note_json = "null" if note is None else json.dumps(note)
+    recorded = iso(recorded_at)
+    if form is Form.FULL:
+        if deleted:
+            payload = head + '"deleted":true,"data":null}'
+        else:
+            payload = (
+                f'{head}"deleted":false,"data":{{"id":"{event_id}","match_id":"{match_id}",'
+                f'"kind":"{kind}","side":"{side}","period":{period},"minute":{minute},'
+                f'"stoppage":{stoppage},"player_id":{_quoted(player_id)},'
+                f'"replaced_player_id":{_quoted(replaced_id)},"note":{note_json},'
+                f'"recorded_at":{_quoted(recorded)}}}}}'
+            )
+    elif deleted:
+        payload = head + '"deleted":true}'
     else:
-        note_json = "null" if note is None else json.dumps(note)
+        optional = (
+            ("player_id", _quoted(player_id)),
+            ("replaced_player_id", _quoted(replaced_id)),
+            ("note", note_json),
+            ("recorded_at", _quoted(recorded)),
+        )
         payload = (
-            f'{head}"deleted":false,"data":{{"id":"{event_id}","match_id":"{match_id}",'
-            f'"kind":"{kind}","side":"{side}","period":{period},"minute":{minute},'
-            f'"stoppage":{stoppage},"player_id":{_quoted(player_id)},'
-            f'"replaced_player_id":{_quoted(replaced_id)},"note":{note_json},'
-            f'"recorded_at":{_quoted(iso(recorded_at))}}}}}'
+            f'{head}"data":{{"kind":"{kind}","side":"{side}","period":{period},'
+            f'"minute":{minute},"stoppage":{stoppage}'
+            + "".join(f',"{name}":{text}' for name, text in optional if text != "null")
+            + "}}"
         )
     return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
-def event_change(event: Event, *, public: bool = False) -> Candidate:
+def event_change(event: Event, form: Form = Form.FULL) -> Candidate:
     """:func:`event_record` for an event already loaded as an object."""
     row = (
         str(event.id),
@@ -177,7 +214,7 @@ def event_change(event: Event, *, public: bool = False) -> Candidate:
         event.deleted_at is not None,
         event.seq,
     )
-    return event_record(row, public=public)  # type: ignore[arg-type]  # a Row of these values
+    return event_record(row, form)  # type: ignore[arg-type]  # a Row of these values
 
 
 # --- matches, lineups, rosters -----------------------------------------------------------
@@ -200,20 +237,20 @@ def match_data(match: Match) -> dict[str, Any]:
     }
 
 
-def match_change(match: Match, *, public: bool = False) -> Candidate:
+def match_change(match: Match, form: Form = Form.FULL) -> Candidate:
     data = None if match.deleted_at is not None else match_data(match)
-    return encode(ChangeType.MATCH, match.id, match.id, match.seq, data, public=public)
+    return encode(ChangeType.MATCH, match.id, match.id, match.seq, data, form)
 
 
 def lineup_change(
-    match: Match, entries: Iterable[LineupEntry], *, public: bool = False
+    match: Match, entries: Iterable[LineupEntry], form: Form = Form.FULL
 ) -> Candidate:
     players = [
         {"player_id": str(e.player_id), "role": e.role, "position": e.position}
         for e in sorted(entries, key=lambda e: (e.role != "starting", str(e.player_id)))
     ]
     data = {"players": players}
-    return encode(ChangeType.LINEUP, match.id, match.id, match.lineup_seq, data, public=public)
+    return encode(ChangeType.LINEUP, match.id, match.id, match.lineup_seq, data, form)
 
 
 def player_data(player: Player) -> dict[str, Any]:
@@ -226,19 +263,22 @@ def player_data(player: Player) -> dict[str, Any]:
     }
 
 
-def player_change(player: Player) -> Candidate:
+def player_change(player: Player, form: Form = Form.FULL) -> Candidate:
     data = None if player.deleted_at is not None else player_data(player)
-    return encode(ChangeType.PLAYER, player.id, player.team_id, player.seq, data)
+    return encode(ChangeType.PLAYER, player.id, player.team_id, player.seq, data, form)
 
 
-def team_change(team: Team, role: str | None) -> Candidate:
+def team_change(team: Team, role: str | None, form: Form = Form.FULL) -> Candidate:
     """A team the device can see (``role`` set), or one it can no longer see (None)."""
     data = None if role is None else {"id": str(team.id), "name": team.name, "role": role}
-    return encode(ChangeType.TEAM, team.id, team.id, 0, data)
+    return encode(ChangeType.TEAM, team.id, team.id, 0, data, form)
 
 
 def roster_spaces(
-    db_session: Session, teams: Sequence[tuple[Team, str]], since: Mapping[uuid.UUID, int]
+    db_session: Session,
+    teams: Sequence[tuple[Team, str]],
+    since: Mapping[uuid.UUID, int],
+    form: Form = Form.FULL,
 ) -> list[SpaceChanges]:
     """Each team's roster changes after the device's position, in sequence order.
 
@@ -265,9 +305,11 @@ def roster_spaces(
     spaces = []
     for team, role in pending:
         first = team.id not in since
-        changes = [team_change(team, role)] if first else []
+        changes = [team_change(team, role, form)] if first else []
         changes += [
-            player_change(p) for p in by_team[team.id] if not (first and p.deleted_at is not None)
+            player_change(p, form)
+            for p in by_team[team.id]
+            if not (first and p.deleted_at is not None)
         ]
         spaces.append(SpaceChanges(team.id, since.get(team.id, 0), team.head_seq, changes))
     return spaces
@@ -279,7 +321,7 @@ def match_spaces(
     since: Mapping[uuid.UUID, int],
     limit: int,
     *,
-    public: bool = False,
+    form: Form = Form.FULL,
 ) -> list[SpaceChanges]:
     """Each match's changes after the device's position, in sequence order.
 
@@ -327,11 +369,11 @@ def match_spaces(
             spaces.append(SpaceChanges(match.id, position, match.head_seq))
             continue
         read = by_match.get(str(match.id), [])
-        candidates = [event_record(e, public=public) for e in read if not (first and e.deleted)]
+        candidates = [event_record(e, form) for e in read if not (first and e.deleted)]
         if match.seq > position:
-            candidates.append(match_change(match, public=public))
+            candidates.append(match_change(match, form))
         if match.lineup_seq > position:
-            candidates.append(lineup_change(match, lineups.get(match.id, ()), public=public))
+            candidates.append(lineup_change(match, lineups.get(match.id, ()), form))
         candidates.sort(key=lambda c: c.seq)
         if str(match.id) == last_match:
             # Only changes up to the last event read are known to be complete.

@@ -93,6 +93,7 @@ def sync(
         )
     position = codec.decode(request.cursor) if request.cursor is not None else None
     reset: ResetReason | None = None
+    form = changes.Form.for_protocol(request.protocol)
 
     if request.device_id != principal.device_id:
         # The mutation ids belong to another device's counter: applying them could skip
@@ -105,7 +106,7 @@ def sync(
         # Parsed before the write transaction opens: on SQLite it holds the write lock.
         commands = [_parse(mutation) for mutation in request.mutations]
         with db.write_turn(), db.writer() as session:
-            pushed = push(session, principal, request.mutations, commands, position)
+            pushed = push(session, principal, request.mutations, commands, position, form)
             crash_point("sync.before_commit")
             session.commit()
         crash_point("sync.after_commit")
@@ -129,10 +130,14 @@ def sync(
             assert generation is not None
             if position is not None and position.generation != generation:
                 reset, position = ResetReason.GENERATION_CHANGED, None
-            pulled = pull(session, principal.account_id, generation, position, request.max_changes)
+            pulled = pull(
+                session, principal.account_id, generation, position, request.max_changes, form
+            )
             if pulled is None:
                 reset = ResetReason.CURSOR_AHEAD
-                pulled = pull(session, principal.account_id, generation, None, request.max_changes)
+                pulled = pull(
+                    session, principal.account_id, generation, None, request.max_changes, form
+                )
                 assert pulled is not None
         payloads, new_position, has_more, behind = pulled
         if metrics is not None:
@@ -172,6 +177,7 @@ def push(
     mutations: Sequence[Mutation],
     commands: Sequence[Any],
     acknowledged: Position | None,
+    form: changes.Form = changes.Form.FULL,
 ) -> PushOutcome:
     """Apply the fresh mutations in order; on return the device's last_mutation_id covers
     every mutation processed, in the same transaction as their effects.
@@ -235,7 +241,7 @@ def push(
                     error, verdict, current = refused, Verdict.REJECTED, None
                 else:
                     error, verdict = refused, Verdict.CONFLICT
-                    current = _current(session, writer, args)
+                    current = _current(writer, args, form)
             except TouchlineError as refused:
                 error, verdict, current = refused, Verdict.REJECTED, None
         problem = {"code": error.code, "message": error.message, "field": _args_field(error)}
@@ -372,17 +378,17 @@ def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: A
         writer.forget_rosters()
 
 
-def _current(session: Session, writer: MatchWriter, args: Any) -> dict[str, Any] | None:
+def _current(writer: MatchWriter, args: Any, form: changes.Form) -> dict[str, Any] | None:
     """The record that won a conflict, as the change a pull would carry."""
     event_id = getattr(args, "event_id", None) or (args.id if isinstance(args, AddEvent) else None)
     if event_id is not None:
         event = writer.event(event_id)
         if event is not None:
-            return json.loads(changes.event_change(event).payload)  # type: ignore[no-any-return]
+            return json.loads(changes.event_change(event, form).payload)  # type: ignore[no-any-return]
     match_id = getattr(args, "match_id", None)
     if match_id is not None:
         try:
-            return json.loads(changes.match_change(writer.match(match_id)).payload)  # type: ignore[no-any-return]
+            return json.loads(changes.match_change(writer.match(match_id), form).payload)  # type: ignore[no-any-return]
         except NotFound:
             return None
     return None
@@ -397,6 +403,7 @@ def pull(
     generation: uuid.UUID,
     position: Position | None,
     max_changes: int,
+    form: changes.Form = changes.Form.FULL,
 ) -> tuple[list[str], Position, bool, int] | None:
     """A page of changes after ``position`` and the position after it; None if the
     position is ahead of the server in any space (the caller answers with a reset)."""
@@ -422,12 +429,12 @@ def pull(
             return None
 
     lost = {
-        team_id: changes.team_change(Team(id=team_id, name="", head_seq=0), None)
+        team_id: changes.team_change(Team(id=team_id, name="", head_seq=0), None, form)
         for team_id in sorted(set(position.teams) - set(team_ids))
     }
     spaces = [SpaceChanges(team_id, 0, 0, [tombstone]) for team_id, tombstone in lost.items()]
-    spaces += changes.roster_spaces(session, teams_seen, position.teams)
-    spaces += changes.match_spaces(session, matches, position.matches, max_changes)
+    spaces += changes.roster_spaces(session, teams_seen, position.teams, form)
+    spaces += changes.match_spaces(session, matches, position.matches, max_changes, form=form)
     page = cut_page(spaces, max_changes, MAX_PULL_BYTES)
 
     visible_matches = {m.id for m in matches}

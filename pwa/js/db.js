@@ -10,7 +10,7 @@
 
 /**
  * @typedef {{ id: number, name: string, args: Record<string, any>, client_time: string, sent: boolean }} OutboxEntry
- * @typedef {{ type: string, id: string, space: string, seq: number, deleted?: boolean, data: Record<string, any> | null }} Change
+ * @typedef {{ type: string, id: string, space: string, seq: number, deleted?: boolean, data?: Record<string, any> | null }} Change
  * @typedef {{ type: string, id: string, space: string, seq: number, data: Record<string, any> }} StoredRecord
  * @typedef {{ id: number, name: string, args: Record<string, any>, verdict: string,
  *   error: { code: string, message: string, field: string | null } | null, at: string }} Outcome
@@ -182,7 +182,7 @@ export function applySync(response) {
         records.delete([change.type, change.id]);
         if (change.type === "match") await dropSpace(records, change.id);
       } else {
-        records.put({ type: change.type, id: change.id, space: change.space, seq: change.seq, data: change.data });
+        records.put({ type: change.type, id: change.id, space: change.space, seq: change.seq, data: expand(change) });
       }
     }
     const meta = tx.objectStore("meta");
@@ -190,6 +190,39 @@ export function applySync(response) {
     meta.put(response.server_time, "lastSyncedAt");
     meta.put(new Date().toISOString(), "lastSyncedLocal");
   });
+}
+
+/**
+ * Every field of each record type, in the order a full record lists them
+ * (sync_protocol/records.py), and the field that repeats a record's sync space.
+ * @type {Record<string, string[]>}
+ */
+const FIELDS = {
+  team: ["id", "name", "role"],
+  player: ["id", "team_id", "squad_number", "display_name", "full_name"],
+  match: ["id", "team_id", "opponent", "is_home", "kickoff_at", "venue", "competition",
+    "periods", "period_minutes", "status", "current_period", "period_started_at"],
+  event: ["id", "match_id", "kind", "side", "period", "minute", "stoppage", "player_id",
+    "replaced_player_id", "note", "recorded_at"],
+  lineup: ["players"],
+};
+/** @type {Record<string, string>} */
+const SPACE_FIELDS = { player: "team_id", event: "match_id" };
+
+/**
+ * A pulled record's whole data: protocol 2 leaves out nulls, the record's own id and
+ * its space's id, so they are put back and the replica holds what a full record says.
+ * @param {Change} change
+ * @returns {Record<string, any>}
+ */
+function expand(change) {
+  /** @type {Record<string, any>} */
+  const data = {};
+  for (const field of FIELDS[change.type] ?? []) data[field] = null;
+  if ("id" in data) data.id = change.id;
+  const space = SPACE_FIELDS[change.type];
+  if (space) data[space] = change.space;
+  return Object.assign(data, change.data);
 }
 
 /** @param {IDBObjectStore} records @param {string} space */

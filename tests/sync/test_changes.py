@@ -1,4 +1,5 @@
-"""Event change records read as plain rows are the very text ``json.dumps`` gives for them."""
+"""Change records: read as plain rows they are the very text ``json.dumps`` gives, and the
+compact form of protocol 2 carries exactly what the full form of protocol 1 does."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import Event, Match
 from backend.sync import changes
+from sync_protocol.records import expand
 from tests import factories
 from tests.sync import Phone
 
 
-def _reference(event: Event) -> str:
-    """The record as SPEC.md "Changes" describes it, encoded the plain way."""
+def _reference(event: Event, *, compact: bool = False) -> str:
+    """The record as SPEC.md "Change records" describes it, encoded the plain way: in full,
+    or compact (``deleted`` only when true; ``data`` without nulls, ``id`` or ``match_id``)."""
 
     def text(value: Any) -> str | None:
         return None if value is None else str(value)
@@ -43,6 +46,12 @@ def _reference(event: Event) -> str:
         "deleted": event.deleted_at is not None,
         "data": None if event.deleted_at is not None else data,
     }
+    if compact:
+        record.pop("deleted") if record["deleted"] is False else record.pop("data")
+        if "data" in record:
+            record["data"] = {
+                k: v for k, v in data.items() if v is not None and k not in {"id", "match_id"}
+            }
     return json.dumps(record, separators=(",", ":"))
 
 
@@ -83,6 +92,11 @@ def test_event_records_are_byte_for_byte_the_json_encoding(
         event = loaded[json.loads(record)["id"]]
         assert record == _reference(event)
         assert changes.event_change(event).payload == record
+    for row in rows:
+        record = changes.event_record(row, changes.Form.COMPACT).payload
+        event = loaded[json.loads(record)["id"]]
+        assert record == _reference(event, compact=True)
+        assert changes.event_change(event, changes.Form.COMPACT).payload == record
     assert [json.loads(record)["deleted"] for record in records] == [False, False, False, True]
     assert json.loads(records[1])["data"]["note"] == awkward
 
@@ -105,7 +119,9 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
     assert match is not None and seen["has_more"] is False
 
     def live(since: int) -> list[dict[str, Any]]:
-        spaces = changes.match_spaces(db_session, [match], {match.id: since}, 100, public=True)
+        spaces = changes.match_spaces(
+            db_session, [match], {match.id: since}, 100, form=changes.Form.LIVE
+        )
         return [json.loads(c.payload) for s in spaces for c in s.changes]
 
     everything = live(0)
@@ -144,3 +160,52 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
         "seq": tombstone["seq"],
         "deleted": True,
     }
+
+
+def test_a_protocol_2_pull_carries_what_a_protocol_1_pull_does(client: TestClient) -> None:
+    """Every type, nulls, a note, tombstones and a lineup: expanded, the compact records
+    of a protocol-2 pull are the full records of a protocol-1 pull, and shorter."""
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    scorer = factories.player(client, phone.headers, team_id)
+    sub = factories.player(client, phone.headers, team_id, number=12, name="Jo")
+    gone = factories.player(client, phone.headers, team_id, number=14, name="Al")
+    match_id = factories.match(client, phone.headers, team_id, venue="Rec Ground")
+    first = phone.sync(
+        phone.mutation(
+            "set_lineup",
+            match_id=match_id,
+            players=[{"player_id": scorer, "role": "starting", "position": "ST"}],
+        ),
+        phone.add_event(match_id, "kick_off", minute=0),
+        phone.add_event(match_id, "goal", player_id=scorer, note="top corner"),
+        phone.add_event(match_id, "substitution", player_id=sub, replaced_player_id=scorer),
+        save := phone.add_event(match_id, "save", side="opposition"),
+    )
+    assert [r["verdict"] for r in first["results"]] == ["applied"] * 5, first["results"]
+    phone.sync(
+        phone.mutation("delete_event", event_id=save["args"]["id"]),
+        phone.mutation("update_match", match_id=match_id, venue=None),
+        phone.mutation("delete_player", player_id=gone),
+    )
+    # Two devices of the same coach, pulling from the start and from half-way.
+    full, compact = Phone(client, phone.headers), Phone(client, phone.headers)
+    pulled = []
+    for since in (None, 2):
+        full.cursor = compact.cursor = None
+        if since is not None:
+            # A position past the team and some of the match, so tombstones are sent.
+            full.sync(max_changes=since)
+            compact.sync(max_changes=since, protocol=2)
+        old = full.pull_all()
+        new = compact.pull_all(protocol=2)
+        assert [(c["type"], c["id"], c["seq"]) for c in new] == [
+            (c["type"], c["id"], c["seq"]) for c in old
+        ]
+        assert [c | {"deleted": c.get("deleted", False), "data": expand(c)} for c in new] == old
+        assert all("deleted" not in c or c["deleted"] is True for c in new)
+        assert len(json.dumps(new)) < len(json.dumps(old))
+        pulled += old
+    assert {c["type"] for c in pulled} == {"team", "player", "match", "event", "lineup"}
+    assert {c["type"] for c in pulled if c["deleted"]} == {"player"}
+    assert any(c["data"]["note"] for c in pulled if c["type"] == "event")

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from sync_protocol import PROTOCOL_VERSION
 from tests import factories
 from tests.sync import Phone, events
 
@@ -309,7 +310,7 @@ def test_period_markers_only_move_the_match_through_its_state_machine(
 def test_a_protocol_newer_than_the_server_is_refused_with_409(client: TestClient) -> None:
     phone, _, match_id = _team_with_match(client)
 
-    response = phone.post(protocol=2, mutations=[phone.add_event(match_id)])
+    response = phone.post(protocol=PROTOCOL_VERSION + 1, mutations=[phone.add_event(match_id)])
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "protocol_too_new"
