@@ -197,13 +197,14 @@ async def broadcast_ceiling(
         pusher = await open_websocket(ws_base + "/push")
         await pusher.send(json.dumps({"type": "pusher"}))
         done: dict[str, float] = {}
-        async for message in workload.paced(messages, per_second):
-            event_id = json.loads(message)["changes"][0]["id"]
-            await pusher.send(message)
-            await pusher.recv()
-            done[event_id] = time.monotonic()
-        expected = dict.fromkeys(done, viewers)
-        await wait_for_receipts(receipts, expected, touchline.DRAIN_SECONDS)
+        with workload.measuring():
+            async for message in workload.paced(messages, per_second):
+                event_id = json.loads(message)["changes"][0]["id"]
+                await pusher.send(message)
+                await pusher.recv()
+                done[event_id] = time.monotonic()
+            expected = dict.fromkeys(done, viewers)
+            await wait_for_receipts(receipts, expected, touchline.DRAIN_SECONDS)
         await pusher.close()
         result = delivery(done, receipts, expected)
     finally:

@@ -213,15 +213,17 @@ async def fan_out(
     done: dict[str, float] = {}
     push_latencies = []
     try:
-        async for event in workload.paced(events, per_second):
-            sent = time.monotonic()
-            results = await pusher.json("POST", f"{database}/_bulk_docs", {"docs": [doc(event)]})
-            done[event["id"]] = time.monotonic()
-            push_latencies.append(done[event["id"]] - sent)
-            if not results[0].get("ok"):
-                raise RuntimeError(f"peer push refused: {results[0]}")
-        expected = dict.fromkeys(done, viewers)
-        await wait_for_receipts(receipts, expected, touchline.DRAIN_SECONDS)
+        with workload.measuring():
+            async for event in workload.paced(events, per_second):
+                sent = time.monotonic()
+                body = {"docs": [doc(event)]}
+                results = await pusher.json("POST", f"{database}/_bulk_docs", body)
+                done[event["id"]] = time.monotonic()
+                push_latencies.append(done[event["id"]] - sent)
+                if not results[0].get("ok"):
+                    raise RuntimeError(f"peer push refused: {results[0]}")
+            expected = dict.fromkeys(done, viewers)
+            await wait_for_receipts(receipts, expected, touchline.DRAIN_SECONDS)
         result = delivery(done, receipts, expected)
         wire = sum(h.received for h in counters)
     finally:

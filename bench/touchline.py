@@ -498,12 +498,13 @@ async def fan_out(
             f"{label}: {len(viewers)} viewers connected in {connect_seconds:.1f} s; pushing "
             f"{len(events)} events at {per_second}/s"
         )
-        done, push_latencies, pusher_bytes = await push_steadily(
-            push_url, day.fan_device, events, per_second
-        )
-        by_match = {m: viewers_per_match for m in match_ids}
-        expected = {e["id"]: by_match[uuid.UUID(e["match_id"])] for e in events}
-        await wait_for_receipts(receipts, expected, DRAIN_SECONDS)
+        with workload.measuring():
+            done, push_latencies, pusher_bytes = await push_steadily(
+                push_url, day.fan_device, events, per_second
+            )
+            by_match = {m: viewers_per_match for m in match_ids}
+            expected = {e["id"]: by_match[uuid.UUID(e["match_id"])] for e in events}
+            await wait_for_receipts(receipts, expected, DRAIN_SECONDS)
         result = delivery(done, receipts, expected)
         live_bytes = sum(v.connection.received_bytes - v.bytes_at_push for v in viewers)
         whole = [v.connection.received_bytes for v in viewers]
