@@ -16,7 +16,6 @@ from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
 from backend.live import publish
 from backend.live.hub import Hub
-from backend.live.listener import listen
 from backend.live.router import LiveChannels
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
@@ -60,6 +59,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         publish.install(db.writer, dialect, hub.deliver_threadsafe)
         listener = None
         if dialect == "postgresql":
+            # Imported here: psycopg (some 5 MB) has no use in a server on SQLite.
+            from backend.live.listener import listen  # noqa: PLC0415
+
             listener = asyncio.ensure_future(listen(settings.database_url, hub))
         try:
             yield

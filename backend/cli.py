@@ -7,6 +7,7 @@ import gc
 import getpass
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -48,9 +49,7 @@ def serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if args.migrate:
-        engine = create_db_engine(settings.database_url)
-        upgrade(engine)
-        engine.dispose()
+        _upgrade_in_child(settings)
     json_lines = (
         settings.log_json
         if settings.log_json is not None
@@ -78,6 +77,17 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def _upgrade_in_child(settings: Settings) -> None:
+    """``touchline db upgrade`` in a child process: Alembic and what it loads (Mako,
+    Pygments; some 12 MB) would otherwise stay in the server's memory for its whole life."""
+    env = os.environ | {"TOUCHLINE_DATABASE_URL": settings.database_url}
+    child = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "db", "upgrade"], env=env, check=False
+    )
+    if child.returncode != 0:
+        sys.exit(f"touchline: migrations failed (exit status {child.returncode})")
 
 
 def db_upgrade(args: argparse.Namespace) -> int:

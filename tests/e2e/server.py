@@ -141,10 +141,12 @@ def running_server(
     ready: bool = True,
     port: int | None = None,
     env: dict[str, str] | None = None,
+    migrate: bool = False,
 ) -> Iterator[Server]:
     """``touchline serve`` on ``port`` (default: a free one), stopped on exit; its output
     goes to ``log_path``. Passing the port of a stopped server restarts it at its address.
-    ``env`` adds settings to its environment (``TOUCHLINE_SECRET_KEYS``, ...).
+    ``env`` adds settings to its environment (``TOUCHLINE_SECRET_KEYS``, ...); ``migrate``
+    passes ``--migrate``.
 
     The block starts once the server answers: ``/readyz`` with 200 when ``ready``, else
     ``/healthz`` (for a server whose database is not ready). Raises if that takes longer
@@ -164,6 +166,7 @@ def running_server(
                 str(port),
                 "--database-url",
                 database_url,
+                *(["--migrate"] if migrate else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

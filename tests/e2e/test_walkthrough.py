@@ -138,6 +138,19 @@ def test_readiness_waits_for_migrations(tmp_path: Path) -> None:
     assert after.status == 200, after.body
 
 
+def test_serve_migrates_a_new_database_first(tmp_path: Path) -> None:
+    with (
+        fresh_database("sqlite", tmp_path) as database_url,
+        running_server(database_url, tmp_path / "server.log", migrate=True) as server,
+    ):
+        ready = server.request("GET", "/readyz")
+        login = server.sign_up()
+
+    assert ready.status == 200, ready.body
+    assert login
+    assert "database at revision" in server.log()
+
+
 def test_a_bare_postgresql_url_from_the_environment_works(tmp_path: Path) -> None:
     with fresh_postgres() as database_url:
         bare = "postgresql://" + database_url.split("://", 1)[1]
