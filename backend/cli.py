@@ -46,6 +46,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
     from backend.app import create_app  # noqa: PLC0415
+    from backend.live.protocol import WebSocketProtocol  # noqa: PLC0415
 
     settings = _settings(args)
     if args.migrate:
@@ -68,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_config=logging_config(json_lines, args.log_level),
         access_log=False,
+        ws=WebSocketProtocol,
         ws_max_size=WS_MAX_MESSAGE_BYTES,
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,

@@ -1,0 +1,121 @@
+"""The WebSocket protocol ``touchline serve`` runs each connection with: uvicorn's sans-I/O
+one (keepalive on timers, no task of its own), made lighter for a connection that sits
+idle for a whole match.
+
+uvicorn's protocol keeps, for the life of every connection, the parsed handshake request
+and response (their headers are copied into the ASGI scope and onto the wire by then),
+an ``asyncio.Queue`` for the messages the app has yet to receive and an ``asyncio.Event``
+for the transport's flow control: four deques of about 500 bytes each, for a queue that
+holds one message at a time and an event nobody waits on while the socket keeps up.
+This subclass lets go of the handshake once it is done and swaps in an :class:`Inbox`
+and a :class:`Gate` that allocate only while someone waits. Nothing on the wire changes.
+
+It reaches into uvicorn's implementation by name (``queue``, ``writable``, the
+handshake's request and ``response``), so the uvicorn it needs is the floor of the
+dependency, and every live test runs its connections through it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
+from uvicorn.config import Config
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
+from websockets.http11 import Request
+
+
+class Inbox:
+    """The messages a connection has received and its app has yet to: what uvicorn asks of
+    its ``asyncio.Queue``, for one reader at a time (as ASGI's ``receive`` is called)."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[ASGIReceiveEvent] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: ASGIReceiveEvent) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self) -> ASGIReceiveEvent:
+        if self._waiter is not None:
+            raise RuntimeError("another coroutine is already waiting for this connection")
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.pop(0)
+
+
+class Gate:
+    """Open while the transport takes writes: what uvicorn asks of its ``asyncio.Event``,
+    with the waiters' list made only when the transport pushes back."""
+
+    __slots__ = ("_open", "_waiters")
+
+    def __init__(self) -> None:
+        self._open = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._open
+
+    def set(self) -> None:
+        self._open = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._open = False
+
+    async def wait(self) -> bool:
+        if self._open:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
+
+
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.queue = Inbox()  # type: ignore[assignment]
+        self.writable = Gate()  # type: ignore[assignment]
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        # Copied into the scope by now; the request itself stays referenced by the
+        # handshake parser's frame, so empty it rather than drop it.
+        event.headers.clear()
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":
+            # Written to the wire: nothing reads the handshake response again.
+            self.response.headers.clear()
+            self.response.body = b""
