@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from backend import http_errors
 from backend.accounts.credentials import LoginTokens
@@ -16,7 +17,7 @@ from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
 from backend.live import publish
 from backend.live.hub import Hub
-from backend.live.router import LiveChannels
+from backend.live.router import live_channel
 from backend.matches.router import router as matches_router
 from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
@@ -41,7 +42,18 @@ or a device token from `POST /api/devices`. Every error has the shape
 """
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+class Touchline(FastAPI):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A live channel's connection skips every layer below: each would keep a frame
+        # for as long as the viewer watches (backend/live/router.py).
+        channel = live_channel(self, scope, receive, send)
+        if channel is not None:
+            await channel
+        else:
+            await super().__call__(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Touchline:
     """Build the app. Pass ``database`` to share an already-open one (tests)."""
     settings = settings or Settings()
 
@@ -74,7 +86,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if owned:
                 db.dispose()
 
-    app = FastAPI(
+    app = Touchline(
         title="Touchline",
         version="0.1.0",
         description=API_DESCRIPTION,
@@ -109,8 +121,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             allow_methods=["GET", "POST", "PUT", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    # Outermost but for the live channels, which take only WebSockets: it sees (and
-    # stamps) every response, refusals included.
+    # Added last, so outermost: it sees (and stamps) every response, refusals included.
     app.add_middleware(
         Observer,
         metrics=app.state.metrics,
@@ -118,5 +129,4 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         device_rate=Rate(settings.rate_per_second, settings.rate_burst),
         anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
     )
-    app.add_middleware(LiveChannels)
     return app

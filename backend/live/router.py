@@ -5,10 +5,9 @@ Protocol (SPEC.md, "Live channel"): the client's first message, within 10 second
 in the URL, so never in a log). The server answers ``welcome`` and then ``changes``
 messages from ``last_seq`` on.
 
-The channel is reached through :class:`LiveChannels`, ahead of the app's HTTP middleware
-and routing: each of those layers would keep a coroutine frame (two of them an exit
-stack) alive for the whole life of every connection, about 8 KiB per idle viewer, and
-the channel needs none of them.
+The app hands the channel's connections to :func:`live_channel` before any layer of its
+own, FastAPI's or Starlette's: each of those would keep a coroutine frame (some an exit
+stack) alive for the whole life of every connection, and the channel needs none of them.
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from urllib.parse import urlsplit
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette import routing
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope, Send
 
 from backend.accounts.auth import device_for_token
 from backend.accounts.credentials import DEVICE_TOKEN_PREFIX
@@ -66,14 +66,14 @@ class Access:
     players: list[dict[str, Any]]
 
 
-def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+def origin_allowed(headers: Headers, allowed: list[str]) -> bool:
     """Same origin, or one listed in settings; a missing Origin is not a browser."""
-    origin = websocket.headers.get("origin")
+    origin = headers.get("origin")
     if origin is None:
         return True
     if origin in allowed:
         return True
-    return urlsplit(origin).netloc == websocket.headers.get("host")
+    return urlsplit(origin).netloc == headers.get("host")
 
 
 def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str) -> Access:
@@ -145,9 +145,12 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     was refused or is gone. The welcome's player list lives only in this frame, so it is
     not kept for the life of the connection."""
     app = websocket.app
-    if not origin_allowed(websocket, app.state.settings.ws_origins):
+    if not origin_allowed(Headers(scope=websocket.scope), app.state.settings.ws_origins):
         await websocket.close(code=CLOSE_ORIGIN)
         return None
+    # Nothing reads the request's headers again, and the scope lives as long as the
+    # connection: a browser's dozen headers would cost every idle viewer a kilobyte or two.
+    websocket.scope["headers"] = []
     await websocket.accept()
     try:
         raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
@@ -202,18 +205,15 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
 CHANNEL = routing.WebSocketRoute("/ws/match/{match_id:uuid}", match_channel)
 
 
-class LiveChannels:
-    """ASGI middleware, outermost of the app's own: WebSockets for the live channel go
-    straight to :func:`match_channel`; everything else goes on to ``app``."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
-        # Not a coroutine function: handing on the next awaitable adds no frame either.
-        if scope["type"] == "websocket":
-            match, child_scope = CHANNEL.matches(scope)
-            if match is routing.Match.FULL:
-                scope.update(child_scope)
-                return match_channel(WebSocket(scope, receive, send))
-        return self.app(scope, receive, send)
+def live_channel(app: Any, scope: Scope, receive: Receive, send: Send) -> Awaitable[None] | None:
+    """The channel's handler for this connection, to await in place of the app's own
+    layers; None for anything else (an unknown WebSocket path included: the app's router
+    refuses it)."""
+    if scope["type"] != "websocket":
+        return None
+    match, child_scope = CHANNEL.matches(scope)
+    if match is not routing.Match.FULL:
+        return None
+    scope.update(child_scope)
+    scope["app"] = app
+    return match_channel(WebSocket(scope, receive, send))
