@@ -81,8 +81,8 @@ def sync(
     principal: Principal,
     request: SyncRequest,
     metrics: Metrics | None = None,
-) -> str:
-    """Run one sync and return the response body (JSON text, see SyncResponse)."""
+) -> bytes:
+    """Run one sync and return the response body (UTF-8 JSON, see SyncResponse)."""
     assert principal.device_id is not None
     if request.protocol > PROTOCOL_VERSION:
         raise Conflict(
@@ -140,6 +140,7 @@ def sync(
                 )
                 assert pulled is not None
         payloads, new_position, has_more, behind = pulled
+        del pulled
         if metrics is not None:
             metrics.sync_behind.observe(behind)
         cursor = codec.encode(new_position)
@@ -148,7 +149,15 @@ def sync(
     body["has_more"] = has_more
     body["server_time"] = changes.iso(utcnow())
     envelope = json.dumps(body, separators=(",", ":"))
-    return '{"changes":[' + ",".join(payloads) + "]," + envelope[1:]
+    # A catch-up page is megabytes: the text is joined once, with the envelope around the
+    # changes, and each copy is let go as soon as the next exists.
+    head, tail = '{"changes":[', "]," + envelope[1:]
+    if payloads:
+        payloads[0] = head + payloads[0]
+        payloads[-1] += tail
+    text = ",".join(payloads) if payloads else head + tail
+    del payloads
+    return text.encode()
 
 
 # --- push ------------------------------------------------------------------------------
