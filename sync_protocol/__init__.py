@@ -4,4 +4,4 @@ Nothing in this package does I/O or imports a web framework, ORM or socket libra
 server and clients drive it. ``SPEC.md`` beside this file is the written protocol.
 """
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sync_protocol.records import expand
+from sync_protocol.records import full
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -227,7 +227,7 @@ class LocalStore:
                     error.get("code", ""),
                     error.get("message", ""),
                     error.get("field"),
-                    result.get("current"),
+                    None if result.get("current") is None else full(result["current"]),
                 )
                 reported.append(problem)
                 # A replayed verdict (a lost response, retried) is recorded once.
@@ -258,7 +258,8 @@ class LocalStore:
 
     def _apply(self, change: Mapping[str, Any]) -> None:
         # Stored whole, as a protocol-1 pull would have carried it.
-        kind, key, data = change["type"], change["id"], expand(change)
+        change = full(change)
+        kind, key, data = change["type"], change["id"], change["data"]
         text = json.dumps(data, separators=(",", ":")) if data is not None else None
         db = self._db
         if kind == "event":
@@ -275,7 +276,7 @@ class LocalStore:
             else:
                 db.execute(
                     "INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
-                    (key, data["team_id"], text),  # type: ignore[index]
+                    (key, data["team_id"], text),
                 )
         elif kind == "lineup":
             assert text is not None

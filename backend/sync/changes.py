@@ -5,10 +5,11 @@ Each change is serialised once, here, to the JSON a client receives (see SPEC.md
 
 Events are most of what a device pulls, so they are read as plain rows (no ORM objects)
 and written out by a template that gives the same text ``json.dumps`` would. A record comes
-in one of three forms (:class:`Form`): in full for protocol-1 devices, compact for
-protocol-2 devices ("Change records" in SPEC.md: ``deleted`` only when true, and ``data``
-without nulls and without the ids the envelope gives), and live for the match channels
-("Live records": compact, without ``space``, a match's ``team_id`` or an event's note).
+in one of four forms (:class:`Form`): in full for protocol-1 devices, compact for
+protocol-2 devices ("Compact records" in SPEC.md: ``deleted`` only when true, and ``data``
+without nulls and without the ids the envelope gives), compact with bare ids for
+protocol-3 devices (every id as 32 hex digits), and live for the match channels ("Live
+records": compact, without ``space``, a match's ``team_id`` or an event's note).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from backend.db.models import Event, LineupEntry, Match, Player, Team
 from sync_protocol.messages import ChangeType
 from sync_protocol.paging import Candidate, SpaceChanges
-from sync_protocol.records import COMPACT_SINCE, compact
+from sync_protocol.records import BARE_IDS_SINCE, COMPACT_SINCE, bare, compact, hyphenated
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,10 +42,13 @@ def _str(value: uuid.UUID | None) -> str | None:
 class Form(Enum):
     FULL = "full"
     COMPACT = "compact"
+    BARE = "bare"  # compact, with every id as 32 hex digits
     LIVE = "live"
 
     @classmethod
     def for_protocol(cls, version: int) -> Form:
+        if version >= BARE_IDS_SINCE:
+            return cls.BARE
         return cls.COMPACT if version >= COMPACT_SINCE else cls.FULL
 
 
@@ -72,15 +76,22 @@ def encode(
             "deleted": data is None,
             "data": data,
         }
-    else:
-        record = {"type": kind.value, "id": str(record_id)}
-        if form is Form.COMPACT:
-            record["space"] = str(space)
-        record["seq"] = seq
+    elif form is not Form.LIVE:
+        ids = bare if form is Form.BARE else str
+        record = {
+            "type": kind.value,
+            "id": ids(str(record_id)),
+            "space": ids(str(space)),
+            "seq": seq,
+        }
         if data is None:
             record["deleted"] = True
-        elif form is Form.COMPACT:
-            record["data"] = compact(kind.value, data)
+        else:
+            record["data"] = compact(kind.value, data, bare_ids=form is Form.BARE)
+    else:
+        record = {"type": kind.value, "id": str(record_id), "seq": seq}
+        if data is None:
+            record["deleted"] = True
         else:
             record["data"] = {
                 k: v for k, v in compact(kind.value, data).items() if k not in _NOT_LIVE
@@ -116,16 +127,10 @@ EVENT_COLUMNS = (
 an ORM object and no UUID is parsed only to be printed again."""
 
 
-def _dashed(text: str) -> str:
-    """A uuid read as text: PostgreSQL casts it to the dashed form, SQLite stores ``Uuid``
-    columns as the 32 bare hex digits."""
-    if len(text) == 36:
-        return text
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
 # Match and player ids repeat from row to row; an event's own id never does.
-_dashed_often = functools.lru_cache(maxsize=4096)(_dashed)
+# A uuid read as text: PostgreSQL casts it to the hyphenated form, SQLite stores ``Uuid``
+# columns as the 32 bare hex digits.
+_dashed_often = functools.lru_cache(maxsize=4096)(hyphenated)
 
 
 def _quoted(text: str | None) -> str:
@@ -147,9 +152,14 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
     free-text note, which may name a child."""
     (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
      recorded_at, deleted, seq) = row  # fmt: skip
-    event_id, match_id = _dashed(event_id), _dashed_often(match_id)
-    player_id = player_id and _dashed_often(player_id)
-    replaced_id = replaced_id and _dashed_often(replaced_id)
+    if form is Form.BARE:
+        event_id, match_id = bare(event_id), bare(match_id)
+        player_id = player_id and bare(player_id)
+        replaced_id = replaced_id and bare(replaced_id)
+    else:
+        event_id, match_id = hyphenated(event_id), _dashed_often(match_id)
+        player_id = player_id and _dashed_often(player_id)
+        replaced_id = replaced_id and _dashed_often(replaced_id)
     if form is Form.LIVE:
         live_data = {
             "kind": kind,

@@ -177,12 +177,12 @@ export function applySync(response) {
     }
     outbox.delete(IDBKeyRange.upperBound(response.last_mutation_id));
     if (response.reset) records.clear();
-    for (const change of response.changes) {
-      if (change.deleted || change.data === null) {
+    for (const change of response.changes.map(full)) {
+      if (change.data === null) {
         records.delete([change.type, change.id]);
         if (change.type === "match") await dropSpace(records, change.id);
       } else {
-        records.put({ type: change.type, id: change.id, space: change.space, seq: change.seq, data: expand(change) });
+        records.put({ type: change.type, id: change.id, space: change.space, seq: change.seq, data: change.data });
       }
     }
     const meta = tx.objectStore("meta");
@@ -209,20 +209,48 @@ const FIELDS = {
 /** @type {Record<string, string>} */
 const SPACE_FIELDS = { player: "team_id", event: "match_id" };
 
+/** @param {string} name */
+const isId = (name) => name === "id" || name.endsWith("_id");
+
 /**
- * A pulled record's whole data: protocol 2 leaves out nulls, the record's own id and
- * its space's id, so they are put back and the replica holds what a full record says.
- * @param {Change} change
- * @returns {Record<string, any>}
+ * An id in its usual 8-4-4-4-12 form: protocol 3 sends 32 bare hex digits.
+ * @param {string} id
  */
-function expand(change) {
+function hyphenated(id) {
+  if (id.length !== 32) return id;
+  return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
+}
+
+/**
+ * ``value`` with every id in it hyphenated, at any depth.
+ * @param {any} value
+ * @returns {any}
+ */
+function hyphenateIds(value) {
+  if (Array.isArray(value)) return value.map(hyphenateIds);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) =>
+    [key, isId(key) && typeof item === "string" ? hyphenated(item) : hyphenateIds(item)]));
+}
+
+/**
+ * The whole record a protocol-1 pull would carry (sync_protocol/records.py `full`): a
+ * compact record leaves out nulls, the record's own id and its space's id, and writes
+ * ids bare, so they are put back and the replica holds what a full record says.
+ * @param {Change} change
+ * @returns {Change}
+ */
+function full(change) {
+  const id = hyphenated(change.id);
+  const space = hyphenated(change.space);
+  if (change.deleted || change.data == null) return { ...change, id, space, deleted: true, data: null };
   /** @type {Record<string, any>} */
   const data = {};
   for (const field of FIELDS[change.type] ?? []) data[field] = null;
-  if ("id" in data) data.id = change.id;
-  const space = SPACE_FIELDS[change.type];
-  if (space) data[space] = change.space;
-  return Object.assign(data, change.data);
+  if ("id" in data) data.id = id;
+  const spaceField = SPACE_FIELDS[change.type];
+  if (spaceField) data[spaceField] = space;
+  return { ...change, id, space, deleted: false, data: hyphenateIds(Object.assign(data, change.data)) };
 }
 
 /** @param {IDBObjectStore} records @param {string} space */

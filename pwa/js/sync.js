@@ -11,7 +11,7 @@
 
 import * as db from "./db.js";
 
-const PROTOCOL = 2;
+const PROTOCOL = 3;
 const BATCH = 200;
 // The largest page the server gives (about 200 KB compressed): a phone back after days
 // catches up in a round trip or two.

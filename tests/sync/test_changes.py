@@ -1,5 +1,5 @@
 """Change records: read as plain rows they are the very text ``json.dumps`` gives, and the
-compact form of protocol 2 carries exactly what the full form of protocol 1 does."""
+compact forms of protocols 2 and 3 carry exactly what the full form of protocol 1 does."""
 
 from __future__ import annotations
 
@@ -7,27 +7,31 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db.models import Event, Match
 from backend.sync import changes
-from sync_protocol.records import expand
+from sync_protocol.records import full
 from tests import factories
 from tests.sync import Phone
 
 
-def _reference(event: Event, *, compact: bool = False) -> str:
+def _reference(event: Event, *, compact: bool = False, bare: bool = False) -> str:
     """The record as SPEC.md "Change records" describes it, encoded the plain way: in full,
-    or compact (``deleted`` only when true; ``data`` without nulls, ``id`` or ``match_id``)."""
+    or compact (``deleted`` only when true; ``data`` without nulls, ``id`` or ``match_id``),
+    with ``bare`` ids as 32 hex digits."""
 
     def text(value: Any) -> str | None:
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        return value.hex if bare else str(value)
 
     data = {
-        "id": str(event.id),
-        "match_id": str(event.match_id),
+        "id": text(event.id),
+        "match_id": text(event.match_id),
         "kind": event.kind.value,
         "side": event.side.value,
         "period": event.period,
@@ -40,8 +44,8 @@ def _reference(event: Event, *, compact: bool = False) -> str:
     }
     record = {
         "type": "event",
-        "id": str(event.id),
-        "space": str(event.match_id),
+        "id": text(event.id),
+        "space": text(event.match_id),
         "seq": event.seq,
         "deleted": event.deleted_at is not None,
         "data": None if event.deleted_at is not None else data,
@@ -92,11 +96,12 @@ def test_event_records_are_byte_for_byte_the_json_encoding(
         event = loaded[json.loads(record)["id"]]
         assert record == _reference(event)
         assert changes.event_change(event).payload == record
-    for row in rows:
-        record = changes.event_record(row, changes.Form.COMPACT).payload
-        event = loaded[json.loads(record)["id"]]
-        assert record == _reference(event, compact=True)
-        assert changes.event_change(event, changes.Form.COMPACT).payload == record
+    for form in (changes.Form.COMPACT, changes.Form.BARE):
+        for row in rows:
+            record = changes.event_record(row, form).payload
+            event = loaded[str(uuid.UUID(json.loads(record)["id"]))]
+            assert record == _reference(event, compact=True, bare=form is changes.Form.BARE)
+            assert changes.event_change(event, form).payload == record
     assert [json.loads(record)["deleted"] for record in records] == [False, False, False, True]
     assert json.loads(records[1])["data"]["note"] == awkward
 
@@ -162,9 +167,12 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
     }
 
 
-def test_a_protocol_2_pull_carries_what_a_protocol_1_pull_does(client: TestClient) -> None:
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_compact_pull_carries_what_a_protocol_1_pull_does(
+    client: TestClient, protocol: int
+) -> None:
     """Every type, nulls, a note, tombstones and a lineup: expanded, the compact records
-    of a protocol-2 pull are the full records of a protocol-1 pull, and shorter."""
+    of a protocol-2 or -3 pull are the full records of a protocol-1 pull, and shorter."""
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
     scorer = factories.player(client, phone.headers, team_id)
@@ -189,22 +197,27 @@ def test_a_protocol_2_pull_carries_what_a_protocol_1_pull_does(client: TestClien
         phone.mutation("delete_player", player_id=gone),
     )
     # Two devices of the same coach, pulling from the start and from half-way.
-    full, compact = Phone(client, phone.headers), Phone(client, phone.headers)
+    older, compact = Phone(client, phone.headers), Phone(client, phone.headers)
     pulled = []
     for since in (None, 2):
-        full.cursor = compact.cursor = None
+        older.cursor = compact.cursor = None
         if since is not None:
             # A position past the team and some of the match, so tombstones are sent.
-            full.sync(max_changes=since)
-            compact.sync(max_changes=since, protocol=2)
-        old = full.pull_all()
-        new = compact.pull_all(protocol=2)
-        assert [(c["type"], c["id"], c["seq"]) for c in new] == [
-            (c["type"], c["id"], c["seq"]) for c in old
-        ]
-        assert [c | {"deleted": c.get("deleted", False), "data": expand(c)} for c in new] == old
+            older.sync(max_changes=since)
+            compact.sync(max_changes=since, protocol=protocol)
+        old = older.pull_all()
+        new = compact.pull_all(protocol=protocol)
+        assert [full(c) for c in new] == old
         assert all("deleted" not in c or c["deleted"] is True for c in new)
         assert len(json.dumps(new)) < len(json.dumps(old))
+        # Protocol 3 writes every id bare: in the envelope, and at any depth of ``data``.
+        ids = [c["id"] for c in new] + [c["space"] for c in new]
+        ids += [p["player_id"] for c in new if c["type"] == "lineup" for p in c["data"]["players"]]
+        ids += [
+            c["data"][k] for c in new for k in ("player_id", "team_id") if k in c.get("data", {})
+        ]
+        assert len(ids) > len(new) * 2
+        assert all(len(i) == (32 if protocol == 3 else 36) for i in ids), ids
         pulled += old
     assert {c["type"] for c in pulled} == {"team", "player", "match", "event", "lineup"}
     assert {c["type"] for c in pulled if c["deleted"]} == {"player"}

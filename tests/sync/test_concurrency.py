@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.records import full
 from tests.databases import fresh_database
 from tests.e2e.server import Server, running_server, touchline
 
@@ -101,7 +102,7 @@ def _pull(server: Server, reader: Reader, page_size: int, paired: set[str]) -> b
     )
     assert answer["reset"] is None, answer["reset"]
     reader.cursor = answer["cursor"]
-    for change in answer["changes"]:
+    for change in map(full, answer["changes"]):
         space, seq = change["space"], change["seq"]
         if change["type"] == "team":
             continue

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.records import full
 from tests.databases import fresh_database
 from tests.e2e.server import Server, running_server, touchline
 
@@ -113,7 +114,7 @@ def test_a_lost_acknowledgement_is_answered_again_and_nothing_stored_twice(
                 (n, "applied", True) for n in range(1, 6)
             ]
             assert sorted(_event_ids(server, token, match_id)) == logged
-            pulled = [c["id"] for c in retry.body["changes"] if c["type"] == "event"]
+            pulled = [full(c)["id"] for c in retry.body["changes"] if c["type"] == "event"]
             assert sorted(pulled) == logged
 
 

@@ -33,7 +33,7 @@ from backend.app import create_app
 from backend.db.engine import Database
 from backend.settings import Settings
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.records import expand
+from sync_protocol.records import full
 from tests.databases import migrated_database
 from tests.factories import PASSWORD
 
@@ -304,7 +304,11 @@ class SyncModel(RuleBasedStateMachine):
         self.applied[phone.number] = mutation["id"]
         self.verdicts[phone.number, mutation["id"]] = verdict
 
-    def _receive(self, phone: Phone, change: dict[str, Any]) -> None:
+    def _receive(self, phone: Phone, compact: dict[str, Any]) -> None:
+        # Protocol 3: ids come bare, "deleted" only when true, and data without nulls.
+        assert "-" not in compact["id"] + compact["space"], compact
+        assert compact.get("deleted", True) is True, compact
+        change = full(compact)
         if change["space"] != self.match_id:
             return  # the team's roster: nothing of this match
         # Positions only move forward: a change is never sent twice, nor out of order.
@@ -315,9 +319,8 @@ class SyncModel(RuleBasedStateMachine):
         # The pull reads after the push committed, so it sees the model's present.
         model = self.events[change["id"]]
         assert change["seq"] == model.seq, change
-        # Protocol 2: "deleted" is there only when true, and data leaves out nulls.
-        assert change.get("deleted", False) == model.deleted, change
-        data = expand(change)
+        assert change["deleted"] == model.deleted, change
+        data = change["data"]
         if data is None:
             phone.local.pop(change["id"], None)
         else:
