@@ -43,6 +43,7 @@ SCRATCH = ROOT / "bench" / ".scratch"
 MATCHES = 25
 DEVICES_PER_MATCH = 2
 FAN_MATCHES = 3 + 100  # 200 viewers, 1,000 viewers, two instances, then 100 matches
+IDLE_VIEWERS = 1000  # connected to a freshly set-up server, then closed
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,15 @@ async def bench_touchline(
         )
         out["memory"] = {"rss_at_start_kb": server.memory()["VmRSS"]}
         day = await touchline.prepare(server.base_url, MATCHES, FAN_MATCHES, rng, make_id)
+        out["idle_viewers"] = await touchline.idle_viewers(
+            server.base_url,
+            day,
+            day.fan_matches[1],
+            IDLE_VIEWERS,
+            server.pid,
+            processes.memory_kb,
+            lambda m: progress(f"[{kind}] {m}"),
+        )
         ingest_plan = touchline.ingest_batches(day, plan.batches_per_device, rng, make_id)
         with processes.profiled(server.pid, profile and profile / f"ingest-{kind}.svg"):
             out["ingest"] = await touchline.ingest(

@@ -416,6 +416,37 @@ async def close_viewers(viewers: list[Viewer]) -> None:
     await asyncio.gather(*(one(v) for v in viewers))
 
 
+async def idle_viewers(
+    view_url: str,
+    day: Matchday,
+    match_id: uuid.UUID,
+    count: int,
+    pid: int,
+    memory: Callable[[int], dict[str, int]],
+    progress: Progress,
+) -> dict[str, Any]:
+    """What ``count`` idle viewers of one match cost a server that has only been set up:
+    its RSS with them connected minus its RSS before, per viewer. On a server that has
+    already freed memory in busier phases, new viewers reuse it and look cheaper."""
+    before = memory(pid)["VmRSS"]
+    viewers = await connect_viewers(
+        view_url.replace("http://", "ws://"),
+        [(match_id, day.share_tokens[match_id])] * count,
+        Receipts(),
+    )
+    await asyncio.sleep(1.0)
+    after = memory(pid)["VmRSS"]
+    await close_viewers(viewers)
+    per_viewer = round((after - before) / count, 2)
+    progress(f"{count} idle viewers on a fresh server: {per_viewer} KiB each")
+    return {
+        "viewers": count,
+        "server_rss_before_kb": before,
+        "server_rss_with_viewers_kb": after,
+        "memory_per_viewer_kb": per_viewer,
+    }
+
+
 async def push_steadily(
     base_url: str, device: Device, events: list[dict[str, Any]], per_second: float
 ) -> tuple[dict[str, float], list[float], int]:
