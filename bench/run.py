@@ -131,11 +131,14 @@ async def bench_touchline(
             out["ingest"] = await touchline.ingest(
                 server.base_url, ingest_plan, lambda m: progress(f"[{kind}] {m}")
             )
-        out["catch_up"] = await touchline.catch_up(
-            server.base_url,
-            day.club,
-            out["ingest"]["events"],
-            lambda m: progress(f"[{kind}] {m}"),
+        out["catch_up"] = await workload.median_run(
+            workload.CATCH_UP_RUNS,
+            lambda: touchline.catch_up(
+                server.base_url,
+                day.club,
+                out["ingest"]["events"],
+                lambda m: progress(f"[{kind}] {m}"),
+            ),
         )
         mem = server.memory
 
@@ -282,7 +285,10 @@ async def run(
         )
         out: dict[str, Any] = {"available": True, "version": peer.VERSION, "fan_out": {}}
         out["ingest"] = await peer.ingest(server.base_url, first_plan, progress)
-        out["catch_up"] = await peer.catch_up(server.base_url, out["ingest"]["events"], progress)
+        out["catch_up"] = await workload.median_run(
+            workload.CATCH_UP_RUNS,
+            lambda: peer.catch_up(server.base_url, out["ingest"]["events"], progress),
+        )
         for feed in ("continuous", "longpoll"):
             result = await peer.fan_out(
                 server.base_url,
