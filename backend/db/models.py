@@ -43,7 +43,7 @@ def utcnow() -> datetime:
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """``timestamptz`` on PostgreSQL; on SQLite, text that is always read back as UTC."""
+    """``timestamptz`` on PostgreSQL; on SQLite, text. Always read back in UTC."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -56,9 +56,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None or value.tzinfo is UTC:
+            return value
+        if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value
+        # PostgreSQL answers in the session's time zone, which a managed server may set to
+        # local time: the same instant, but sent in UTC like every other time.
+        return value.astimezone(UTC)
 
 
 def _enum(enum_class: type[Any], name: str) -> Enum:

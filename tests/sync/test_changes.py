@@ -9,14 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from backend.db.models import Event, Match
 from backend.sync import changes
 from sync_protocol.records import full
 from tests import factories
-from tests.sync import Phone
+from tests.sync import Phone, events
 
 
 def _reference(event: Event, *, compact: bool = False, bare: bool = False) -> str:
@@ -222,3 +222,31 @@ def test_a_compact_pull_carries_what_a_protocol_1_pull_does(
     assert {c["type"] for c in pulled} == {"team", "player", "match", "event", "lineup"}
     assert {c["type"] for c in pulled if c["deleted"]} == {"player"}
     assert any(c["data"]["note"] for c in pulled if c["type"] == "event")
+
+
+def test_times_are_sent_in_utc_whatever_the_database_session_s_time_zone(
+    client: TestClient, db_session: Session
+) -> None:
+    """A managed PostgreSQL may run in local time: timestamps still leave as UTC with
+    a ``Z``, in pulls (both forms), the REST API and a conflict's record."""
+    phone = Phone(client)
+    team_id = factories.team(client, phone.headers)
+    match_id = factories.match(client, phone.headers, team_id)
+    kick_off = phone.add_event(
+        match_id, "kick_off", minute=0, recorded_at="2026-11-21T10:44:31.250000+01:00"
+    )
+    assert phone.sync(kick_off)["results"][0]["verdict"] == "applied"
+    if db_session.get_bind().dialect.name == "postgresql":
+        # Undone with the test's transaction; the app reads through the same connection.
+        db_session.execute(text("SET TIME ZONE 'Pacific/Auckland'"))
+        assert db_session.scalar(text("SHOW TIME ZONE")) == "Pacific/Auckland"
+    expected = "2026-11-21T09:44:31.250000Z"
+
+    for protocol in (1, 3):
+        reader = Phone(client, phone.headers)
+        pulled = [full(c) for c in reader.pull_all(protocol=protocol) if c["type"] == "event"]
+        assert [c["data"]["recorded_at"] for c in pulled] == [expected], protocol
+    assert [e["recorded_at"] for e in events(client, phone.headers, match_id)] == [expected]
+    again = phone.sync(phone.add_event(match_id, "kick_off", minute=0))
+    assert again["results"][0]["verdict"] == "conflict", again["results"]
+    assert again["results"][0]["current"]["data"]["period_started_at"] == expected
