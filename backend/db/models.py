@@ -56,13 +56,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None or value.tzinfo is UTC:
-            return value
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        # PostgreSQL answers in the session's time zone, which a managed server may set to
-        # local time: the same instant, but sent in UTC like every other time.
-        return value.astimezone(UTC)
+        return None if value is None else in_utc(value)
+
+
+# The zones psycopg names for a PostgreSQL session in UTC (``ZoneInfo("Etc/UTC")``, ...).
+_UTC_ZONE_KEYS = frozenset({"UTC", "Etc/UTC"})
+
+
+def in_utc(value: datetime) -> datetime:
+    """``value`` as a time in UTC. Naive (SQLite's text) is UTC already. PostgreSQL answers
+    in the session's time zone: UTC as a rule, local time on some managed servers, which
+    is converted (the same instant, sent in UTC like every other time)."""
+    zone = value.tzinfo
+    if zone is None:
+        return value.replace(tzinfo=UTC)
+    if zone is UTC or getattr(zone, "key", None) in _UTC_ZONE_KEYS:
+        return value
+    return value.astimezone(UTC)
 
 
 def _enum(enum_class: type[Any], name: str) -> Enum:

@@ -22,10 +22,21 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, String, Text, and_, cast, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    String,
+    Text,
+    and_,
+    cast,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
-from backend.db.models import Event, LineupEntry, Match, Player, Team
+from backend.db.models import Event, LineupEntry, Match, Player, Team, in_utc
 from sync_protocol.messages import ChangeType
 from sync_protocol.paging import Candidate, SpaceChanges
 from sync_protocol.records import BARE_IDS_SINCE, COMPACT_SINCE, bare, compact, hyphenated
@@ -104,7 +115,7 @@ def encode(
 
 EventRow = Row[
     str, str, str, str, int, int, int, str | None, str | None, str | None,
-    datetime | None, bool, int,
+    str | datetime | None, int, int,
 ]  # fmt: skip
 """An event as :data:`EVENT_COLUMNS` reads it."""
 
@@ -119,8 +130,9 @@ EVENT_COLUMNS = (
     cast(Event.player_id, Text).label("player_id"),
     cast(Event.replaced_player_id, Text).label("replaced_player_id"),
     Event.note,
-    Event.recorded_at,
-    Event.deleted_at.is_not(None).label("deleted"),
+    # As the driver gives it: SQLite's stored text, PostgreSQL's datetime (see _wire_time).
+    type_coerce(Event.recorded_at, String).label("recorded_at"),
+    type_coerce(Event.deleted_at.is_not(None), Integer).label("deleted"),
     Event.seq,
 )
 """An event's change record as plain values: ids and enums as text, so no row becomes
@@ -131,6 +143,17 @@ an ORM object and no UUID is parsed only to be printed again."""
 # A uuid read as text: PostgreSQL casts it to the hyphenated form, SQLite stores ``Uuid``
 # columns as the 32 bare hex digits.
 _dashed_often = functools.lru_cache(maxsize=4096)(hyphenated)
+
+
+def _wire_time(value: str | datetime | None) -> str | None:
+    """A time as change records carry it (UTC, ``Z``), from what the driver returns:
+    SQLite's stored text (UTC, written as ``YYYY-MM-DD HH:MM:SS.ffffff``) or a datetime.
+    The same text :func:`iso` gives for the :class:`UTCDateTime` value, without parsing
+    one into a datetime only to print it again."""
+    if isinstance(value, str):
+        fraction = "" if value.endswith(".000000") else value[19:]
+        return f"{value[:10]}T{value[11:19]}{fraction}Z"
+    return None if value is None else iso(in_utc(value))
 
 
 def _quoted(text: str | None) -> str:
@@ -169,7 +192,7 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
             "stoppage": stoppage,
             "player_id": player_id,
             "replaced_player_id": replaced_id,
-            "recorded_at": iso(recorded_at),
+            "recorded_at": _wire_time(recorded_at),
         }
         data = None if deleted else live_data
         return encode(ChangeType.EVENT, event_id, match_id, seq, data, Form.LIVE)
@@ -177,7 +200,7 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
     # catch-up is thousands of these.
     head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{seq},'
     note_json = "null" if note is None else json.dumps(note)
-    recorded = iso(recorded_at)
+    recorded = _wire_time(recorded_at)
     if form is Form.FULL:
         if deleted:
             payload = head + '"deleted":true,"data":null}'
