@@ -139,10 +139,10 @@ EVENT_COLUMNS = (
 an ORM object and no UUID is parsed only to be printed again."""
 
 
-# Match and player ids repeat from row to row; an event's own id never does.
-# A uuid read as text: PostgreSQL casts it to the hyphenated form, SQLite stores ``Uuid``
-# columns as the 32 bare hex digits.
-_dashed_often = functools.lru_cache(maxsize=4096)(hyphenated)
+# Ids read as text come hyphenated from PostgreSQL and bare from SQLite (its ``Uuid``
+# columns hold the 32 hex digits). Match and player ids repeat from row to row, so their
+# hyphenated form is remembered; an event's own id never repeats.
+_hyphenated_often = functools.lru_cache(maxsize=4096)(hyphenated)
 
 
 def _wire_time(value: str | datetime | None) -> str | None:
@@ -180,9 +180,9 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
         player_id = player_id and bare(player_id)
         replaced_id = replaced_id and bare(replaced_id)
     else:
-        event_id, match_id = hyphenated(event_id), _dashed_often(match_id)
-        player_id = player_id and _dashed_often(player_id)
-        replaced_id = replaced_id and _dashed_often(replaced_id)
+        event_id, match_id = hyphenated(event_id), _hyphenated_often(match_id)
+        player_id = player_id and _hyphenated_often(player_id)
+        replaced_id = replaced_id and _hyphenated_often(replaced_id)
     if form is Form.LIVE:
         live_data = {
             "kind": kind,
@@ -383,8 +383,8 @@ def match_spaces(
     events = events[:limit]
     by_match: dict[str, list[EventRow]] = {}
     for event in events:
-        by_match.setdefault(_dashed_often(event.match_id), []).append(event)
-    last_match = _dashed_often(events[-1].match_id) if truncated else None
+        by_match.setdefault(_hyphenated_often(event.match_id), []).append(event)
+    last_match = _hyphenated_often(events[-1].match_id) if truncated else None
 
     lineups: dict[uuid.UUID, list[LineupEntry]] = {}
     lineup_matches = [m.id for m in pending if m.lineup_seq > since.get(m.id, 0)]

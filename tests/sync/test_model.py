@@ -305,7 +305,7 @@ class SyncModel(RuleBasedStateMachine):
         self.verdicts[phone.number, mutation["id"]] = verdict
 
     def _receive(self, phone: Phone, compact: dict[str, Any]) -> None:
-        # Protocol 3: ids come bare, "deleted" only when true, and data without nulls.
+        # Protocol 3: ids come bare, and "deleted" is there only when true.
         assert "-" not in compact["id"] + compact["space"], compact
         assert compact.get("deleted", True) is True, compact
         change = full(compact)
