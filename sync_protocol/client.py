@@ -289,22 +289,20 @@ class SyncClient:
     ) -> bool:
         """Take one response in; True when nothing is left to push or pull."""
         reset = (response.get("reset") or {}).get("reason")
-        last = int(response["last_mutation_id"])
         if reset is not None:
             report.resets.append(reset)
-        if reset == "unknown_device":
-            # The server pushed nothing: our ids were counted for another device id.
-            # Continue the server's counter for the id it named, in the same order.
-            self.store.renumber(last + 1)
-            batch = []
+        # On unknown_device the server pushed nothing: our ids were counted for another
+        # device id, so nothing is dropped and the queue continues the server's counter
+        # for the id it named, in the same order, in the same transaction as the rest.
         problems = self.store.absorb(
-            sent=batch,
+            sent=[] if reset == "unknown_device" else batch,
             device_id=str(response["device_id"]),
-            last_mutation_id=last,
+            last_mutation_id=int(response["last_mutation_id"]),
             results=response["results"],
             changes=response["changes"],
             cursor=response["cursor"],
             wipe=wipe or reset is not None,
+            unknown_device=reset == "unknown_device",
         )
         report.applied += sum(1 for r in response["results"] if r["verdict"] == "applied")
         report.problems += problems

@@ -167,15 +167,18 @@ class LocalStore:
         behind): the order is kept, nothing is dropped.
         """
         with self.transaction():
-            rows = self._db.execute("SELECT id FROM outbox ORDER BY id").fetchall()
-            # Through negative ids first, so that no new id collides with an old one.
-            for offset, (old,) in enumerate(rows):
-                self._db.execute("UPDATE outbox SET id = ? WHERE id = ?", (-1 - offset, old))
-            for offset in range(len(rows)):
-                self._db.execute(
-                    "UPDATE outbox SET id = ? WHERE id = ?", (first_id + offset, -1 - offset)
-                )
-            self._put("last_queued_id", str(first_id + len(rows) - 1))
+            self._renumber(first_id)
+
+    def _renumber(self, first_id: int) -> None:
+        rows = self._db.execute("SELECT id FROM outbox ORDER BY id").fetchall()
+        # Through negative ids first, so that no new id collides with an old one.
+        for offset, (old,) in enumerate(rows):
+            self._db.execute("UPDATE outbox SET id = ? WHERE id = ?", (-1 - offset, old))
+        for offset in range(len(rows)):
+            self._db.execute(
+                "UPDATE outbox SET id = ? WHERE id = ?", (first_id + offset, -1 - offset)
+            )
+        self._put("last_queued_id", str(first_id + len(rows) - 1))
 
     # --- problems -----------------------------------------------------------------------
 
@@ -205,16 +208,22 @@ class LocalStore:
         changes: Sequence[Mapping[str, Any]],
         cursor: str | None,
         wipe: bool,
+        unknown_device: bool = False,
     ) -> list[Problem]:
-        """Apply one sync response atomically and return the problems it reported.
+        """Apply one sync response atomically, in SPEC.md's order ("Handling a response"),
+        and return the problems it reported.
 
-        Drops every queued mutation up to ``last_mutation_id`` of ``device_id`` (the id the
-        server named, which becomes the device's own); with ``wipe``, the replica is
-        discarded first and rebuilt from ``changes`` (the outbox is kept).
+        ``device_id`` (the id the server named) becomes the device's own. With
+        ``unknown_device``, ``last_mutation_id`` counts another device's mutations: nothing
+        is dropped and the outbox is renumbered from ``last_mutation_id + 1``; otherwise
+        every queued mutation up to ``last_mutation_id`` is dropped. With ``wipe``, the
+        replica is discarded before ``changes`` are applied (the outbox is kept).
         """
         by_id = {m.id: m for m in sent}
         reported: list[Problem] = []
         with self.transaction():
+            if unknown_device:
+                self._renumber(last_mutation_id + 1)
             for result in results:
                 if result["verdict"] == "applied" or result["id"] not in by_id:
                     continue
@@ -245,7 +254,8 @@ class LocalStore:
                         None if problem.current is None else json.dumps(problem.current),
                     ),
                 )
-            self._db.execute("DELETE FROM outbox WHERE id <= ?", (last_mutation_id,))
+            if not unknown_device:
+                self._db.execute("DELETE FROM outbox WHERE id <= ?", (last_mutation_id,))
             self._put("device_id", device_id)
             self._put("acknowledged_id", str(last_mutation_id))
             if wipe:

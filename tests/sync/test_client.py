@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,8 @@ from sync_protocol.client import ServerUnavailable, SyncClient
 from sync_protocol.match import Score
 from tests.e2e.server import Server
 from tests.sync.clubs import (
+    Ground,
+    Phone,
     coach,
     from_replica,
     ground,
@@ -143,18 +146,9 @@ def test_backoff_is_bounded_and_a_server_that_returns_gets_the_queue(
 @DATABASES
 def test_resets_rebuild_the_replica_and_keep_the_outbox(kind: str, tmp_path: Path) -> None:
     with ground(kind, tmp_path) as pitch, pitch.server() as server:
-        login = coach(server, "lee@example.org")
-        old, current = phone(server, login, "old phone"), phone(server, login, "new phone")
-        team_id = team(server, current.token, "Blues U9")
-        match_id = match(server, current.token, team_id, "Whites U9")
-        elsewhere = SyncClient(
-            tmp_path / "other.db", pitch.base_url, current.token, current.device_id
+        client, current, match_id, earlier = _remembering_another_device(
+            pitch, server, tmp_path, saves=2
         )
-        earlier = [elsewhere.add_event(match_id, "save", period=1, minute=m) for m in (1, 2)]
-        elsewhere.sync()
-        # A store that remembers another device's id: its mutation ids count for that
-        # device, so the server pushes nothing and names the device the token belongs to.
-        client = SyncClient(tmp_path / "phone.db", pitch.base_url, current.token, old.device_id)
         queued = [client.add_event(match_id, "tackle", period=1, minute=m) for m in (3, 4, 5)]
         renumbered = client.sync()
         client.store.put("cursor", "a cursor this server never signed")
@@ -168,3 +162,46 @@ def test_resets_rebuild_the_replica_and_keep_the_outbox(kind: str, tmp_path: Pat
     assert rebuilt.resets == ["invalid_cursor"] and rebuilt.idle
     assert {e["id"]: from_replica(e) for e in client.events(match_id)} == live(on_server)
     assert client.cursor is not None and client.problems() == []
+
+
+@DATABASES
+def test_unknown_device_drops_nothing_even_when_every_queued_id_is_already_counted(
+    kind: str, tmp_path: Path
+) -> None:
+    # SPEC "Handling a response": on unknown_device, last_mutation_id counts the token's
+    # device, so dropping the entries it covers would lose all of these taps.
+    with ground(kind, tmp_path) as pitch, pitch.server() as server:
+        client, current, match_id, earlier = _remembering_another_device(
+            pitch, server, tmp_path, saves=5, push_limit=2, max_changes=2
+        )
+        queued = [client.add_event(match_id, "tackle", period=1, minute=m) for m in (10, 11, 12)]
+        report = client.sync()
+        on_server = server_events(server, current.token, match_id)
+
+    assert report.resets[0] == "unknown_device" and report.idle
+    assert [e["id"] for e in on_server] == earlier + queued
+    assert client.pending() == [] and client.problems() == []
+    assert client.store.get("acknowledged_id") == str(len(earlier) + len(queued))
+    assert {e["id"]: from_replica(e) for e in client.events(match_id)} == live(on_server)
+
+
+def _remembering_another_device(
+    pitch: Ground, server: Server, tmp_path: Path, saves: int, **options: Any
+) -> tuple[SyncClient, Phone, str, list[str]]:
+    """A coach's new phone syncs ``saves`` saves of a match from a store of its own; then a
+    store that remembers the old phone's id is opened with the new phone's token. Its
+    mutation ids count for the old phone, so the server will push nothing from it and name
+    the token's device. Returns that store's client, the new phone, the match and the saves.
+    """
+    login = coach(server, "lee@example.org")
+    old, current = phone(server, login, "old phone"), phone(server, login, "new phone")
+    team_id = team(server, current.token, "Blues U9")
+    match_id = match(server, current.token, team_id, "Whites U9")
+    elsewhere = SyncClient(tmp_path / "other.db", pitch.base_url, current.token, current.device_id)
+    earlier = [elsewhere.add_event(match_id, "save", period=1, minute=m) for m in range(saves)]
+    elsewhere.sync()
+    elsewhere.close()
+    client = SyncClient(
+        tmp_path / "phone.db", pitch.base_url, current.token, old.device_id, **options
+    )
+    return client, current, match_id, earlier
