@@ -37,16 +37,30 @@ CREATE TABLE grassroots.server_meta (
     CONSTRAINT ck_server_meta_single_row CHECK (id = 1)
 );
 
--- Coaches. email is stored lower-cased; password_hash is Argon2id.
+-- Coaches. email is stored lower-cased; password_hash is Argon2id. Login tokens carry the
+-- token_generation they were issued in; "sign out everywhere" raises it, refusing them all.
 CREATE TABLE grassroots.accounts (
     id uuid NOT NULL,
     email text NOT NULL,
     password_hash text NOT NULL,
     display_name text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    token_generation integer DEFAULT 0 NOT NULL,
     CONSTRAINT pk_accounts PRIMARY KEY (id),
     CONSTRAINT uq_accounts_email UNIQUE (email)
 );
+
+-- Login tokens their coach signed out with (by the token's id); refused from then on.
+-- "Sign out everywhere" deletes the account's rows: the raised generation refuses them.
+CREATE TABLE grassroots.revoked_login_tokens (
+    token_id uuid NOT NULL,
+    account_id uuid NOT NULL,
+    revoked_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_revoked_login_tokens PRIMARY KEY (token_id),
+    CONSTRAINT fk_revoked_login_tokens_account_id FOREIGN KEY (account_id)
+        REFERENCES grassroots.accounts (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_revoked_login_tokens_account_id ON grassroots.revoked_login_tokens (account_id);
 
 -- A coach's phone. token_hash is the SHA-256 of the bearer token, which is never stored.
 -- last_mutation_id is the device's idempotency counter for /sync, updated in the same
@@ -91,6 +105,29 @@ CREATE TABLE grassroots.memberships (
         REFERENCES grassroots.accounts (id) ON DELETE CASCADE
 );
 CREATE INDEX ix_memberships_account_id ON grassroots.memberships (account_id);
+
+-- An owner's invitation to join a team: a coach joins only by accepting one. The invite
+-- token (signed, carrying only this row's id) names the row; the row decides: expiry,
+-- revocation, uses left (uses of max_uses), and the role a coach who accepts it gets.
+CREATE TABLE grassroots.team_invites (
+    id uuid NOT NULL,
+    team_id uuid NOT NULL,
+    created_by uuid,
+    role grassroots.member_role DEFAULT 'coach' NOT NULL,
+    max_uses smallint DEFAULT 1 NOT NULL,
+    uses smallint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT pk_team_invites PRIMARY KEY (id),
+    CONSTRAINT ck_team_invites_max_uses_range CHECK (max_uses >= 1 AND max_uses <= 100),
+    CONSTRAINT ck_team_invites_uses_range CHECK (uses >= 0 AND uses <= max_uses),
+    CONSTRAINT fk_team_invites_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE,
+    CONSTRAINT fk_team_invites_created_by FOREIGN KEY (created_by)
+        REFERENCES grassroots.accounts (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_team_invites_team_id ON grassroots.team_invites (team_id);
 
 -- full_name is private to the team's coaches; viewers see display_name and squad_number.
 CREATE TABLE grassroots.players (

@@ -141,7 +141,7 @@ async def prepare(
     coach with two phones; a club account that coaches every team (its tablet is the
     catch-up device); a fan-out team with ``fan_matches`` matches and a share link each."""
     http = Http(base_url)
-    club_email, club_login = await _coach(http, "club")
+    _, club_login = await _coach(http, "club")
     club = await _device(http, club_login, "club tablet")
     limit = asyncio.Semaphore(3)
     # One registration at a time: the server hashes the password (Argon2) inside its
@@ -159,11 +159,18 @@ async def prepare(
                 team_id, squad = await _team_with_matches(
                     own, login, phones[0], [match_id], rng, make_id
                 )
+                invite = await own.json(
+                    "POST",
+                    f"/api/teams/{team_id}/invites",
+                    {},
+                    token=login,
+                    retries=SETUP_RETRIES,
+                )
                 await own.json(
                     "POST",
-                    f"/api/teams/{team_id}/coaches",
-                    {"email": club_email},
-                    token=login,
+                    "/api/invites/accept",
+                    {"token": invite["token"]},
+                    token=club_login,
                     retries=SETUP_RETRIES,
                 )
                 return MatchSetup(

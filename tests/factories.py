@@ -58,3 +58,15 @@ def event(
     assert response.status_code in (200, 201), response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def join(
+    client: TestClient, owner: dict[str, str], team_id: str, coach_headers: dict[str, str]
+) -> None:
+    """The owner invites, and the coach behind ``coach_headers`` accepts: they join."""
+    invite = client.post(f"/api/teams/{team_id}/invites", json={}, headers=owner)
+    assert invite.status_code == 201, invite.text
+    joined = client.post(
+        "/api/invites/accept", json={"token": invite.json()["token"]}, headers=coach_headers
+    )
+    assert joined.status_code == 200, joined.text

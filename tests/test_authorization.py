@@ -26,7 +26,7 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/events/{event_id}"): {"kind": "goal", "period": 1, "minute": 5},
     ("PUT", "/api/players/{player_id}"): {"display_name": "Renamed"},
     ("POST", "/api/teams/{team_id}/players"): {"display_name": "New"},
-    ("POST", "/api/teams/{team_id}/coaches"): {"email": "stranger@example.org"},
+    ("POST", "/api/teams/{team_id}/invites"): {"max_uses": 2},
     ("POST", "/api/matches/{match_id}/share-links"): {"names": "initials"},
 }
 
@@ -58,7 +58,9 @@ def _owner_with_everything(client: TestClient) -> tuple[dict[str, str], dict[str
     event_id = factories.event(client, headers, match_id, "goal", player_id=player_id)["id"]
     [device] = client.get("/api/devices", headers=headers).json()
     link_id = client.get(f"/api/matches/{match_id}/share", headers=headers).json()["id"]
+    invite = client.post(f"/api/teams/{team_id}/invites", json={}, headers=headers).json()
     ids = {
+        "invite_id": invite["id"],
         "link_id": link_id,
         "team_id": team_id,
         "player_id": player_id,
@@ -97,6 +99,9 @@ def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -
     assert client.get(f"/api/matches/{theirs['match_id']}", headers=owner).json() == before
     assert client.get(f"/api/players/{theirs['player_id']}", headers=owner).status_code == 200
     assert client.get("/api/me", headers=owner).status_code == 200
+    [invite] = client.get(f"/api/teams/{theirs['team_id']}/invites", headers=owner).json()
+    assert (invite["id"], invite["revoked_at"]) == (theirs["invite_id"], None)
+    assert client.get(f"/api/teams/{theirs['team_id']}", headers=owner).json()["role"] == "owner"
 
 
 def test_another_teams_id_in_a_body_looks_like_one_that_does_not_exist(
@@ -119,7 +124,7 @@ def test_another_teams_id_in_a_body_looks_like_one_that_does_not_exist(
 
 
 def test_every_api_route_but_sign_up_and_login_needs_credentials(client: TestClient) -> None:
-    names = ("team_id", "player_id", "match_id", "event_id", "link_id")
+    names = ("team_id", "player_id", "match_id", "event_id", "link_id", "invite_id")
     ids = {name: str(uuid.uuid4()) for name in names}
     ids["device_id"] = str(uuid.uuid4())
     checked = 0

@@ -1,7 +1,8 @@
 """Who is calling: a coach's device token, or a login token from ``POST /api/auth/login``.
 
 Both travel as ``Authorization: Bearer <token>``. A device token identifies the phone as
-well as the coach, which ``/sync`` needs; a login token identifies only the coach.
+well as the coach, which ``/sync`` needs; a login token identifies only the coach. A share
+token is neither, and is told so.
 """
 
 from __future__ import annotations
@@ -11,15 +12,21 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.credentials import DEVICE_TOKEN_PREFIX, LoginTokens, hash_device_token
-from backend.db.models import Account, Device, utcnow
+from backend.accounts.credentials import (
+    DEVICE_TOKEN_PREFIX,
+    LoginClaims,
+    LoginTokens,
+    hash_device_token,
+)
+from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.db.session import database
 from backend.errors import Unauthorized
+from backend.sharing.tokens import ShareTokens
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
 
@@ -28,8 +35,11 @@ bearer = HTTPBearer(auto_error=False, description="A device token or a login tok
 
 @dataclass(frozen=True)
 class Principal:
+    """The caller: a device (``device_id``) or a login token (``login_token_id``)."""
+
     account_id: uuid.UUID
     device_id: uuid.UUID | None
+    login_token_id: uuid.UUID | None = None
 
 
 def login_tokens(request: Request) -> LoginTokens:
@@ -43,6 +53,18 @@ def device_for_token(session: Session, token: str) -> Device | None:
         select(Device).where(Device.token_hash == hash_device_token(token))
     ).one_or_none()
     return device if device is not None and device.revoked_at is None else None
+
+
+def signed_in(session: Session, claims: LoginClaims) -> bool:
+    """True unless the login token was signed out, or its account signed out everywhere
+    (or deleted) since it was issued."""
+    generation = session.scalar(
+        select(Account.token_generation).where(
+            Account.id == claims.account_id,
+            ~exists().where(RevokedLoginToken.token_id == claims.token_id),
+        )
+    )
+    return generation == claims.generation
 
 
 def authenticate(
@@ -68,12 +90,18 @@ def authenticate(
                 )
                 session.commit()
         return Principal(device.account_id, device.id)
-    account_id = login_tokens(request).account_id(token)
-    if account_id is not None:
+    claims = login_tokens(request).claims(token)
+    if claims is not None:
         with db.reader() as session:
-            if session.get(Account, account_id) is not None:
-                return Principal(account_id, None)
-    raise Unauthorized("this login token is invalid or expired", code="invalid_token")
+            if signed_in(session, claims):
+                return Principal(claims.account_id, None, claims.token_id)
+    share_tokens: ShareTokens = request.app.state.share_tokens
+    if share_tokens.link_id(token) is not None:
+        raise Unauthorized(
+            "a share link only opens the watch page; sign in as a coach for this",
+            code="share_token_not_accepted",
+        )
+    raise Unauthorized("this login token is invalid, expired or signed out", code="invalid_token")
 
 
 def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -82,5 +110,12 @@ def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Pr
     return principal
 
 
+def no_store(response: Response) -> None:
+    """For answers that carry a token: no browser or proxy may keep a copy."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+# Use as ``dependencies=[NoStore]`` on every route whose answer carries a token.
+NoStore = Depends(no_store)
 CurrentCoach = Annotated[Principal, Depends(authenticate)]
 CurrentDevice = Annotated[Principal, Depends(require_device)]

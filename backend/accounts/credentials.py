@@ -5,7 +5,9 @@
 - A device token is ``tld_`` followed by 43 random URL-safe characters. Only its SHA-256 is
   stored; the token itself is shown once, when the device is registered.
 - A login token is signed with itsdangerous (salt ``touchline.login``) and expires; it lets
-  a coach who has just signed in register a device and manage their teams.
+  a coach who has just signed in register a device and manage their teams. It carries a
+  random token id (what signing out revokes) and the account's token generation (what
+  signing out everywhere raises), and is accepted only in the exact spelling it was issued.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from backend.sharing.tokens import canonical
 
 DEVICE_TOKEN_PREFIX = "tld_"  # noqa: S105 (a prefix, not a secret)
 LOGIN_SALT = "touchline.login"
@@ -61,6 +65,16 @@ def hash_device_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class LoginClaims:
+    """What a well-signed, unexpired login token says. The database still decides whether
+    it was signed out (``token_id``) or signed out everywhere (``generation``)."""
+
+    account_id: uuid.UUID
+    generation: int
+    token_id: uuid.UUID
+
+
 class LoginTokens:
     """Issue and check signed login tokens with a list of keys (newest last signs)."""
 
@@ -68,16 +82,24 @@ class LoginTokens:
         self._serializer = URLSafeTimedSerializer(secret_keys, salt=LOGIN_SALT)
         self.max_age_seconds = max_age_seconds
 
-    def issue(self, account_id: uuid.UUID) -> str:
-        return str(self._serializer.dumps({"a": account_id.hex}))
+    def issue(self, account_id: uuid.UUID, generation: int) -> str:
+        """A new token, with an id of its own, for the account's current ``generation``."""
+        payload = {"a": account_id.hex, "g": generation, "j": uuid.uuid4().hex}
+        return str(self._serializer.dumps(payload))
 
-    def account_id(self, token: str) -> uuid.UUID | None:
-        """The account the token names, or None if it is forged, altered or expired."""
+    def claims(self, token: str) -> LoginClaims | None:
+        """What the token says, or None if it is forged, altered, respelled or expired, or
+        was issued before tokens could be signed out (it has no id)."""
+        if not canonical(token):
+            return None
         try:
             payload = self._serializer.loads(token, max_age=self.max_age_seconds)
         except (SignatureExpired, BadSignature):
             return None
         try:
-            return uuid.UUID(hex=payload["a"])
+            generation = payload["g"]
+            if type(generation) is not int:
+                return None
+            return LoginClaims(uuid.UUID(hex=payload["a"]), generation, uuid.UUID(hex=payload["j"]))
         except (TypeError, KeyError, ValueError):
             return None

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from backend.accounts import service
-from backend.accounts.auth import CurrentCoach, login_tokens
+from backend.accounts.auth import CurrentCoach, NoStore, login_tokens
 from backend.accounts.credentials import LoginTokens
 from backend.accounts.schemas import (
     AccountCreate,
@@ -32,7 +32,7 @@ def register(data: AccountCreate, db_session: DbSession) -> Account:
     return service.create_account(db_session, data)
 
 
-@router.post("/auth/login", response_model=LoginResponse)
+@router.post("/auth/login", response_model=LoginResponse, dependencies=[NoStore])
 def login(
     data: LoginRequest, request: Request, db_session: DbSession, tokens: LoginTokensDep
 ) -> LoginResponse:
@@ -40,7 +40,24 @@ def login(
     attempts = request.app.state.settings.login_attempts_per_minute
     request.app.state.limiter.check(f"login:{data.email}", Rate(attempts / 60, attempts))
     account = service.check_login(db_session, data.email, data.password)
-    return LoginResponse(access_token=tokens.issue(account.id), expires_in=tokens.max_age_seconds)
+    return LoginResponse(
+        access_token=tokens.issue(account.id, account.token_generation),
+        expires_in=tokens.max_age_seconds,
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(coach: CurrentCoach, db_session: DbSession) -> None:
+    """Sign out: the token this request carries (a login token, or a device token, which
+    revokes that device) is refused from now on."""
+    service.sign_out(db_session, coach)
+
+
+@router.post("/auth/logout-everywhere", status_code=status.HTTP_204_NO_CONTENT)
+def logout_everywhere(coach: CurrentCoach, db_session: DbSession) -> None:
+    """Sign out everywhere: every login token and every device token of the account is
+    refused from now on. Each phone must sign in and register again."""
+    service.sign_out_everywhere(db_session, coach.account_id)
 
 
 @router.get("/me", response_model=AccountOut)
@@ -51,7 +68,12 @@ def me(coach: CurrentCoach, db_session: DbSession) -> Account:
     return account
 
 
-@router.post("/devices", status_code=status.HTTP_201_CREATED, response_model=DeviceRegistered)
+@router.post(
+    "/devices",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DeviceRegistered,
+    dependencies=[NoStore],
+)
 def register_device(data: DeviceCreate, coach: CurrentCoach, db_session: DbSession) -> object:
     device, token = service.register_device(db_session, coach.account_id, data.name)
     return DeviceRegistered(

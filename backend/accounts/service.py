@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from backend.accounts.auth import Principal
 from backend.accounts.credentials import hash_password, new_device_token, verify_password
 from backend.accounts.schemas import AccountCreate
-from backend.db.models import Account, Device, utcnow
+from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.errors import Conflict, NotFound, Unauthorized
 
 
@@ -57,3 +58,33 @@ def revoke_device(db_session: Session, account_id: uuid.UUID, device_id: uuid.UU
         device.revoked_at = utcnow()
         db_session.flush()
     return device
+
+
+def sign_out(db_session: Session, caller: Principal) -> None:
+    """Refuse the credential this caller used from now on: its login token, or its device's
+    token (as revoking the device does)."""
+    if caller.device_id is not None:
+        revoke_device(db_session, caller.account_id, caller.device_id)
+        return
+    # A token already signed out never gets this far: it is refused at authentication.
+    assert caller.login_token_id is not None
+    db_session.add(RevokedLoginToken(token_id=caller.login_token_id, account_id=caller.account_id))
+    db_session.flush()
+
+
+def sign_out_everywhere(db_session: Session, account_id: uuid.UUID) -> None:
+    """Refuse every login token issued so far (by raising the account's token generation)
+    and every device token of the account. The coach signs in again to get new ones."""
+    db_session.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(token_generation=Account.token_generation + 1)
+    )
+    # The raised generation refuses these tokens already; their rows have no more use.
+    db_session.execute(delete(RevokedLoginToken).where(RevokedLoginToken.account_id == account_id))
+    db_session.execute(
+        update(Device)
+        .where(Device.account_id == account_id, Device.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db_session.flush()

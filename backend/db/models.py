@@ -24,6 +24,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     Text,
@@ -100,6 +101,11 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), uuid.UUID: Uuid()}
 
 
+def _member_role() -> Enum:
+    """A coach's role in a team; an invitation carries the role it grants."""
+    return Enum("owner", "coach", name="member_role", schema=SCHEMA, create_constraint=True)
+
+
 def _created() -> Mapped[datetime]:
     return mapped_column(default=utcnow, server_default=func.now())
 
@@ -123,6 +129,21 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
+    # Login tokens carry the generation they were issued in; "sign out everywhere" raises
+    # it, so every login token issued before is refused.
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RevokedLoginToken(Base):
+    """A login token its coach signed out with; refused from then on."""
+
+    __tablename__ = "revoked_login_tokens"
+
+    token_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    revoked_at: Mapped[datetime] = _created()
 
 
 class Device(Base):
@@ -162,10 +183,33 @@ class Membership(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
     )
-    role: Mapped[str] = mapped_column(
-        Enum("owner", "coach", name="member_role", schema=SCHEMA, create_constraint=True)
-    )
+    role: Mapped[str] = mapped_column(_member_role())
     created_at: Mapped[datetime] = _created()
+
+
+class TeamInvite(Base):
+    """An owner's invitation to join a team. The signed token names this row; the row
+    decides: expiry, revocation, uses left, and the role a coach who accepts gets."""
+
+    __tablename__ = "team_invites"
+    __table_args__ = (
+        CheckConstraint("max_uses BETWEEN 1 AND 100", name="max_uses_range"),
+        CheckConstraint("uses BETWEEN 0 AND max_uses", name="uses_range"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    role: Mapped[str] = mapped_column(_member_role(), default="coach", server_default="coach")
+    max_uses: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    uses: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class Player(Base):

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from backend.accounts.auth import CurrentCoach, bearer
+from backend.accounts.auth import CurrentCoach, NoStore, bearer
 from backend.db.models import Event, Match, ShareLink
 from backend.db.session import DbSession
 from backend.errors import Unauthorized
@@ -48,7 +48,7 @@ def _out(link: ShareLink, tokens: ShareTokens) -> ShareLinkOut:
     )
 
 
-@router.get("/matches/{match_id}/share", response_model=ShareLinkOut)
+@router.get("/matches/{match_id}/share", response_model=ShareLinkOut, dependencies=[NoStore])
 def share(
     match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, tokens: ShareTokensDep
 ) -> ShareLinkOut:
@@ -60,6 +60,7 @@ def share(
     "/matches/{match_id}/share-links",
     status_code=status.HTTP_201_CREATED,
     response_model=ShareLinkOut,
+    dependencies=[NoStore],
 )
 def create_share_link(
     match_id: uuid.UUID,
@@ -71,7 +72,9 @@ def create_share_link(
     return _out(service.create_link(db_session, coach.account_id, match_id, data), tokens)
 
 
-@router.get("/matches/{match_id}/share-links", response_model=list[ShareLinkOut])
+@router.get(
+    "/matches/{match_id}/share-links", response_model=list[ShareLinkOut], dependencies=[NoStore]
+)
 def list_share_links(
     match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, tokens: ShareTokensDep
 ) -> list[ShareLinkOut]:

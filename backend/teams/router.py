@@ -1,24 +1,54 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
-from backend.accounts.auth import CurrentCoach
-from backend.db.models import Player
+from backend.accounts.auth import CurrentCoach, NoStore
+from backend.db.models import Player, TeamInvite
 from backend.db.session import DbSession
+from backend.errors import Gone
 from backend.teams import service
 from backend.teams.schemas import (
-    CoachAdd,
     CoachOut,
+    InviteAccept,
+    InviteCreate,
+    InviteOut,
     PlayerCreate,
     PlayerFields,
     PlayerOut,
     TeamCreate,
     TeamOut,
 )
+from backend.teams.tokens import InviteTokens
 
 router = APIRouter(prefix="/api", tags=["teams"])
+
+
+def invite_tokens(request: Request) -> InviteTokens:
+    # Made per request: signing derives its key on every call anyway, so nothing is saved
+    # by keeping one.
+    return InviteTokens(request.app.state.settings.secret_keys)
+
+
+InviteTokensDep = Annotated[InviteTokens, Depends(invite_tokens)]
+
+
+def _invite_out(invite: TeamInvite, tokens: InviteTokens) -> InviteOut:
+    token = tokens.issue(invite.id)
+    return InviteOut(
+        id=invite.id,
+        team_id=invite.team_id,
+        token=token,
+        path=f"/join#{token}",
+        role=invite.role,
+        max_uses=invite.max_uses,
+        uses=invite.uses,
+        created_at=invite.created_at,
+        expires_at=invite.expires_at,
+        revoked_at=invite.revoked_at,
+    )
 
 
 @router.post("/teams", status_code=status.HTTP_201_CREATED, response_model=TeamOut)
@@ -54,21 +84,66 @@ def list_coaches(team_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession)
     ]
 
 
+@router.post("/teams/{team_id}/coaches", include_in_schema=False)
+def add_coach_retired(team_id: uuid.UUID, coach: CurrentCoach) -> None:
+    """Retired: it let an owner add anyone by e-mail, without their consent."""
+    raise Gone(
+        "coaches are no longer added by e-mail: the owner creates an invite "
+        f"(POST /api/teams/{team_id}/invites) and the coach accepts it "
+        "(POST /api/invites/accept)",
+        code="use_invites",
+    )
+
+
 @router.post(
-    "/teams/{team_id}/coaches", status_code=status.HTTP_201_CREATED, response_model=CoachOut
+    "/teams/{team_id}/invites",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InviteOut,
+    dependencies=[NoStore],
 )
-def add_coach(
-    team_id: uuid.UUID, data: CoachAdd, coach: CurrentCoach, db_session: DbSession
-) -> CoachOut:
-    account, membership = service.add_coach(
-        db_session, coach.account_id, team_id, data.email, data.role
-    )
-    return CoachOut(
-        account_id=account.id,
-        display_name=account.display_name,
-        email=account.email,
-        role=membership.role,
-    )
+def create_invite(
+    team_id: uuid.UUID,
+    data: InviteCreate,
+    coach: CurrentCoach,
+    db_session: DbSession,
+    tokens: InviteTokensDep,
+) -> InviteOut:
+    """Invite coaches to the team (owner only). Send a coach the server's address followed
+    by `path`; they join by accepting it while signed in."""
+    invite = service.create_invite(db_session, coach.account_id, team_id, data)
+    return _invite_out(invite, tokens)
+
+
+@router.get("/teams/{team_id}/invites", response_model=list[InviteOut], dependencies=[NoStore])
+def list_invites(
+    team_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, tokens: InviteTokensDep
+) -> list[InviteOut]:
+    """The team's invites, newest first (owner only)."""
+    return [
+        _invite_out(invite, tokens)
+        for invite in service.list_invites(db_session, coach.account_id, team_id)
+    ]
+
+
+@router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_invite(invite_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
+    """Revoke an invite (owner only); coaches who joined with it stay."""
+    service.revoke_invite(db_session, coach.account_id, invite_id)
+
+
+@router.post("/invites/accept", response_model=TeamOut)
+def accept_invite(
+    data: InviteAccept, coach: CurrentCoach, db_session: DbSession, tokens: InviteTokensDep
+) -> TeamOut:
+    """Join the invite's team as a coach. Accepting again once in the team is harmless."""
+    team, role = service.accept_invite(db_session, coach.account_id, tokens.row_id(data.token))
+    return TeamOut(id=team.id, name=team.name, role=role, created_at=team.created_at)
+
+
+@router.delete("/teams/{team_id}/members/me", status_code=status.HTTP_204_NO_CONTENT)
+def leave_team(team_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
+    """Leave the team; its only owner cannot. Your phones drop its data on their next sync."""
+    service.leave_team(db_session, coach.account_id, team_id)
 
 
 @router.post(

@@ -64,3 +64,27 @@ class PlayerOut(BaseModel):
     updated_at: datetime
     deleted_at: datetime | None
     seq: int
+
+
+class InviteCreate(Request):
+    expires_in_hours: Annotated[int, Field(ge=1, le=720, strict=True)] = 72
+    max_uses: Annotated[int, Field(ge=1, le=100, strict=True)] = Field(
+        default=1, description="How many coaches may join with this invite."
+    )
+
+
+class InviteOut(BaseModel):
+    id: uuid.UUID
+    team_id: uuid.UUID
+    token: str
+    path: str = Field(description="Open this on the server's origin: /join#<token>")
+    role: Role = Field(description="The role a coach who accepts gets.")
+    max_uses: int
+    uses: int
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class InviteAccept(Request):
+    token: Annotated[str, Field(min_length=1, max_length=1024, strict=True)]

@@ -1,18 +1,24 @@
-"""Teams and rosters. Every function takes the calling coach's account id and treats a team
-the coach does not belong to exactly like a team that does not exist."""
+"""Teams, their coaches and rosters. Every function takes the calling coach's account id and
+treats a team the coach does not belong to exactly like a team that does not exist.
+
+A coach joins a team only by accepting an invitation its owner made; nobody can be added
+to a team without their consent, and anyone may leave one (but its only owner).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Account, Membership, Player, Team, utcnow
-from backend.errors import Conflict, Forbidden, NotFound
-from backend.teams.schemas import PlayerCreate, Role
+from backend.db.models import Account, Membership, Player, Team, TeamInvite, utcnow
+from backend.errors import Conflict, Forbidden, Gone, NotFound
+from backend.teams.schemas import InviteCreate, PlayerCreate, Role
 
 
 def team_role(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> Role:
@@ -24,6 +30,17 @@ def team_role(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) ->
     if role is None:
         raise NotFound("team")
     return role  # type: ignore[return-value]
+
+
+def role_over(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID | None, what: str
+) -> Role:
+    """The coach's role in the team a row belongs to (``team_id``, None for a missing row).
+    A missing row and another team's row both raise the same ``NotFound(what)``."""
+    if team_id is not None:
+        with contextlib.suppress(NotFound):
+            return team_role(db_session, account_id, team_id)
+    raise NotFound(what)
 
 
 def lock_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> Team:
@@ -67,21 +84,104 @@ def get_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> 
     return team, role
 
 
-def add_coach(
-    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, email: str, role: Role
-) -> tuple[Account, Membership]:
+def _require_owner(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
     if team_role(db_session, account_id, team_id) != "owner":
-        raise Forbidden("only the team's owner can add coaches")
-    coach = db_session.scalars(select(Account).where(Account.email == email)).one_or_none()
-    if coach is None:
-        raise NotFound("account", field="email")
-    membership = db_session.get(Membership, (team_id, coach.id))
-    if membership is not None:
-        raise Conflict("this coach is already in the team", field="email")
-    membership = Membership(team_id=team_id, account_id=coach.id, role=role)
-    db_session.add(membership)
+        raise Forbidden("only the team's owner can invite coaches")
+
+
+def create_invite(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, data: InviteCreate
+) -> TeamInvite:
+    """An invitation to join the team as a coach, usable ``data.max_uses`` times until it
+    expires or is revoked. Only the owner invites."""
+    _require_owner(db_session, account_id, team_id)
+    invite = TeamInvite(
+        team_id=team_id,
+        created_by=account_id,
+        max_uses=data.max_uses,
+        expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
+    )
+    db_session.add(invite)
     db_session.flush()
-    return coach, membership
+    return invite
+
+
+def list_invites(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID
+) -> list[TeamInvite]:
+    """The team's invitations, newest first, spent and revoked ones included."""
+    _require_owner(db_session, account_id, team_id)
+    return list(
+        db_session.scalars(
+            select(TeamInvite)
+            .where(TeamInvite.team_id == team_id)
+            .order_by(TeamInvite.created_at.desc(), TeamInvite.id)
+        )
+    )
+
+
+def revoke_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> None:
+    """Revoke an invitation; coaches who already joined with it stay. Idempotent."""
+    invite = db_session.get(TeamInvite, invite_id)
+    team_id = invite.team_id if invite is not None else None
+    if role_over(db_session, account_id, team_id, "invite") != "owner":
+        raise Forbidden("only the team's owner can revoke its invites")
+    assert invite is not None
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        db_session.flush()
+
+
+def accept_invite(
+    db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID | None
+) -> tuple[Team, str]:
+    """Join the invite's team with the role it grants, using one of its uses; ``invite_id``
+    is None for a token that names no invite. A coach already in the team gets the team
+    back and uses nothing, so a retried accept is harmless.
+
+    Returns the team and the coach's role in it."""
+    # Locked: two coaches accepting the last use at once must not both get in.
+    invite = (
+        db_session.get(TeamInvite, invite_id, with_for_update=True)
+        if invite_id is not None
+        else None
+    )
+    if invite is None:
+        raise NotFound("invite", field="token")
+    team = db_session.get(Team, invite.team_id)
+    assert team is not None  # the invite goes with its team (ON DELETE CASCADE)
+    membership = db_session.get(Membership, (team.id, account_id))
+    if membership is not None:
+        return team, membership.role
+    if invite.revoked_at is not None:
+        raise Gone("the team's owner has revoked this invite", code="invite_revoked", field="token")
+    if invite.expires_at <= utcnow():
+        raise Gone("this invite has expired", code="invite_expired", field="token")
+    if invite.uses >= invite.max_uses:
+        raise Gone("this invite has been used up", code="invite_used_up", field="token")
+    invite.uses += 1
+    db_session.add(Membership(team_id=team.id, account_id=account_id, role=invite.role))
+    db_session.flush()
+    return team, invite.role
+
+
+def leave_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
+    """Leave the team. Its only owner cannot: someone must always be able to invite. The
+    coach's devices learn of it on their next sync (a team tombstone) and drop its data."""
+    team = lock_team(db_session, account_id, team_id)
+    membership = db_session.get(Membership, (team.id, account_id))
+    assert membership is not None
+    if membership.role == "owner":
+        owners = db_session.scalar(
+            select(func.count()).where(Membership.team_id == team.id, Membership.role == "owner")
+        )
+        if owners == 1:
+            raise Conflict(
+                "you are the team's only owner, so you cannot leave it",
+                code="sole_owner",
+            )
+    db_session.delete(membership)
+    db_session.flush()
 
 
 def list_coaches(
@@ -167,10 +267,6 @@ def delete_player(db_session: Session, account_id: uuid.UUID, player_id: uuid.UU
 
 def get_player(db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID) -> Player:
     player = db_session.get(Player, player_id)
-    if player is None:
-        raise NotFound("player")
-    try:
-        team_role(db_session, account_id, player.team_id)
-    except NotFound:
-        raise NotFound("player") from None
+    role_over(db_session, account_id, player.team_id if player is not None else None, "player")
+    assert player is not None
     return player

@@ -111,11 +111,13 @@ def test_two_coaches_offline_on_one_match_converge_to_the_server(
 ) -> None:
     club = pitchside.club(server)
     second_email = f"assistant-{club.team_id[:8]}@example.org"
-    server.sign_up(second_email, "Bo Assistant")
-    added = server.request(
-        "POST", f"/api/teams/{club.team_id}/coaches", {"email": second_email}, club.token
+    second_login = server.sign_up(second_email, "Bo Assistant")
+    invite = server.request("POST", f"/api/teams/{club.team_id}/invites", {}, club.token)
+    assert invite.status == 201, invite.body
+    joined = server.request(
+        "POST", "/api/invites/accept", {"token": invite.body["token"]}, second_login
     )
-    assert added.status == 201, added.body
+    assert joined.status == 200, joined.body
     match_id = pitchside.match(club, "Harriers")
 
     phones = []

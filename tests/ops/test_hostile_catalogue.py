@@ -89,7 +89,7 @@ CATALOGUE: list[tuple[str, Http | Ws, int, str | None]] = [
     ("a token 8 KiB long", Http("GET", TEAM, auth="Bearer " + "x" * 8192), 401, "invalid_token"),
     ("Basic instead of Bearer", Http("GET", TEAM, auth="Basic Y29hY2g6cGFzcw=="), 401, "unauthorized"),
     ("a revoked device token", Http("GET", TEAM, auth="revoked"), 401, "invalid_token"),
-    ("a share token on a coach's route", Http("GET", TEAM, auth="share"), 401, "invalid_token"),
+    ("a share token on a coach's route", Http("GET", TEAM, auth="share"), 401, "share_token_not_accepted"),
     ("a login token where a device is needed", Http("POST", "/sync", sync(), auth="login"), 401, "unauthorized"),
     ("a device token as a share link", Http("GET", "/api/watch", auth="device"), 401, "invalid_token"),
     ("a tampered share token", Http("GET", "/api/watch", auth="tampered_share"), 401, "invalid_token"),

@@ -71,9 +71,11 @@ def phone(server: Server, login_token: str, name: str) -> Phone:
 
 
 def team(server: Server, token: str, name: str, coaches: Sequence[str] = ()) -> str:
+    """A team owned by ``token``'s coach, joined by the coaches of the ``coaches`` tokens."""
     team_id: str = ok(server, "POST", "/api/teams", {"name": name}, token)["id"]
-    for email in coaches:
-        ok(server, "POST", f"/api/teams/{team_id}/coaches", {"email": email}, token)
+    for coach_token in coaches:
+        invite = ok(server, "POST", f"/api/teams/{team_id}/invites", {}, token)
+        ok(server, "POST", "/api/invites/accept", {"token": invite["token"]}, coach_token)
     return team_id
 
 

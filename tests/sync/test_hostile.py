@@ -148,7 +148,7 @@ def test_share_and_login_tokens_cannot_sync(client: TestClient, app: FastAPI) ->
 
     assert as_login.status_code == as_share.status_code == anonymous.status_code == 401
     assert "needs a device token" in as_login.json()["error"]["message"]
-    assert as_share.json()["error"]["code"] == "invalid_token"
+    assert as_share.json()["error"]["code"] == "share_token_not_accepted"
 
 
 def test_a_forged_cursor_is_refused_and_nothing_in_the_request_is_stored(

@@ -35,7 +35,7 @@ from backend.settings import Settings
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.records import full
 from tests.databases import migrated_database
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, join
 
 COACHES = 3
 KINDS = ["goal", "save", "tackle", "foul", "interception"]
@@ -69,13 +69,8 @@ def world(
                 logins = [_login(client, email) for email in emails]
                 team = client.post("/api/teams", json={"name": "Reds U10"}, headers=logins[0])
                 assert team.status_code == 201, team.text
-                for email in emails[1:]:
-                    added = client.post(
-                        f"/api/teams/{team.json()['id']}/coaches",
-                        json={"email": email},
-                        headers=logins[0],
-                    )
-                    assert added.status_code == 201, added.text
+                for login in logins[1:]:
+                    join(client, logins[0], team.json()["id"], login)
                 yield World(client, logins, team.json()["id"])
         finally:
             database.dispose()

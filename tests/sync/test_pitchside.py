@@ -155,7 +155,7 @@ def _build_club(server: Server, tmp_path: Path, ground: Ground) -> tuple[Club, l
         logins = [coach(server, owner), coach(server, second)]
         phones = [phone(server, login, kind) for login in logins for kind in ("phone", "tablet")]
         token = phones[0].token
-        team_id = team(server, token, f"Team {number} U11", coaches=[second])
+        team_id = team(server, token, f"Team {number} U11", coaches=[logins[1]])
         club.tokens.append(token)
         club.players.append([player(server, token, team_id, n) for n in range(1, 9)])
         club.matches.append(

@@ -132,8 +132,7 @@ def test_a_coach_added_to_a_team_receives_its_data_on_the_next_pull(client: Test
     goal = factories.event(client, owner, match_id, "goal")
     assert helper.sync()["changes"] == []
 
-    added = client.post(f"/api/teams/{team_id}/coaches", json={"email": email}, headers=owner)
-    assert added.status_code == 201, added.text
+    factories.join(client, owner, team_id, helper.headers)
     answer = helper.sync()
 
     assert _kinds(answer["changes"]) == [

@@ -214,10 +214,7 @@ def test_an_edit_of_an_event_another_coach_deleted_is_a_conflict_showing_the_tom
     first = Phone(client)
     second = Phone(client, factories.coach(client, email=email))
     team_id = factories.team(client, first.headers)
-    added = client.post(
-        f"/api/teams/{team_id}/coaches", json={"email": email}, headers=first.headers
-    )
-    assert added.status_code == 201, added.text
+    factories.join(client, first.headers, team_id, second.headers)
     match_id = factories.match(client, first.headers, team_id)
     goal = first.add_event(match_id, minute=30)
     first.sync(goal)

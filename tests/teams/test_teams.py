@@ -44,12 +44,8 @@ def test_two_coaches_of_a_team_log_the_same_match(client: TestClient) -> None:
     match_id = factories.match(client, owner, team_id)
     assert client.get(f"/api/matches/{match_id}", headers=assistant).status_code == 404
 
-    added = client.post(
-        f"/api/teams/{team_id}/coaches", json={"email": "Assistant@Example.org"}, headers=owner
-    )
+    factories.join(client, owner, team_id, assistant)
 
-    assert added.status_code == 201, added.text
-    assert added.json()["role"] == "coach"
     assert client.get(f"/api/teams/{team_id}", headers=assistant).json()["role"] == "coach"
     factories.event(client, owner, match_id, "kick_off", minute=0)
     factories.event(client, assistant, match_id, "goal", minute=3)
@@ -65,50 +61,6 @@ def test_two_coaches_of_a_team_log_the_same_match(client: TestClient) -> None:
     )
     assert renamed.status_code == 200
     assert renamed.json()["opponent"] == "Greens"
-
-
-def test_only_the_owner_adds_coaches(client: TestClient) -> None:
-    owner = factories.coach(client)
-    assistant = factories.coach(client, email="assistant@example.org")
-    factories.coach(client, email="third@example.org")
-    team_id = factories.team(client, owner)
-    body = {"email": "assistant@example.org"}
-    assert client.post(f"/api/teams/{team_id}/coaches", json=body, headers=owner).status_code == 201
-
-    refused = client.post(
-        f"/api/teams/{team_id}/coaches", json={"email": "third@example.org"}, headers=assistant
-    )
-
-    assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "forbidden"
-    coaches = client.get(f"/api/teams/{team_id}/coaches", headers=owner).json()
-    assert "third@example.org" not in {c["email"] for c in coaches}
-    assert len(coaches) == 2
-
-
-def test_adding_an_unknown_email_names_the_email(client: TestClient) -> None:
-    owner = factories.coach(client)
-    team_id = factories.team(client, owner)
-
-    response = client.post(
-        f"/api/teams/{team_id}/coaches", json={"email": "nobody@example.org"}, headers=owner
-    )
-
-    assert response.status_code == 404
-    assert response.json()["error"]["field"] == "email"
-
-
-def test_adding_a_coach_twice_is_a_conflict(client: TestClient) -> None:
-    owner = factories.coach(client)
-    factories.coach(client, email="assistant@example.org")
-    team_id = factories.team(client, owner)
-    body = {"email": "assistant@example.org"}
-    assert client.post(f"/api/teams/{team_id}/coaches", json=body, headers=owner).status_code == 201
-
-    again = client.post(f"/api/teams/{team_id}/coaches", json=body, headers=owner)
-
-    assert again.status_code == 409
-    assert again.json()["error"]["field"] == "email"
 
 
 def test_players_crud_with_tombstones_and_a_rising_roster_seq(client: TestClient) -> None:
