@@ -28,6 +28,7 @@ from backend.ops.router import router as ops_router
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
 from backend.sharing.tokens import ShareTokens
+from backend.signing_keys import signing_keys
 from backend.sync.cursors import CursorCodec
 from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
@@ -65,6 +66,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             pool_size=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
+        if not settings.secret_keys:
+            _install_signers(
+                app, settings.model_copy(update={"secret_keys": signing_keys(settings, db)})
+            )
         hub = app.state.hub = Hub(db, app.state.metrics)
         hub.start()
         dialect = db.engine.dialect.name
@@ -94,9 +99,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         responses=http_errors.ERROR_RESPONSES,
     )
     app.state.settings = settings
-    app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
-    app.state.cursor_codec = CursorCodec(settings.secret_keys)
-    app.state.share_tokens = ShareTokens(settings.secret_keys)
+    if settings.secret_keys:
+        _install_signers(app, settings)
     if database is not None:
         app.state.db = database
     http_errors.install(app)
@@ -130,3 +134,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
     )
     return app
+
+
+def _install_signers(app: FastAPI, settings: Settings) -> None:
+    """Everything that signs, with ``settings.secret_keys`` (without configured keys, the
+    database's own key, known once the database is open)."""
+    app.state.settings = settings
+    app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
+    app.state.cursor_codec = CursorCodec(settings.secret_keys)
+    app.state.share_tokens = ShareTokens(settings.secret_keys)
