@@ -23,7 +23,7 @@ from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
 from backend.ops.metrics import Metrics
 from backend.ops.observer import Observer
-from backend.ops.ratelimit import Limiter, Rate
+from backend.ops.ratelimit import Limiter, Rate, Rates
 from backend.ops.router import router as ops_router
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
@@ -118,6 +118,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(CompressSync)
     app.state.metrics = Metrics()
     app.state.limiter = Limiter()
+    app.state.rates = Rates(
+        credential=Rate(settings.rate_per_second, settings.rate_burst),
+        anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+        login_attempts=Rate(
+            settings.login_attempts_per_minute / 60, settings.login_attempts_per_minute
+        ),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -130,8 +137,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         Observer,
         metrics=app.state.metrics,
         limiter=app.state.limiter,
-        device_rate=Rate(settings.rate_per_second, settings.rate_burst),
-        anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+        anonymous_rate=app.state.rates.anonymous,
     )
     return app
 

@@ -20,7 +20,6 @@ from backend.accounts.schemas import (
 from backend.db.models import Account
 from backend.db.session import DbSession
 from backend.errors import NotFound
-from backend.ops.ratelimit import Rate
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -37,8 +36,7 @@ def login(
     data: LoginRequest, request: Request, db_session: DbSession, tokens: LoginTokensDep
 ) -> LoginResponse:
     """Attempts are limited per account as well as per client IP."""
-    attempts = request.app.state.settings.login_attempts_per_minute
-    request.app.state.limiter.check(f"login:{data.email}", Rate(attempts / 60, attempts))
+    request.app.state.limiter.check("login", data.email, request.app.state.rates.login_attempts)
     account = service.check_login(db_session, data.email, data.password)
     return LoginResponse(access_token=tokens.issue(account.id), expires_in=tokens.max_age_seconds)
 
