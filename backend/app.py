@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from backend import http_errors
-from backend.accounts.credentials import LoginTokens
+from backend.accounts.credentials import LoginTokens, Passwords
 from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
 from backend.live import publish
@@ -118,6 +118,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(CompressSync)
     app.state.metrics = Metrics()
     app.state.limiter = Limiter()
+    app.state.passwords = Passwords(settings.password_hash_concurrency)
     app.state.rates = Rates(
         credential=Rate(settings.rate_per_second, settings.rate_burst),
         anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),

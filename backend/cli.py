@@ -137,6 +137,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def coach_create(args: argparse.Namespace) -> int:
+    from backend.accounts.credentials import hash_password  # noqa: PLC0415
     from backend.accounts.schemas import AccountCreate  # noqa: PLC0415
     from backend.accounts.service import create_account  # noqa: PLC0415
 
@@ -149,10 +150,11 @@ def coach_create(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"touchline: {problems}", file=sys.stderr)
         return 2
+    password_hash = hash_password(data.password)  # before the write transaction begins
     db = Database.connect(_settings(args).database_url)
     try:
         with db.writer() as session:
-            account = create_account(session, data)
+            account = create_account(session, data, password_hash)
             session.commit()
     except TouchlineError as exc:
         print(f"touchline: {exc.message}", file=sys.stderr)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     anonymous_rate_per_second: float = Field(default=5.0, gt=0)
     anonymous_burst: int = Field(default=60, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Argon2id hashes running at once; each takes 19 MiB while it runs.
+    password_hash_concurrency: int = Field(default=2, ge=1)
     # /metrics answers loopback clients, or anyone sending this as a Bearer token.
     metrics_token: str | None = None
     log_json: bool | None = Field(

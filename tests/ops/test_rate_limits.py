@@ -4,6 +4,7 @@ per IP for the unauthenticated routes, per account for login attempts."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import urllib.error
 import urllib.request
 import uuid
@@ -202,6 +203,51 @@ def test_preflights_and_other_anonymous_requests_spend_no_per_address_budget(
     assert {r.status_code for r in preflights} == {200}
     assert all(r.status_code != 429 for r in pages)
     assert registered == [201, 201, 429]
+
+
+def test_guessing_from_elsewhere_never_locks_the_coach_out_of_a_phone_they_use(
+    ops_client: OpsClient,
+) -> None:
+    with ops_client(login_attempts_per_minute=3) as client:
+        email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
+        phone = factories.coach(client, email=email)  # one login: one of the three
+        right = {"email": email, "password": PASSWORD}
+        wrong = {"email": email, "password": "not the password"}
+        guesses = [client.post("/api/auth/login", json=wrong).status_code for _ in range(2)]
+        locked = client.post("/api/auth/login", json=right)
+        from_phone = client.post("/api/auth/login", json=right, headers=phone)
+        guess_from_phone = client.post("/api/auth/login", json=wrong, headers=phone)
+        other = factories.coach(client)  # a device of another account is no pass
+        from_stranger = client.post("/api/auth/login", json=right, headers=other)
+
+    assert guesses == [401, 401]
+    assert locked.status_code == 429, locked.text
+    assert from_phone.status_code == 200, from_phone.text
+    assert guess_from_phone.status_code == 401, guess_from_phone.text
+    assert from_stranger.status_code == 429, from_stranger.text
+
+
+@pytest.mark.e2e
+def test_signing_in_takes_no_write_lock_while_the_password_is_checked(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as database_url:
+        assert touchline("db", "upgrade", "--database-url", database_url).returncode == 0
+        env = {"TOUCHLINE_DB_POOL_TIMEOUT_SECONDS": "1"}
+        with running_server(database_url, tmp_path / "server.log", env=env) as server:
+            email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
+            account = {"email": email, "password": PASSWORD, "display_name": "Coach"}
+            assert server.request("POST", "/api/accounts", account).status == 201
+            # Another process holds SQLite's write lock for the whole sign-in.
+            holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=0)
+            try:
+                holder.execute("BEGIN IMMEDIATE")
+                login = server.request(
+                    "POST", "/api/auth/login", {"email": email, "password": PASSWORD}
+                )
+            finally:
+                holder.rollback()
+                holder.close()
+
+    assert login.status == 200, login.body
 
 
 def test_an_unknown_email_and_a_wrong_password_get_the_same_answer(client: TestClient) -> None:
