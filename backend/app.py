@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             _install_signers(
                 app, settings.model_copy(update={"secret_keys": signing_keys(settings, db)})
             )
+        await app.state.passwords.prepare()
         hub = app.state.hub = Hub(db, app.state.metrics)
         hub.start()
         dialect = db.engine.dialect.name

@@ -75,6 +75,11 @@ class Passwords:
     def __init__(self, concurrency: int):
         self._gate = anyio.CapacityLimiter(concurrency)
 
+    async def prepare(self) -> None:
+        """Make the stand-in hash for unknown accounts now (once per process), so the first
+        sign-in with an unknown email costs no more than any other."""
+        await anyio.to_thread.run_sync(_unknown_account_hash, limiter=self._gate)
+
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(hash_password, password, limiter=self._gate)
 
