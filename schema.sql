@@ -29,10 +29,13 @@ CREATE TYPE grassroots.member_role AS ENUM ('owner', 'coach');
 CREATE TYPE grassroots.lineup_role AS ENUM ('starting', 'bench');
 
 -- One row naming this database's generation; sync cursors from another one are reset.
+-- signing_key signs tokens when TOUCHLINE_SECRET_KEYS is not set: made at random by the
+-- first server to start, then shared by every instance on this database.
 CREATE TABLE grassroots.server_meta (
     id smallint NOT NULL,
     generation uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    signing_key text,
     CONSTRAINT pk_server_meta PRIMARY KEY (id),
     CONSTRAINT ck_server_meta_single_row CHECK (id = 1)
 );

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import Receive, Scope, Send
 
 from backend import http_errors
-from backend.accounts.credentials import LoginTokens
+from backend.accounts.credentials import LoginTokens, Passwords
 from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
 from backend.live import publish
@@ -23,11 +23,12 @@ from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
 from backend.ops.metrics import Metrics
 from backend.ops.observer import Observer
-from backend.ops.ratelimit import Limiter, Rate
+from backend.ops.ratelimit import Limiter, Rate, Rates
 from backend.ops.router import router as ops_router
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
 from backend.sharing.tokens import ShareTokens
+from backend.signing_keys import signing_keys
 from backend.sync.cursors import CursorCodec
 from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
@@ -65,6 +66,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             pool_size=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
         )
+        if not settings.secret_keys:
+            _install_signers(
+                app, settings.model_copy(update={"secret_keys": signing_keys(settings, db)})
+            )
+        await app.state.passwords.prepare()
         hub = app.state.hub = Hub(db, app.state.metrics)
         hub.start()
         dialect = db.engine.dialect.name
@@ -94,9 +100,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         responses=http_errors.ERROR_RESPONSES,
     )
     app.state.settings = settings
-    app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
-    app.state.cursor_codec = CursorCodec(settings.secret_keys)
-    app.state.share_tokens = ShareTokens(settings.secret_keys)
+    if settings.secret_keys:
+        _install_signers(app, settings)
     if database is not None:
         app.state.db = database
     http_errors.install(app)
@@ -114,6 +119,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(CompressSync)
     app.state.metrics = Metrics()
     app.state.limiter = Limiter()
+    app.state.passwords = Passwords(settings.password_hash_concurrency)
+    app.state.rates = Rates(
+        credential=Rate(settings.rate_per_second, settings.rate_burst),
+        anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+        login_attempts=Rate(
+            settings.login_attempts_per_minute / 60, settings.login_attempts_per_minute
+        ),
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -126,7 +139,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         Observer,
         metrics=app.state.metrics,
         limiter=app.state.limiter,
-        device_rate=Rate(settings.rate_per_second, settings.rate_burst),
-        anonymous_rate=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+        anonymous_rate=app.state.rates.anonymous,
     )
     return app
+
+
+def _install_signers(app: FastAPI, settings: Settings) -> None:
+    """Everything that signs, with ``settings.secret_keys`` (without configured keys, the
+    database's own key, known once the database is open)."""
+    app.state.settings = settings
+    app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
+    app.state.cursor_codec = CursorCodec(settings.secret_keys)
+    app.state.share_tokens = ShareTokens(settings.secret_keys)

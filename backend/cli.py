@@ -54,6 +54,13 @@ def serve(args: argparse.Namespace) -> int:
 
     _tune_malloc()
     settings = _settings(args)
+    if settings.environment == "production" and "*" in args.forwarded_allow_ips.split(","):
+        # Every address trusted means the first X-Forwarded-For entry, which the client
+        # writes, becomes its address: /metrics and per-address limits would be its choice.
+        sys.exit(
+            "touchline: --forwarded-allow-ips '*' trusts any client to name its own address; "
+            "list the proxy's address or network (e.g. 10.0.0.0/8) instead"
+        )
     if args.migrate:
         _upgrade_in_child(settings)
     json_lines = (
@@ -130,6 +137,7 @@ def db_upgrade(args: argparse.Namespace) -> int:
 
 
 def coach_create(args: argparse.Namespace) -> int:
+    from backend.accounts.credentials import hash_password  # noqa: PLC0415
     from backend.accounts.schemas import AccountCreate  # noqa: PLC0415
     from backend.accounts.service import create_account  # noqa: PLC0415
 
@@ -142,10 +150,11 @@ def coach_create(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"touchline: {problems}", file=sys.stderr)
         return 2
+    password_hash = hash_password(data.password)  # before the write transaction begins
     db = Database.connect(_settings(args).database_url)
     try:
         with db.writer() as session:
-            account = create_account(session, data)
+            account = create_account(session, data, password_hash)
             session.commit()
     except TouchlineError as exc:
         print(f"touchline: {exc.message}", file=sys.stderr)
@@ -179,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--forwarded-allow-ips",
         default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-        help="proxies whose X-Forwarded-* headers are trusted",
+        help="addresses or networks of the proxies whose X-Forwarded-* headers are trusted "
+        "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1); the client is the rightmost "
+        "X-Forwarded-For entry outside them",
     )
     database_option(serve_parser)
     serve_parser.set_defaults(handler=serve)

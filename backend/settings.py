@@ -6,14 +6,31 @@ Every setting has the prefix ``TOUCHLINE_``; the database URL also answers to th
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from functools import cached_property
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "touchline-development-secret-do-not-use-in-production"  # noqa: S105 (refused outside development)
+# The key earlier versions signed with when none was configured. It is in the source, so
+# anyone can sign with it: it is refused everywhere, and nothing signs with it.
+DEVELOPMENT_SECRET = "touchline-development-secret-do-not-use-in-production"  # noqa: S105 (refused)
 MIN_SECRET_LENGTH = 32
+# A production key must carry at least this much entropy, as estimated from its own
+# characters: 32 random hex digits (128 bits) estimate at 100 to 120, 40 copies of one
+# character at 0, four characters repeated to length at 80.
+MIN_SECRET_BITS = 90
+
+
+def estimated_bits(key: str) -> float:
+    """An upper-bound guess at a key's entropy: its length times the Shannon entropy of
+    its own character frequencies. Catches repeated and few-character keys; a random key
+    of the required length always passes."""
+    counts = Counter(key).values()
+    per_character = -sum(n / len(key) * math.log2(n / len(key)) for n in counts)
+    return len(key) * per_character
 
 
 class Settings(BaseSettings):
@@ -27,8 +44,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("TOUCHLINE_DATABASE_URL", "DATABASE_URL"),
     )
     # Newest key last: it signs; every listed key still verifies, so keys rotate by
-    # appending a new one and dropping the oldest once its tokens have expired.
-    secret_keys: Annotated[list[str], NoDecode] = [DEVELOPMENT_SECRET]
+    # appending a new one and dropping the oldest once its tokens have expired. Empty
+    # (outside production): the database's own random key signs (signing_keys.py).
+    secret_keys: Annotated[list[str], NoDecode] = []
     login_token_seconds: int = Field(default=12 * 3600, ge=60)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     cors_origins: Annotated[list[str], NoDecode] = []
@@ -42,6 +60,8 @@ class Settings(BaseSettings):
     anonymous_rate_per_second: float = Field(default=5.0, gt=0)
     anonymous_burst: int = Field(default=60, ge=1)
     login_attempts_per_minute: int = Field(default=10, ge=1)
+    # Argon2id hashes running at once; each takes 19 MiB while it runs.
+    password_hash_concurrency: int = Field(default=2, ge=1)
     # /metrics answers loopback clients, or anyone sending this as a Bearer token.
     metrics_token: str | None = None
     log_json: bool | None = Field(
@@ -67,15 +87,25 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secrets(self) -> Settings:
-        if not self.secret_keys:
-            raise ValueError("TOUCHLINE_SECRET_KEYS must name at least one key")
-        if self.environment == "production":
-            for key in self.secret_keys:
-                if key == DEVELOPMENT_SECRET or len(key) < MIN_SECRET_LENGTH:
-                    raise ValueError(
-                        "TOUCHLINE_SECRET_KEYS: in production every key must be a random "
-                        f"string of at least {MIN_SECRET_LENGTH} characters"
-                    )
+        if DEVELOPMENT_SECRET in self.secret_keys:
+            raise ValueError(
+                "TOUCHLINE_SECRET_KEYS: the development key is published in the source, so "
+                "anyone could sign with it; use a random string of at least "
+                f"{MIN_SECRET_LENGTH} characters instead"
+            )
+        if self.environment == "production" and (
+            not self.secret_keys
+            or any(
+                len(key) < MIN_SECRET_LENGTH or estimated_bits(key) < MIN_SECRET_BITS
+                for key in self.secret_keys
+            )
+        ):
+            raise ValueError(
+                "TOUCHLINE_SECRET_KEYS: in production every key must be a random string of "
+                f"at least {MIN_SECRET_LENGTH} characters, not a repeated or few-character "
+                "one (e.g. the output of `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))'`)"
+            )
         return self
 
     @cached_property

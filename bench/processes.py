@@ -160,14 +160,14 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 def touchline_server(
-    database_url: str, log_path: Path, migrate: bool = True
+    database_url: str, log_path: Path, migrate: bool = True, env: dict[str, str] | None = None
 ) -> contextlib.AbstractContextManager[Process]:
     port = free_port()
     argv = [str(TOUCHLINE), "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--database-url", database_url, "--log-level", "warning"]
     if migrate:
         argv.append("--migrate")
-    return started("touchline", argv, port, "/readyz", log_path, _child_env({}), ROOT)
+    return started("touchline", argv, port, "/readyz", log_path, _child_env(env or {}), ROOT)
 
 
 def raw_broadcast_server(log_path: Path) -> contextlib.AbstractContextManager[Process]:

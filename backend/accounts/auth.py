@@ -26,6 +26,7 @@ from backend.accounts.credentials import (
 from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.db.session import database
 from backend.errors import Unauthorized
+from backend.ops.ratelimit import Limiter, Rates, client_address
 from backend.sharing.tokens import ShareTokens
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)
@@ -71,6 +72,27 @@ def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """The verified caller. Its requests are limited per device (or, for a login token,
+    per account), however the token is spelt; a request whose credential is missing or
+    does not verify spends its client address's anonymous budget instead, so a flood of
+    junk tokens is limited by address and never touches a real coach's bucket."""
+    limiter: Limiter = request.app.state.limiter
+    rates: Rates = request.app.state.rates
+    try:
+        principal = _verified(request, credentials)
+    except Unauthorized:
+        limiter.check("failed-auth", client_address(request.scope), rates.anonymous)
+        raise
+    key = (
+        f"device:{principal.device_id}"
+        if principal.device_id
+        else f"account:{principal.account_id}"
+    )
+    limiter.check("credential", key, rates.credential)
+    return principal
+
+
+def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
     # A short session of its own: the request's session (if any) has not begun yet, so
     # on SQLite the last-seen write below never waits on the request's own write lock.
     if credentials is None or credentials.scheme.lower() != "bearer":

@@ -4,10 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.orm import Session
 
 from backend.accounts import service
-from backend.accounts.auth import CurrentCoach, NoStore, login_tokens
-from backend.accounts.credentials import LoginTokens
+from backend.accounts.auth import CurrentCoach, NoStore, bearer, device_for_token, login_tokens
+from backend.accounts.credentials import LoginTokens, Passwords, needs_rehash
 from backend.accounts.schemas import (
     AccountCreate,
     AccountOut,
@@ -17,29 +20,72 @@ from backend.accounts.schemas import (
     LoginRequest,
     LoginResponse,
 )
-from backend.db.models import Account
-from backend.db.session import DbSession
-from backend.errors import NotFound
-from backend.ops.ratelimit import Rate
+from backend.db.engine import Database
+from backend.db.models import Account, utcnow
+from backend.db.session import DbSession, database
+from backend.errors import NotFound, Unauthorized
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
+
+def passwords(request: Request) -> Passwords:
+    hasher: Passwords = request.app.state.passwords
+    return hasher
+
+
 LoginTokensDep = Annotated[LoginTokens, Depends(login_tokens)]
+PasswordsDep = Annotated[Passwords, Depends(passwords)]
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=AccountOut)
-def register(data: AccountCreate, db_session: DbSession) -> Account:
-    return service.create_account(db_session, data)
+async def register(data: AccountCreate, db_session: DbSession, hasher: PasswordsDep) -> object:
+    """Register a coach. An email that already has an account gets the same answer, after
+    the same work, and nothing is created or changed: this route does not tell whether an
+    email is registered. Its owner signs in with their own password as before."""
+    # Hashed before the session's transaction begins (on its first statement, below).
+    password_hash = await hasher.hash(data.password)
+    account = await run_in_threadpool(_register, db_session, data, password_hash)
+    if account is None:
+        return AccountOut(
+            id=uuid.uuid4(),
+            email=data.email,
+            display_name=data.display_name,
+            created_at=utcnow(),
+        )
+    return account
+
+
+def _register(db_session: Session, data: AccountCreate, password_hash: str) -> Account | None:
+    if service.account_by_email(db_session, data.email) is not None:
+        return None
+    return service.create_account(db_session, data, password_hash)
 
 
 @router.post("/auth/login", response_model=LoginResponse, dependencies=[NoStore])
-def login(
-    data: LoginRequest, request: Request, db_session: DbSession, tokens: LoginTokensDep
+async def login(
+    data: LoginRequest,
+    request: Request,
+    tokens: LoginTokensDep,
+    hasher: PasswordsDep,
+    credentials: Credentials,
 ) -> LoginResponse:
-    """Attempts are limited per account as well as per client IP."""
-    attempts = request.app.state.settings.login_attempts_per_minute
-    request.app.state.limiter.check(f"login:{data.email}", Rate(attempts / 60, attempts))
-    account = service.check_login(db_session, data.email, data.password)
+    """Attempts are limited per account as well as per client address. A request that
+    carries one of the account's own device tokens (`Authorization: Bearer <device
+    token>`) is exempt from the per-account limit, so guessing from elsewhere never locks
+    the coach out of a phone they already use; the password must still be right."""
+    db = database(request)
+    device_token = credentials.credentials if credentials else None
+    account, known_device = await run_in_threadpool(_login_facts, db, data.email, device_token)
+    if not known_device:
+        request.app.state.limiter.check("login", data.email, request.app.state.rates.login_attempts)
+    stored = account.password_hash if account else None
+    if not await hasher.verify(data.password, stored) or account is None or stored is None:
+        raise Unauthorized("wrong email or password", code="invalid_credentials")
+    if needs_rehash(stored):
+        await run_in_threadpool(
+            _store_hash, db, account.id, stored, await hasher.hash(data.password)
+        )
     return LoginResponse(
         access_token=tokens.issue(account.id, account.token_generation),
         expires_in=tokens.max_age_seconds,
@@ -58,6 +104,24 @@ def logout_everywhere(coach: CurrentCoach, db_session: DbSession) -> None:
     """Sign out everywhere: every login token and every device token of the account is
     refused from now on. Each phone must sign in and register again."""
     service.sign_out_everywhere(db_session, coach.account_id)
+
+
+# Login opens its own short sessions rather than the request's: that one would stay open
+# from the lookup to the end of the request, across the password verification.
+def _login_facts(db: Database, email: str, device_token: str | None) -> tuple[Account | None, bool]:
+    """The account for ``email``, and whether ``device_token`` is one of its devices."""
+    with db.reader() as session:
+        account = service.account_by_email(session, email)
+        if account is None or device_token is None:
+            return account, False
+        device = device_for_token(session, device_token)
+        return account, device is not None and device.account_id == account.id
+
+
+def _store_hash(db: Database, account_id: uuid.UUID, old: str, new: str) -> None:
+    with db.writer() as session:
+        service.replace_password_hash(session, account_id, old, new)
+        session.commit()
 
 
 @router.get("/me", response_model=AccountOut)

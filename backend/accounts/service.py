@@ -6,31 +6,36 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import Principal
-from backend.accounts.credentials import hash_password, new_device_token, verify_password
+from backend.accounts.credentials import new_device_token
 from backend.accounts.schemas import AccountCreate
 from backend.db.models import Account, Device, RevokedLoginToken, utcnow
-from backend.errors import Conflict, NotFound, Unauthorized
+from backend.errors import Conflict, NotFound
 
 
-def create_account(db_session: Session, data: AccountCreate) -> Account:
-    if db_session.scalar(select(Account.id).where(Account.email == data.email)) is not None:
+def create_account(db_session: Session, data: AccountCreate, password_hash: str) -> Account:
+    """A new account with ``password_hash`` (made before the transaction began); Conflict
+    naming the email if it is taken."""
+    if account_by_email(db_session, data.email) is not None:
         raise Conflict("an account with this email already exists", field="email")
-    account = Account(
-        email=data.email,
-        password_hash=hash_password(data.password),
-        display_name=data.display_name,
-    )
+    account = Account(email=data.email, password_hash=password_hash, display_name=data.display_name)
     db_session.add(account)
     db_session.flush()
     return account
 
 
-def check_login(db_session: Session, email: str, password: str) -> Account:
-    account = db_session.scalars(select(Account).where(Account.email == email)).one_or_none()
-    if not verify_password(password, account.password_hash if account else None):
-        raise Unauthorized("wrong email or password", code="invalid_credentials")
-    assert account is not None
-    return account
+def account_by_email(db_session: Session, email: str) -> Account | None:
+    return db_session.scalars(select(Account).where(Account.email == email)).one_or_none()
+
+
+def replace_password_hash(db_session: Session, account_id: uuid.UUID, old: str, new: str) -> None:
+    """Store ``new`` (the same password, current parameters) unless the hash has changed
+    meanwhile."""
+    db_session.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.password_hash == old)
+        .values(password_hash=new)
+    )
+    db_session.flush()
 
 
 def register_device(db_session: Session, account_id: uuid.UUID, name: str) -> tuple[Device, str]:

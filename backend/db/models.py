@@ -119,6 +119,8 @@ class ServerMeta(Base):
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     generation: Mapped[uuid.UUID]
     created_at: Mapped[datetime] = _created()
+    # Signs tokens when no keys are configured; made by the first server to start.
+    signing_key: Mapped[str | None] = mapped_column(Text)
 
 
 class Account(Base):

@@ -37,6 +37,7 @@ from backend.live import publish
 from backend.settings import Settings
 from backend.sharing.service import REVOKED_KEY
 from backend.sharing.tokens import ShareTokens
+from backend.signing_keys import signing_keys
 from backend.sync.lag import changes_behind
 
 Row = dict[str, Any]
@@ -357,7 +358,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             _emit(keys_rotate(settings), args.json)
             return 0
         db = _open(settings)
-        tokens = ShareTokens(settings.secret_keys)
+        tokens = ShareTokens(signing_keys(settings, db))
         try:
             handlers: dict[str, Callable[[], Any]] = {
                 "devices_list": lambda: devices_list(db, args),

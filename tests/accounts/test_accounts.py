@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 
 import httpx2
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.db.models import Account, Device
@@ -15,6 +16,10 @@ def _register(client: TestClient, email: str, password: str = PASSWORD) -> httpx
     return client.post(
         "/api/accounts", json={"email": email, "password": password, "display_name": "Alex"}
     )
+
+
+def _login(client: TestClient, email: str, password: str) -> httpx2.Response:
+    return client.post("/api/auth/login", json={"email": email, "password": password})
 
 
 def _login_headers(client: TestClient, email: str) -> dict[str, str]:
@@ -42,13 +47,24 @@ def test_register_lower_cases_the_email(client: TestClient) -> None:
     assert "password" not in body and "password_hash" not in body
 
 
-def test_duplicate_email_is_a_conflict_naming_the_email(client: TestClient) -> None:
-    assert _register(client, "sam@example.org").status_code == 201
+def test_registering_a_taken_email_answers_as_a_new_one_and_changes_nothing(
+    client: TestClient, db_session: Session
+) -> None:
+    first = _register(client, "sam@example.org")
+    fresh = _register(client, "kim@example.org")
 
-    again = _register(client, "SAM@example.org")
+    again = _register(client, "SAM@example.org", password="another long passphrase")
 
-    assert again.status_code == 409
-    assert again.json()["error"]["field"] == "email"
+    assert first.status_code == fresh.status_code == again.status_code == 201
+    assert again.headers["content-type"] == fresh.headers["content-type"]
+    assert set(again.json()) == set(fresh.json())
+    assert again.json()["email"] == "sam@example.org"
+    assert again.json()["id"] != first.json()["id"]
+    owners = db_session.scalars(select(Account).where(Account.email == "sam@example.org")).all()
+    assert [str(owner.id) for owner in owners] == [first.json()["id"]]
+    # The owner's password still signs in; the newcomer's does not.
+    assert _login(client, "sam@example.org", PASSWORD).status_code == 200
+    assert _login(client, "sam@example.org", "another long passphrase").status_code == 401
 
 
 def test_short_password_is_refused_naming_the_password(client: TestClient) -> None:
@@ -178,3 +194,32 @@ def test_passwords_are_stored_with_argon2id(client: TestClient, db_session: Sess
 
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_a_hash_with_older_parameters_still_signs_in_and_is_replaced(
+    client: TestClient, db_session: Session
+) -> None:
+    email, _ = _new_coach(client)
+    # Argon2-cffi's default (RFC 9106's 64 MiB), what earlier versions stored.
+    old = PasswordHasher().hash(PASSWORD)
+    db_session.execute(update(Account).where(Account.email == email).values(password_hash=old))
+    db_session.flush()
+
+    first = _login(client, email, PASSWORD)
+    stored = db_session.scalars(select(Account.password_hash).where(Account.email == email)).one()
+    second = _login(client, email, PASSWORD)
+
+    assert first.status_code == second.status_code == 200
+    assert old.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert _login(client, email, "not the password").status_code == 401
+
+
+def test_new_hashes_use_owasp_parameters_for_a_small_instance(
+    client: TestClient, db_session: Session
+) -> None:
+    email, _ = _new_coach(client)
+
+    stored = db_session.scalars(select(Account.password_hash).where(Account.email == email)).one()
+
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")

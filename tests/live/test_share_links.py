@@ -14,12 +14,11 @@ from typing import Any
 import pytest
 import websockets
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backend.accounts.credentials import LOGIN_SALT
 from backend.db.engine import create_db_engine
-from backend.db.models import ShareLink, utcnow
-from backend.settings import DEVELOPMENT_SECRET
+from backend.db.models import ServerMeta, ShareLink, utcnow
 from backend.sharing.tokens import SHARE_SALT
 from backend.sync.cursors import CURSOR_SALT
 from tests.e2e.server import Server, running_server
@@ -159,10 +158,17 @@ def test_a_token_signed_for_another_purpose_is_refused(served: Deployment) -> No
     link = team.share()
     link_id = uuid.UUID(link["id"]).hex
 
-    forged = URLSafeSerializer(DEVELOPMENT_SECRET, salt=SHARE_SALT).dumps(link_id)
-    assert _watch(server, forged)[0] == 200, "the server's key is not the development key"
+    # With no keys configured, the server signs with the key it keeps in the database.
+    engine = create_db_engine(served.database_url)
+    try:
+        with engine.connect() as connection:
+            key = connection.scalar(select(ServerMeta.signing_key))
+    finally:
+        engine.dispose()
+    forged = URLSafeSerializer(key, salt=SHARE_SALT).dumps(link_id)
+    assert _watch(server, forged)[0] == 200, "the server's key is not the database's"
     for salt in (LOGIN_SALT, CURSOR_SALT):
-        wrong = URLSafeSerializer(DEVELOPMENT_SECRET, salt=salt).dumps(link_id)
+        wrong = URLSafeSerializer(key, salt=salt).dumps(link_id)
         assert _watch(server, wrong)[0] == 401, salt
         assert _refused_with(server, team.match_id, wrong) == 4401, salt
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import secrets
 import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -73,7 +74,7 @@ def test_every_operator_command_explains_itself() -> None:
 
 
 def test_keys_rotate_appends_a_new_signing_key() -> None:
-    old = ["a" * 40, "b" * 40]
+    old = [secrets.token_urlsafe(30), secrets.token_urlsafe(30)]
     result = touchline("keys", "rotate", "--json", env={"TOUCHLINE_SECRET_KEYS": ",".join(old)})
     assert result.returncode == 0, result.stderr
     rotated = json.loads(result.stdout)
