@@ -46,6 +46,8 @@ from backend.sharing.tokens import ShareTokens
 HELLO_TIMEOUT_SECONDS = 10.0
 MAX_CLIENT_MESSAGE = 4096
 CLOSE_BAD_HELLO = 4400
+# Sent before the accept, so on the wire the upgrade is answered HTTP 403 and the code
+# reaches only an in-process test client.
 CLOSE_ORIGIN = 4403
 CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
