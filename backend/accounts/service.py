@@ -9,6 +9,7 @@ from backend.accounts.credentials import hash_password, new_device_token, verify
 from backend.accounts.schemas import AccountCreate
 from backend.db.models import Account, Device, utcnow
 from backend.errors import Conflict, NotFound, Unauthorized
+from backend.live import publish
 
 
 def create_account(db_session: Session, data: AccountCreate) -> Account:
@@ -50,10 +51,13 @@ def list_devices(db_session: Session, account_id: uuid.UUID) -> list[Device]:
 
 
 def revoke_device(db_session: Session, account_id: uuid.UUID, device_id: uuid.UUID) -> Device:
+    """Revoke a device's token; its live connections are closed on every instance once
+    this transaction commits."""
     device = db_session.get(Device, device_id)
     if device is None or device.account_id != account_id:
         raise NotFound("device")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+        publish.device_revoked(db_session, device.id)
         db_session.flush()
     return device

@@ -64,6 +64,7 @@ class Refused(Exception):
 class Access:
     role: str
     link_id: uuid.UUID | None
+    device_id: uuid.UUID | None
     head: int
     players: list[dict[str, Any]]
 
@@ -88,7 +89,7 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
                 match = get_match(session, device.account_id, match_id)
             except NotFound:
                 raise Refused(CLOSE_NOT_FOUND, "match not found") from None
-            role, link_id, names = "coach", None, "full_names"
+            role, link_id, device_id, names = "coach", None, device.id, "full_names"
         else:
             try:
                 grant = sharing.resolve(session, tokens, token)
@@ -100,11 +101,12 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
             if grant.match_id != match_id or found is None:
                 raise Refused(CLOSE_NOT_FOUND, "match not found")
             match = found
-            role, link_id, names = "viewer", grant.link_id, grant.names
+            role, link_id, device_id, names = "viewer", grant.link_id, None, grant.names
         players = sharing.viewer_players(players_by_id(session, match.team_id).values(), names)  # type: ignore[arg-type]
         return Access(
             role,
             link_id,
+            device_id,
             match.head_seq,
             [p.model_dump(mode="json") for p in players],
         )
@@ -187,6 +189,7 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
         match_id=match_id,
         last=0 if reset else last_seq,
         link_id=access.link_id,
+        device_id=access.device_id,
     )
     welcome = {
         "type": "welcome",
