@@ -51,6 +51,7 @@ CLOSE_BAD_HELLO = 4400
 CLOSE_ORIGIN = 4403
 CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Refused(Exception):
@@ -69,14 +70,32 @@ class Access:
     players: list[dict[str, Any]]
 
 
-def origin_allowed(headers: Headers, allowed: list[str]) -> bool:
-    """Same origin, or one listed in settings; a missing Origin is not a browser."""
+def origin_allowed(scope: Scope, allowed: list[str]) -> bool:
+    """Same origin (scheme, host and port), or one listed in settings; a missing Origin is
+    not a browser. The server's own scheme is the connection's, or the proxy's when its
+    headers are trusted (``--forwarded-allow-ips``)."""
+    headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is None:
         return True
     if origin in allowed:
         return True
-    return urlsplit(origin).netloc == headers.get("host")
+    own_scheme = "https" if scope.get("scheme") == "wss" else "http"
+    own = _site(f"{own_scheme}://{headers.get('host', '')}")
+    return own is not None and _site(origin) == own
+
+
+def _site(url: str) -> tuple[str, str, int] | None:
+    """An origin's scheme, host and port (the scheme's default if none); None if it is
+    not one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
 
 
 def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str) -> Access:
@@ -149,7 +168,7 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     was refused or is gone. The welcome's player list lives only in this frame, so it is
     not kept for the life of the connection."""
     app = websocket.app
-    if not origin_allowed(Headers(scope=websocket.scope), app.state.settings.ws_origins):
+    if not origin_allowed(websocket.scope, app.state.settings.ws_origins):
         await websocket.close(code=CLOSE_ORIGIN)
         return None
     # Nothing reads the request's headers again, and the scope lives as long as the
@@ -157,14 +176,20 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     websocket.scope["headers"] = []
     await websocket.accept()
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
+        first = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT_SECONDS)
     except TimeoutError:
         await websocket.close(code=CLOSE_NO_HELLO, reason="send hello first")
         return None
-    except (WebSocketDisconnect, KeyError, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError):
         return None
-    if len(raw) > MAX_CLIENT_MESSAGE:
+    if first["type"] == "websocket.disconnect":
+        return None
+    raw = first.get("text")
+    if len(raw if raw is not None else first.get("bytes") or b"") > MAX_CLIENT_MESSAGE:
         await websocket.close(code=CLOSE_TOO_LARGE, reason="message too large")
+        return None
+    if raw is None:
+        await websocket.close(code=CLOSE_BAD_HELLO, reason="the hello must be a text message")
         return None
     try:
         token, last_seq = _hello(raw)

@@ -51,10 +51,14 @@ def test_a_page_from_another_origin_cannot_open_the_channel(served: Deployment) 
     token = team.share()["token"]
     url = channel_url(server.base_url, team.match_id)
 
+    # The server's own host and port, over another scheme, is another origin.
+    same_host_over_tls = server.base_url.replace("http://", "https://", 1)
+
     async def scenario() -> None:
-        with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(url, origin=websockets.Origin("https://evil.example"))
-        assert refused.value.response.status_code == 403
+        for foreign in ("https://evil.example", same_host_over_tls):
+            with pytest.raises(InvalidStatus) as refused:
+                await websockets.connect(url, origin=websockets.Origin(foreign))
+            assert refused.value.response.status_code == 403, foreign
         own = websockets.Origin(server.base_url)
         assert await refusal(server.base_url, team.match_id, token, origin=own) is None
 
@@ -80,8 +84,11 @@ def test_a_bad_hello_or_token_is_closed_with_its_code(served: Deployment) -> Non
             json.dumps({"type": "hello", "token": share_token, "last_seq": True}),
         ):
             assert await _first_message_answer(url, first) == 4400, first
+        hello_text = json.dumps({"type": "hello", "token": share_token, "last_seq": 0})
+        assert await _first_message_answer(url, hello_text.encode()) == 4400, "binary hello"
         oversized = json.dumps({"type": "hello", "token": share_token, "pad": "x" * 5000})
         assert await _first_message_answer(url, oversized) == 4413
+        assert await _first_message_answer(url, oversized.encode()) == 4413
 
         base, match_id = server.base_url, team.match_id
         assert await refusal(base, match_id, stranger.token) == 4404
