@@ -133,6 +133,7 @@ class Hub:
         self.channels: dict[uuid.UUID, Channel] = {}
         self.by_link: dict[uuid.UUID, set[Subscriber]] = {}
         self.by_device: dict[uuid.UUID, set[Subscriber]] = {}
+        self.per_address: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -324,6 +325,21 @@ class Hub:
         if subscriber.device_id is not None:
             return self.by_device, subscriber.device_id
         return None
+
+    def occupy(self, address: str, limit: int) -> bool:
+        """Count one more open connection from ``address``, unless it holds ``limit``
+        already (then False, and nothing is counted). Each True needs one :meth:`vacate`
+        once the connection ends, whether or not it ever joined."""
+        held = self.per_address.get(address, 0)
+        if held >= limit:
+            return False
+        self.per_address[address] = held + 1
+        return True
+
+    def vacate(self, address: str) -> None:
+        held = self.per_address.pop(address, 1) - 1
+        if held > 0:
+            self.per_address[address] = held
 
     def viewers_of(self, link_id: uuid.UUID) -> int:
         return len(self.by_link.get(link_id, ()))

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from starlette import routing
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
@@ -40,6 +41,7 @@ from backend.live.hub import (
     Subscriber,
 )
 from backend.matches.service import get_match, players_by_id
+from backend.ops.ratelimit import RateLimited
 from backend.sharing import service as sharing
 from backend.sharing.tokens import ShareTokens
 
@@ -51,6 +53,7 @@ CLOSE_BAD_HELLO = 4400
 CLOSE_ORIGIN = 4403
 CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
+LIVE_RETRY_AFTER_SECONDS = 30
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -144,13 +147,20 @@ def _hello(raw: str) -> tuple[str, int]:
 
 
 async def match_channel(websocket: WebSocket) -> None:
-    match_id: uuid.UUID = websocket.path_params["match_id"]
     hub: Hub = websocket.app.state.hub
-    subscriber = await _admit(websocket, match_id, hub)
-    if subscriber is None:
+    # The address the server resolved for the connection (the proxy's client when its
+    # headers are trusted), as for every other per-address limit.
+    address = websocket.client.host if websocket.client is not None else ""
+    if not hub.occupy(address, websocket.app.state.settings.max_live_per_address):
+        refusal = RateLimited(LIVE_RETRY_AFTER_SECONDS)
+        await websocket.send_denial_response(
+            JSONResponse(refusal.body(), status_code=refusal.status, headers=refusal.headers)
+        )
         return
+    subscriber = None
     try:
-        while not subscriber.closed:
+        subscriber = await _admit(websocket, websocket.path_params["match_id"], hub)
+        while subscriber is not None and not subscriber.closed:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
@@ -160,7 +170,9 @@ async def match_channel(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        await hub.leave(subscriber)
+        if subscriber is not None:
+            await hub.leave(subscriber)
+        hub.vacate(address)
 
 
 async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscriber | None:
