@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Origins (besides the server's own) whose pages may open live WebSockets.
     ws_origins: Annotated[list[str], NoDecode] = []
     max_viewers_per_link: int = Field(default=500, ge=1)
+    # Live connections one client address may hold open on one instance: generous, since
+    # a whole family (or a club's clubhouse) may watch from behind one NAT.
+    max_live_per_address: int = Field(default=50, ge=1)
     # Per credential (device or login token): sustained requests per second and burst.
     rate_per_second: float = Field(default=20.0, gt=0)
     rate_burst: int = Field(default=200, ge=1)

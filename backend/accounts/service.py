@@ -10,6 +10,7 @@ from backend.accounts.credentials import new_device_token
 from backend.accounts.schemas import AccountCreate
 from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.errors import Conflict, NotFound
+from backend.live import publish
 
 
 def create_account(db_session: Session, data: AccountCreate, password_hash: str) -> Account:
@@ -56,11 +57,14 @@ def list_devices(db_session: Session, account_id: uuid.UUID) -> list[Device]:
 
 
 def revoke_device(db_session: Session, account_id: uuid.UUID, device_id: uuid.UUID) -> Device:
+    """Revoke a device's token; its live connections are closed on every instance once
+    this transaction commits."""
     device = db_session.get(Device, device_id)
     if device is None or device.account_id != account_id:
         raise NotFound("device")
     if device.revoked_at is None:
         device.revoked_at = utcnow()
+        publish.device_revoked(db_session, device.id)
         db_session.flush()
     return device
 
@@ -87,9 +91,12 @@ def sign_out_everywhere(db_session: Session, account_id: uuid.UUID) -> None:
     )
     # The raised generation refuses these tokens already; their rows have no more use.
     db_session.execute(delete(RevokedLoginToken).where(RevokedLoginToken.account_id == account_id))
-    db_session.execute(
+    revoked = db_session.scalars(
         update(Device)
         .where(Device.account_id == account_id, Device.revoked_at.is_(None))
         .values(revoked_at=utcnow())
-    )
+        .returning(Device.id)
+    ).all()
     db_session.flush()
+    for device_id in revoked:
+        publish.device_revoked(db_session, device_id)

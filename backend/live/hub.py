@@ -14,7 +14,16 @@ them) has it written before the broadcast moves on. Only a connection whose buff
 full makes the send wait; the rest of that send then finishes in a task of its own, and
 later messages queue behind it. A subscriber with more than ``QUEUE_SIZE`` queued is
 closed with 4429 (resume later with your last seq) before it costs memory or delays
-anyone else. An idle subscriber is one small object.
+anyone else; a client that reads nothing more never takes that close frame, so the
+connection's protocol ends it within a bounded time anyway (``backend/live/protocol.py``).
+An idle subscriber is one small object.
+
+Reads are paged (``read_limit`` changes at most); a catch-up or a refresh reads page
+after page until it reaches the head it found, so a subscriber always ends caught up.
+
+Credentials. Each subscriber came in with a share link or a device; when either is
+revoked (notices ``r:<link id>`` and ``d:<device id>``) or a link expires, its subscribers
+are closed on every instance.
 """
 
 from __future__ import annotations
@@ -28,14 +37,14 @@ import uuid
 from collections import deque
 from collections.abc import Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from fastapi import WebSocket
 from sqlalchemy import select
 
 from backend.db.engine import Database
-from backend.db.models import Match, ShareLink, utcnow
+from backend.db.models import Device, Match, ShareLink, utcnow
 from backend.ops.metrics import Metrics
 from backend.sync import changes
 
@@ -59,6 +68,7 @@ class Subscriber:
     match_id: uuid.UUID
     last: int
     link_id: uuid.UUID | None = None
+    device_id: uuid.UUID | None = None
     closed: bool = False
     joined: bool = False
     # Only while the connection's buffer is full: the task finishing the send that waits
@@ -82,31 +92,48 @@ def changes_message(after: int, head: int, payloads: list[str]) -> str:
     return f'{{"type":"changes","after":{after},"head":{head},"changes":[{",".join(payloads)}]}}'
 
 
-def read_since(db: Database, match_id: uuid.UUID, since: int) -> tuple[list[str], int] | None:
-    """The match's changes after ``since`` and the position they reach; None if the match
-    is gone. Runs in a worker thread. Coaches and viewers get the same public records:
-    coaches have the full ones through /sync."""
+class Read(NamedTuple):
+    """One page of a match's changes: ``payloads`` take a reader to ``head``, which is the
+    match's head when ``complete``, else the last change read (read on from there)."""
+
+    payloads: list[str]
+    head: int
+    complete: bool
+
+
+def read_since(
+    db: Database, match_id: uuid.UUID, since: int, limit: int = READ_LIMIT
+) -> Read | None:
+    """The match's changes after ``since``, at most ``limit`` events of them; None if the
+    match is gone. Runs in a worker thread. Coaches and viewers get the same public
+    records: coaches have the full ones through /sync."""
     with db.reader() as session:
         match = session.scalars(select(Match).where(Match.id == match_id)).one_or_none()
         if match is None or match.deleted_at is not None:
             return None
         spaces = changes.match_spaces(
-            session, [match], {match_id: since}, READ_LIMIT, form=changes.Form.LIVE
+            session, [match], {match_id: since}, limit, form=changes.Form.LIVE
         )
     if not spaces:
-        return [], max(since, match.head_seq)
+        return Read([], max(since, match.head_seq), True)
     space = spaces[0]
     payloads = [c.payload for c in space.changes]
-    head = space.head if space.complete else space.changes[-1].seq
-    return payloads, head
+    if space.complete:
+        return Read(payloads, space.head, True)
+    return Read(payloads, space.changes[-1].seq, False)
 
 
 class Hub:
-    def __init__(self, db: Database, metrics: Metrics | None = None):
+    def __init__(
+        self, db: Database, metrics: Metrics | None = None, *, read_limit: int = READ_LIMIT
+    ):
         self.db = db
         self.metrics = metrics
+        self.read_limit = read_limit
         self.channels: dict[uuid.UUID, Channel] = {}
         self.by_link: dict[uuid.UUID, set[Subscriber]] = {}
+        self.by_device: dict[uuid.UUID, set[Subscriber]] = {}
+        self.per_address: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -114,7 +141,7 @@ class Hub:
 
     def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._spawn(self._sweep_expired())
+        self._spawn(self._sweep_ended())
 
     async def stop(self) -> None:
         subscribers = [s for c in self.channels.values() for s in c.subscribers]
@@ -150,6 +177,8 @@ class Hub:
                 self.wake(target)
             elif kind == "r":
                 self._spawn(self.revoke(target))
+            elif kind == "d":
+                self._spawn(self.revoke_device(target))
 
     def wake(self, match_id: uuid.UUID) -> None:
         channel = self.channels.get(match_id)
@@ -167,14 +196,15 @@ class Hub:
         for match_id in list(self.channels):
             self.wake(match_id)
 
+    async def _read(self, match_id: uuid.UUID, since: int) -> Read | None:
+        return await anyio.to_thread.run_sync(read_since, self.db, match_id, since, self.read_limit)
+
     async def _refresh(self, channel: Channel) -> None:
         try:
             while True:
                 channel.dirty = False
                 async with channel.lock:
-                    read = await anyio.to_thread.run_sync(
-                        read_since, self.db, channel.match_id, channel.head
-                    )
+                    read = await self._read(channel.match_id, channel.head)
                     if read is None:
                         self._spawn(
                             self.close_all(
@@ -182,11 +212,10 @@ class Hub:
                             )
                         )
                         return
-                    payloads, head = read
-                    if head > channel.head:
-                        await self._broadcast(channel, channel.head, head, payloads)
-                        channel.head = head
-                if not channel.dirty:
+                    if read.head > channel.head:
+                        await self._broadcast(channel, channel.head, read.head, read.payloads)
+                        channel.head = read.head
+                if read.complete and not channel.dirty:
                     return
         finally:
             channel.refreshing = False
@@ -248,33 +277,69 @@ class Hub:
             subscriber.queued = None
 
     async def _catch_up(self, subscriber: Subscriber) -> None:
-        read = await anyio.to_thread.run_sync(
-            read_since, self.db, subscriber.match_id, subscriber.last
-        )
-        if read is None:
-            self._spawn(self.close(subscriber, CLOSE_NOT_FOUND, "match deleted"))
-            return
-        payloads, head = read
-        self._offer(subscriber, changes_message(subscriber.last, head, payloads), head)
+        """Offer the subscriber everything from its position to the match's head as it is
+        now, a page per message."""
+        while not subscriber.closed:
+            read = await self._read(subscriber.match_id, subscriber.last)
+            if read is None:
+                self._spawn(self.close(subscriber, CLOSE_NOT_FOUND, "match deleted"))
+                return
+            message = changes_message(subscriber.last, read.head, read.payloads)
+            self._offer(subscriber, message, read.head)
+            if read.complete:
+                return
 
     # subscribers
 
     async def join(self, subscriber: Subscriber, head: int) -> None:
         """Register a subscriber and send it what it missed since ``subscriber.last``."""
-        channel = self.channels.get(subscriber.match_id)
-        if channel is None:
-            channel = self.channels[subscriber.match_id] = Channel(subscriber.match_id, head)
-        async with channel.lock:
-            channel.subscribers.add(subscriber)
-            subscriber.joined = True
-            if self.metrics is not None:
-                self.metrics.live_connections.inc()
-            if subscriber.link_id is not None:
-                self.by_link.setdefault(subscriber.link_id, set()).add(subscriber)
-            await self._catch_up(subscriber)
+        while True:
+            channel = self.channels.get(subscriber.match_id)
+            if channel is None:
+                channel = self.channels[subscriber.match_id] = Channel(subscriber.match_id, head)
+            async with channel.lock:
+                # leave() drops a channel as its last subscriber goes, without waiting for
+                # the lock: a channel dropped while this waited is one no notice wakes.
+                if self.channels.get(subscriber.match_id) is not channel:
+                    continue
+                channel.subscribers.add(subscriber)
+                subscriber.joined = True
+                if self.metrics is not None:
+                    self.metrics.live_connections.inc()
+                index = self._credential_index(subscriber)
+                if index is not None:
+                    subscribers, key = index
+                    subscribers.setdefault(key, set()).add(subscriber)
+                await self._catch_up(subscriber)
+            break
         if subscriber.last > channel.head:
             # The subscriber has read past the channel: a commit notice is on its way.
             self.wake(channel.match_id)
+
+    def _credential_index(
+        self, subscriber: Subscriber
+    ) -> tuple[dict[uuid.UUID, set[Subscriber]], uuid.UUID] | None:
+        """Where the subscriber is found by the credential it came in with."""
+        if subscriber.link_id is not None:
+            return self.by_link, subscriber.link_id
+        if subscriber.device_id is not None:
+            return self.by_device, subscriber.device_id
+        return None
+
+    def occupy(self, address: str, limit: int) -> bool:
+        """Count one more open connection from ``address``, unless it holds ``limit``
+        already (then False, and nothing is counted). Each True needs one :meth:`vacate`
+        once the connection ends, whether or not it ever joined."""
+        held = self.per_address.get(address, 0)
+        if held >= limit:
+            return False
+        self.per_address[address] = held + 1
+        return True
+
+    def vacate(self, address: str) -> None:
+        held = self.per_address.pop(address, 1) - 1
+        if held > 0:
+            self.per_address[address] = held
 
     def viewers_of(self, link_id: uuid.UUID) -> int:
         return len(self.by_link.get(link_id, ()))
@@ -291,25 +356,26 @@ class Hub:
             channel.subscribers.discard(subscriber)
             if not channel.subscribers:
                 del self.channels[subscriber.match_id]
-        if subscriber.link_id is not None:
-            viewers = self.by_link.get(subscriber.link_id, set())
-            viewers.discard(subscriber)
-            if not viewers:
-                self.by_link.pop(subscriber.link_id, None)
+        index = self._credential_index(subscriber)
+        if index is not None:
+            subscribers, key = index
+            others = subscribers.get(key, set())
+            others.discard(subscriber)
+            if not others:
+                subscribers.pop(key, None)
 
     async def close(self, subscriber: Subscriber, code: int, reason: str) -> None:
         """Stop sending to the subscriber at once, then close its connection with ``code``.
 
         The close frame queues behind what the connection has already buffered, so for a
-        client that stopped reading this returns only once it reads again or the keepalive
-        ping gives up on it: never await it while holding a channel's lock, and close
-        several subscribers with :meth:`close_all`.
+        client that stopped reading this waits until the connection ends: within
+        ``protocol.CLOSE_TIMEOUT_SECONDS`` under ``touchline serve``, whose protocol aborts a
+        connection that has not closed by then. Never await it while holding a channel's
+        lock, and close several subscribers with :meth:`close_all`.
         """
         if subscriber.closed:
             return
         await self.leave(subscriber)
-        # No timeout: a close frame abandoned while the connection is full would leave a
-        # client that catches up connected, and never sent anything again.
         with contextlib.suppress(Exception):
             await subscriber.websocket.close(code=code, reason=reason)
 
@@ -320,17 +386,26 @@ class Hub:
     async def revoke(self, link_id: uuid.UUID) -> None:
         await self.close_all(list(self.by_link.get(link_id, ())), CLOSE_GONE, "link revoked")
 
-    async def _sweep_expired(self) -> None:
-        """Close subscribers whose link expired, or was revoked without this process hearing
-        of it (revoked from another process on SQLite, or while the listener was down)."""
+    async def revoke_device(self, device_id: uuid.UUID) -> None:
+        subscribers = list(self.by_device.get(device_id, ()))
+        await self.close_all(subscribers, CLOSE_UNAUTHORIZED, "device revoked")
+
+    async def _sweep_ended(self) -> None:
+        """Close subscribers whose link expired, or whose link or device was revoked
+        without this process hearing of it (revoked from another process on SQLite, or
+        while the listener was down)."""
         while True:
             await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
-            if not self.by_link:
+            if not self.by_link and not self.by_device:
                 continue
-            ended = await anyio.to_thread.run_sync(ended_links, self.db, list(self.by_link))
-            for link_id in ended:
+            links, devices = await anyio.to_thread.run_sync(
+                ended_credentials, self.db, list(self.by_link), list(self.by_device)
+            )
+            for link_id in links:
                 ending = list(self.by_link.get(link_id, ()))
                 self._spawn(self.close_all(ending, CLOSE_GONE, "link revoked or expired"))
+            for device_id in devices:
+                self._spawn(self.revoke_device(device_id))
 
 
 @types.coroutine
@@ -354,10 +429,13 @@ def _resume(started: Coroutine[Any, Any, None], waiting_for: Any) -> Generator[A
                 return
 
 
-def ended_links(db: Database, link_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Of these share links, the ones revoked, expired or gone."""
+def ended_credentials(
+    db: Database, link_ids: list[uuid.UUID], device_ids: list[uuid.UUID]
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Of these share links, the ones revoked, expired or gone; of these devices, the ones
+    revoked or gone."""
     with db.reader() as session:
-        live = set(
+        live_links = set(
             session.scalars(
                 select(ShareLink.id).where(
                     ShareLink.id.in_(link_ids),
@@ -366,4 +444,9 @@ def ended_links(db: Database, link_ids: list[uuid.UUID]) -> set[uuid.UUID]:
                 )
             )
         )
-    return set(link_ids) - live
+        live_devices = set(
+            session.scalars(
+                select(Device.id).where(Device.id.in_(device_ids), Device.revoked_at.is_(None))
+            )
+        )
+    return set(link_ids) - live_links, set(device_ids) - live_devices

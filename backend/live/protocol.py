@@ -10,6 +10,14 @@ holds one message at a time and an event nobody waits on while the socket keeps 
 This subclass lets go of the handshake once it is done and swaps in an :class:`Inbox`
 and a :class:`Gate` that allocate only while someone waits. Nothing on the wire changes.
 
+It also bounds how long a connection outlives a close. A close frame waits behind what the
+transport has buffered, and uvicorn's own close (and its keepalive's 1011) waits for that
+buffer to drain: for a client that stopped reading, forever, with the kernel holding
+megabytes for it. So once the app closes a connection, or the keepalive gives up on it,
+the connection has ``CLOSE_TIMEOUT_SECONDS`` to end; then it is aborted with a reset,
+which frees what the kernel still buffers for it, and the client sees an abnormal
+closure (1006) instead of a close frame.
+
 It reaches into uvicorn's implementation by name (``queue``, ``writable``, the
 handshake's request and ``response``), so the uvicorn it needs is the floor of the
 dependency, and every live test runs its connections through it.
@@ -18,6 +26,9 @@ dependency, and every live test runs its connections through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import struct
 from typing import Any
 
 from uvicorn._types import ASGIReceiveEvent, ASGISendEvent
@@ -25,6 +36,11 @@ from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 from websockets.http11 import Request
+
+CLOSE_TIMEOUT_SECONDS = 10.0
+# SO_LINGER on, with no time to linger: close() resets the connection and drops what the
+# kernel has yet to send, rather than sending a FIN after data the client never reads.
+RESET_ON_CLOSE = struct.pack("ii", 1, 0)
 
 
 class Inbox:
@@ -106,6 +122,7 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self.queue = Inbox()  # type: ignore[assignment]
         self.writable = Gate()  # type: ignore[assignment]
+        self.deadline: asyncio.TimerHandle | None = None
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
@@ -114,8 +131,35 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         event.headers.clear()
 
     async def send(self, message: ASGISendEvent) -> None:
+        if message["type"] == "websocket.close" and self.handshake_complete:
+            self.end_within(CLOSE_TIMEOUT_SECONDS)
         await super().send(message)
         if message["type"] == "websocket.accept":
             # Written to the wire: nothing reads the handshake response again.
             self.response.headers.clear()
             self.response.body = b""
+
+    def keepalive_timeout(self) -> None:
+        super().keepalive_timeout()
+        self.end_within(CLOSE_TIMEOUT_SECONDS)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+        super().connection_lost(exc)
+
+    def end_within(self, seconds: float) -> None:
+        """Abort the connection unless it has ended ``seconds`` from now."""
+        if self.deadline is None and not self.disconnected:
+            self.deadline = self.loop.call_later(seconds, self.abort)
+
+    def abort(self) -> None:
+        """End the connection now, with a reset. A send waiting for the transport to take
+        more wakes and fails (the app sees the client gone)."""
+        self.deadline = None
+        transport_socket = self.transport.get_extra_info("socket")
+        if transport_socket is not None:
+            with contextlib.suppress(OSError):
+                transport_socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
+        self.transport.abort()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
+from fastapi.responses import JSONResponse
 from starlette import routing
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
@@ -40,15 +41,20 @@ from backend.live.hub import (
     Subscriber,
 )
 from backend.matches.service import get_match, players_by_id
+from backend.ops.ratelimit import RateLimited
 from backend.sharing import service as sharing
 from backend.sharing.tokens import ShareTokens
 
 HELLO_TIMEOUT_SECONDS = 10.0
 MAX_CLIENT_MESSAGE = 4096
 CLOSE_BAD_HELLO = 4400
+# Sent before the accept, so on the wire the upgrade is answered HTTP 403 and the code
+# reaches only an in-process test client.
 CLOSE_ORIGIN = 4403
 CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
+LIVE_RETRY_AFTER_SECONDS = 30
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Refused(Exception):
@@ -62,18 +68,37 @@ class Refused(Exception):
 class Access:
     role: str
     link_id: uuid.UUID | None
+    device_id: uuid.UUID | None
     head: int
     players: list[dict[str, Any]]
 
 
-def origin_allowed(headers: Headers, allowed: list[str]) -> bool:
-    """Same origin, or one listed in settings; a missing Origin is not a browser."""
+def origin_allowed(scope: Scope, allowed: list[str]) -> bool:
+    """Same origin (scheme, host and port), or one listed in settings; a missing Origin is
+    not a browser. The server's own scheme is the connection's, or the proxy's when its
+    headers are trusted (``--forwarded-allow-ips``)."""
+    headers = Headers(scope=scope)
     origin = headers.get("origin")
     if origin is None:
         return True
     if origin in allowed:
         return True
-    return urlsplit(origin).netloc == headers.get("host")
+    own_scheme = "https" if scope.get("scheme") == "wss" else "http"
+    own = _site(f"{own_scheme}://{headers.get('host', '')}")
+    return own is not None and _site(origin) == own
+
+
+def _site(url: str) -> tuple[str, str, int] | None:
+    """An origin's scheme, host and port (the scheme's default if none); None if it is
+    not one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname, port or DEFAULT_PORTS[parts.scheme]
 
 
 def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str) -> Access:
@@ -86,7 +111,7 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
                 match = get_match(session, device.account_id, match_id)
             except NotFound:
                 raise Refused(CLOSE_NOT_FOUND, "match not found") from None
-            role, link_id, names = "coach", None, "full_names"
+            role, link_id, device_id, names = "coach", None, device.id, "full_names"
         else:
             try:
                 grant = sharing.resolve(session, tokens, token)
@@ -98,11 +123,12 @@ def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str
             if grant.match_id != match_id or found is None:
                 raise Refused(CLOSE_NOT_FOUND, "match not found")
             match = found
-            role, link_id, names = "viewer", grant.link_id, grant.names
+            role, link_id, device_id, names = "viewer", grant.link_id, None, grant.names
         players = sharing.viewer_players(players_by_id(session, match.team_id).values(), names)  # type: ignore[arg-type]
         return Access(
             role,
             link_id,
+            device_id,
             match.head_seq,
             [p.model_dump(mode="json") for p in players],
         )
@@ -121,13 +147,20 @@ def _hello(raw: str) -> tuple[str, int]:
 
 
 async def match_channel(websocket: WebSocket) -> None:
-    match_id: uuid.UUID = websocket.path_params["match_id"]
     hub: Hub = websocket.app.state.hub
-    subscriber = await _admit(websocket, match_id, hub)
-    if subscriber is None:
+    # The address the server resolved for the connection (the proxy's client when its
+    # headers are trusted), as for every other per-address limit.
+    address = websocket.client.host if websocket.client is not None else ""
+    if not hub.occupy(address, websocket.app.state.settings.max_live_per_address):
+        refusal = RateLimited(LIVE_RETRY_AFTER_SECONDS)
+        await websocket.send_denial_response(
+            JSONResponse(refusal.body(), status_code=refusal.status, headers=refusal.headers)
+        )
         return
+    subscriber = None
     try:
-        while not subscriber.closed:
+        subscriber = await _admit(websocket, websocket.path_params["match_id"], hub)
+        while subscriber is not None and not subscriber.closed:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 break
@@ -137,7 +170,9 @@ async def match_channel(websocket: WebSocket) -> None:
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
-        await hub.leave(subscriber)
+        if subscriber is not None:
+            await hub.leave(subscriber)
+        hub.vacate(address)
 
 
 async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscriber | None:
@@ -145,7 +180,7 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     was refused or is gone. The welcome's player list lives only in this frame, so it is
     not kept for the life of the connection."""
     app = websocket.app
-    if not origin_allowed(Headers(scope=websocket.scope), app.state.settings.ws_origins):
+    if not origin_allowed(websocket.scope, app.state.settings.ws_origins):
         await websocket.close(code=CLOSE_ORIGIN)
         return None
     # Nothing reads the request's headers again, and the scope lives as long as the
@@ -153,14 +188,20 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     websocket.scope["headers"] = []
     await websocket.accept()
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), HELLO_TIMEOUT_SECONDS)
+        first = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT_SECONDS)
     except TimeoutError:
         await websocket.close(code=CLOSE_NO_HELLO, reason="send hello first")
         return None
-    except (WebSocketDisconnect, KeyError, RuntimeError):
+    except (WebSocketDisconnect, RuntimeError):
         return None
-    if len(raw) > MAX_CLIENT_MESSAGE:
+    if first["type"] == "websocket.disconnect":
+        return None
+    raw = first.get("text")
+    if len(raw if raw is not None else first.get("bytes") or b"") > MAX_CLIENT_MESSAGE:
         await websocket.close(code=CLOSE_TOO_LARGE, reason="message too large")
+        return None
+    if raw is None:
+        await websocket.close(code=CLOSE_BAD_HELLO, reason="the hello must be a text message")
         return None
     try:
         token, last_seq = _hello(raw)
@@ -185,6 +226,7 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
         match_id=match_id,
         last=0 if reset else last_seq,
         link_id=access.link_id,
+        device_id=access.device_id,
     )
     welcome = {
         "type": "welcome",

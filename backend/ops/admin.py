@@ -35,7 +35,6 @@ from backend.db.models import (
 )
 from backend.live import publish
 from backend.settings import Settings
-from backend.sharing.service import REVOKED_KEY
 from backend.sharing.tokens import ShareTokens
 from backend.signing_keys import signing_keys
 from backend.sync.lag import changes_behind
@@ -124,7 +123,9 @@ def devices_revoke(db: Database, args: argparse.Namespace) -> Row:
         device = session.get(Device, device_id)
         if device is None:
             raise CommandError(f"no device {device_id}")
-        device.revoked_at = device.revoked_at or utcnow()
+        if device.revoked_at is None:
+            device.revoked_at = utcnow()
+            publish.device_revoked(session, device.id)
         session.commit()
         return {"id": str(device.id), "revoked_at": device.revoked_at}
 
@@ -177,7 +178,7 @@ def share_revoke(db: Database, args: argparse.Namespace) -> Row:
             raise CommandError(f"no share link {link_id}")
         if link.revoked_at is None:
             link.revoked_at = utcnow()
-            session.info.setdefault(REVOKED_KEY, set()).add(link.id)
+            publish.link_revoked(session, link.id)
         session.commit()
         return {"id": str(link.id), "revoked_at": link.revoked_at}
 

@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import Match, Player, ShareLink, utcnow
 from backend.errors import Gone, NotFound, Unauthorized
+from backend.live import publish
 from backend.matches.service import get_match
 from backend.sharing.schemas import NamePolicy, ShareLinkCreate, ViewerPlayer
 from backend.sharing.tokens import ShareTokens
-
-REVOKED_KEY = "live_revoked_links"
 
 
 def create_link(
@@ -73,7 +72,7 @@ def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) 
         raise NotFound("share link") from None
     if link.revoked_at is None:
         link.revoked_at = utcnow()
-        db_session.info.setdefault(REVOKED_KEY, set()).add(link.id)
+        publish.link_revoked(db_session, link.id)
         db_session.flush()
     return link
 

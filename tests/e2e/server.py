@@ -45,9 +45,14 @@ def _environment(extra: dict[str, str] | None) -> dict[str, str]:
         for key, value in os.environ.items()
         if key not in {"DATABASE_URL", "TOUCHLINE_DATABASE_URL", "PORT"}
     }
-    # Test runs create coaches and sync from one loopback address far faster than a real
-    # crowd; rate limits are tested on their own, with their own settings.
-    roomy = {"TOUCHLINE_RATE_BURST": "1000000", "TOUCHLINE_ANONYMOUS_BURST": "1000000"}
+    # Test runs create coaches, sync and watch from one loopback address far faster (and
+    # in greater numbers) than a real crowd; these limits are tested on their own, with
+    # their own settings.
+    roomy = {
+        "TOUCHLINE_RATE_BURST": "1000000",
+        "TOUCHLINE_ANONYMOUS_BURST": "1000000",
+        "TOUCHLINE_MAX_LIVE_PER_ADDRESS": "100000",
+    }
     return base | {"TOUCHLINE_ENVIRONMENT": "test"} | roomy | (extra or {})
 
 

@@ -18,6 +18,7 @@ class Coach:
     team_id: str
     match_id: str
     players: list[dict[str, Any]]
+    login_token: str
     mutations: int = field(default=0)
 
     def push(self, *kinds: str, note: str | None = None) -> list[str]:
@@ -66,7 +67,8 @@ def coach(
 ) -> Coach:
     """Register a coach with a phone, a team of ``players`` (number, first name, full name)
     and a scheduled match against Blues."""
-    device_id, token = server.phone(server.sign_up())
+    login_token = server.sign_up()
+    device_id, token = server.phone(login_token)
     team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
     assert team.status == 201, team.body
     roster = []
@@ -86,4 +88,4 @@ def coach(
         token,
     )
     assert match.status == 201, match.body
-    return Coach(server, token, device_id, team.body["id"], match.body["id"], roster)
+    return Coach(server, token, device_id, team.body["id"], match.body["id"], roster, login_token)

@@ -145,3 +145,38 @@ def test_a_last_seq_ahead_of_the_server_resets_and_gets_everything(served: Deplo
         assert {c["id"] for c in viewer.changes if c["type"] == "match"} == {team.match_id}
 
     asyncio.run(scenario())
+
+
+RACES = 30
+
+
+def test_a_viewer_joining_as_the_only_other_one_leaves_keeps_hearing_changes(
+    served: Deployment,
+) -> None:
+    """Real connections racing a join against a leave, round after round: the match's one
+    viewer is still being caught up when another connects and it disconnects. Whatever the
+    order the server sees them in, the newcomer hears the next change."""
+    server = served.server
+    team = coach(server)
+    token = team.share()["token"]
+    team.push("kick_off", *("tackle",) * 59)
+
+    async def scenario() -> None:
+        for attempt in range(RACES):
+            leaving = Viewer(team.match_id, token)
+            await leaving.open(server.base_url)
+            assert leaving.connection is not None
+            joining = Viewer(team.match_id, token)
+            await asyncio.gather(joining.open(server.base_url), leaving.connection.close())
+            head = await asyncio.to_thread(_head, server, token)
+            await joining.read_until(head)
+            ids = await asyncio.to_thread(team.push, "save")
+            try:
+                await joining.read_until(head + 1, timeout=5)
+            except TimeoutError:
+                raise AssertionError(f"frozen after round {attempt}") from None
+            assert joining.events()[-1] == ids[0]
+            assert joining.connection is not None
+            await joining.connection.close()
+
+    asyncio.run(scenario())

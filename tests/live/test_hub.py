@@ -154,3 +154,96 @@ def test_a_viewer_too_far_behind_is_closed_with_4429_and_sent_nothing_more(
         assert _in_sequence(fast.messages)
 
     _with_slow_stalled(app, client, steps)
+
+
+RACES = 25
+
+
+def test_a_viewer_joining_as_the_last_other_one_leaves_hears_every_later_change(
+    app: FastAPI, client: TestClient
+) -> None:
+    """The one viewer of a match leaves while another's join waits for the channel's lock
+    (held here as a refresh reading the database holds it): the joiner must end up in the
+    channel that commit notices wake, not in the one the leaver emptied."""
+
+    async def scenario() -> None:
+        headers = factories.coach(client)
+        match_id = factories.match(client, headers, factories.team(client, headers))
+        match = uuid.UUID(match_id)
+        factories.event(client, headers, match_id, "kick_off", minute=0)
+        hub = Hub(app.state.db)
+        hub.start()
+        try:
+            for attempt in range(RACES):
+                read = read_since(hub.db, match, 0)
+                assert read is not None
+                leaving = Subscriber(websocket=Connection(), match_id=match, last=read.head)  # type: ignore[arg-type]
+                await hub.join(leaving, read.head)
+                joiner = Connection()
+                subscriber = Subscriber(websocket=joiner, match_id=match, last=read.head)  # type: ignore[arg-type]
+                # Even attempts force the worst order; odd ones let the leave land after a
+                # varying number of the loop's turns into the join.
+                if attempt % 2 == 0:
+                    async with hub.channels[match].lock:
+                        joining = asyncio.ensure_future(hub.join(subscriber, read.head))
+                        await asyncio.sleep(0)
+                        assert not joining.done()
+                        await hub.leave(leaving)
+                else:
+                    joining = asyncio.ensure_future(hub.join(subscriber, read.head))
+                    for _ in range(attempt // 2):
+                        await asyncio.sleep(0)
+                    await hub.leave(leaving)
+                await joining
+                assert hub.channels[match].subscribers == {subscriber}, attempt
+
+                factories.event(client, headers, match_id, "tackle")
+                hub.dispatch([match_notice(match)])
+                # Its catch-up, then the change.
+                await joiner.until(lambda c: len(c.messages) == 2)
+                assert joiner.messages[-1]["head"] > read.head
+                assert _in_sequence(joiner.messages)
+                await hub.leave(subscriber)
+        finally:
+            await hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_a_catch_up_and_a_refresh_read_page_after_page_to_the_head(
+    app: FastAPI, client: TestClient
+) -> None:
+    async def scenario() -> None:
+        headers = factories.coach(client)
+        match_id = factories.match(client, headers, factories.team(client, headers))
+        match = uuid.UUID(match_id)
+        factories.event(client, headers, match_id, "kick_off", minute=0)
+        for minute in range(1, 8):
+            factories.event(client, headers, match_id, "tackle", minute=minute)
+        hub = Hub(app.state.db, read_limit=3)
+        hub.start()
+        try:
+            first = read_since(hub.db, match, 0, limit=3)
+            assert first is not None and not first.complete
+            whole = read_since(hub.db, match, 0)
+            assert whole is not None and whole.complete
+            viewer = Connection()
+            await hub.join(Subscriber(websocket=viewer, match_id=match, last=0), first.head)  # type: ignore[arg-type]
+            await viewer.until(lambda c: c.messages and c.messages[-1]["head"] == whole.head)
+            assert len(viewer.messages) > 2
+            assert _in_sequence(viewer.messages)
+            assert [c["seq"] for m in viewer.messages for c in m["changes"]] == [
+                json.loads(p)["seq"] for p in whole.payloads
+            ]
+
+            for minute in range(10, 17):
+                factories.event(client, headers, match_id, "save", minute=minute)
+            now = read_since(hub.db, match, 0)
+            assert now is not None
+            hub.dispatch([match_notice(match)])
+            await viewer.until(lambda c: c.messages[-1]["head"] == now.head)
+            assert _in_sequence(viewer.messages)
+        finally:
+            await hub.stop()
+
+    asyncio.run(scenario())
