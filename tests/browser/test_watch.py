@@ -3,13 +3,16 @@ without gaps after the connection drops, and a clear page once the link is revok
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, WebSocketRoute
 
 from tests.browser import pitchside
-from tests.browser.pitchside import clock, open_match, phone, sign_in, tap
+from tests.browser.pitchside import Club, clock, open_match, phone, sign_in, tap
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -138,3 +141,36 @@ def test_a_revoked_link_shows_that_it_was_revoked(browser: Browser, server: Serv
     opened_later.goto(url)
     opened_later.get_by_role("heading", name="This link was revoked").wait_for()
     context.close()
+
+
+def _log(club: Club, match_id: str, kind: str, **fields: Any) -> str:
+    """Log an event through the REST API, as a coach's phone would; returns its id."""
+    event_id = str(uuid.uuid4())
+    body: dict[str, Any] = {"id": event_id, "kind": kind, "period": 1, "minute": 0} | fields
+    created = club.server.request("POST", f"/api/matches/{match_id}/events", body, club.token)
+    assert created.status == 201, created.body
+    return event_id
+
+
+def _share(club: Club, match_id: str, names: str = "first_names") -> str:
+    created = club.server.request(
+        "POST", f"/api/matches/{match_id}/share-links", {"names": names}, club.token
+    )
+    assert created.status == 201, created.body
+    path: str = created.body["path"]
+    return club.server.base_url + path
+
+
+def test_a_share_link_shows_no_internal_ids(server: Server) -> None:
+    club = pitchside.club(server)
+    match_id = pitchside.match(club, "Albion")
+    _log(club, match_id, "kick_off")
+    token = _share(club, match_id).split("#", 1)[1]
+
+    watched = server.request("GET", "/api/watch", token=token)
+
+    assert watched.status == 200, watched.body
+    text = json.dumps(watched.body)
+    assert "team_id" not in text
+    assert club.team_id not in text
+    assert watched.body["match"]["id"] == match_id  # the live channel's address needs it
