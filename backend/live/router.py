@@ -49,6 +49,9 @@ CLOSE_BAD_HELLO = 4400
 CLOSE_ORIGIN = 4403
 CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
+# A client cannot see the protocol's own pings: it sends this when the channel has been
+# quiet, and a connection that brings no pong back is dead however open it looks.
+PONG = '{"type":"pong"}'
 
 
 class Refused(Exception):
@@ -120,6 +123,16 @@ def _hello(raw: str) -> tuple[str, int]:
     return token, last_seq
 
 
+def _is_ping(text: str | None) -> bool:
+    if text is None or len(text) > 64:
+        return False
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("type") == "ping"
+
+
 async def match_channel(websocket: WebSocket) -> None:
     match_id: uuid.UUID = websocket.path_params["match_id"]
     hub: Hub = websocket.app.state.hub
@@ -134,6 +147,8 @@ async def match_channel(websocket: WebSocket) -> None:
             size = len(message.get("text") or message.get("bytes") or b"")
             if size > MAX_CLIENT_MESSAGE:
                 await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
+            elif _is_ping(message.get("text")):
+                hub.answer(subscriber, PONG)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
