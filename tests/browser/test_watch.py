@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from websockets.sync.client import connect
 
 from tests.browser import pitchside
 from tests.browser.pitchside import Club, clock, open_match, phone, sign_in, tap
@@ -417,3 +418,21 @@ def test_a_share_link_shows_no_internal_ids(server: Server) -> None:
     assert "team_id" not in text
     assert club.team_id not in text
     assert watched.body["match"]["id"] == match_id  # the live channel's address needs it
+
+
+def test_the_live_channel_answers_a_viewers_ping_and_ignores_other_chatter(
+    server: Server,
+) -> None:
+    club = pitchside.club(server)
+    match_id = pitchside.match(club, "United")
+    _log(club, match_id, "kick_off")
+    token = _share(club, match_id).split("#", 1)[1]
+    address = server.base_url.replace("http://", "ws://", 1) + f"/ws/match/{match_id}"
+
+    with connect(address, open_timeout=10) as channel:
+        channel.send(json.dumps({"type": "hello", "token": token, "last_seq": 0}))
+        assert json.loads(channel.recv(timeout=10))["type"] == "welcome"
+        assert json.loads(channel.recv(timeout=10))["type"] == "changes"
+        channel.send(json.dumps({"type": "chatter"}))
+        channel.send(json.dumps({"type": "ping"}))
+        assert json.loads(channel.recv(timeout=10)) == {"type": "pong"}
