@@ -436,3 +436,25 @@ def test_the_live_channel_answers_a_viewers_ping_and_ignores_other_chatter(
         channel.send(json.dumps({"type": "chatter"}))
         channel.send(json.dumps({"type": "ping"}))
         assert json.loads(channel.recv(timeout=10)) == {"type": "pong"}
+
+
+def test_an_away_match_reads_home_side_first(browser: Browser, server: Server) -> None:
+    club = pitchside.club(server)
+    body = {"id": str(uuid.uuid4()), "team_id": club.team_id, "opponent": "City"}
+    body |= {"kickoff_at": "2026-11-21T10:00:00Z", "period_minutes": 25, "is_home": False}
+    created = server.request("POST", "/api/matches", body, club.token)
+    assert created.status == 201, created.body
+    match_id = body["id"]
+    _log(club, match_id, "kick_off", recorded_at=_ago(60))
+    ours = _log(club, match_id, "goal", minute=1, player_id=club.players["Jo"])
+    context = phone(browser)
+    viewer = context.new_page()
+    viewer.goto(_share(club, match_id))
+    viewer.locator("#connection.live").wait_for()
+
+    assert viewer.get_by_role("heading", level=1, name="City v Lions U10").count() == 1
+    assert _score(viewer) == (0, 1)
+    assert _running_scores(viewer) == {ours: "0-1"}
+    assert viewer.locator("#scorers [data-side=away] li").all_inner_texts() == ["6 Jo 1'"]
+    assert viewer.locator("#scorers [data-side=home] li").count() == 0
+    context.close()
