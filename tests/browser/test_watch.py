@@ -189,14 +189,14 @@ def _period_start(club: Club, match_id: str) -> datetime:
 
 def _assert_clock_runs_from(page: Page, started: datetime) -> None:
     """The page's clock shows the time since ``started`` (plus the periods before it),
-    allowing for the seconds that pass while it is read and its one-second tick."""
+    allowing for the seconds that pass while it is read and a late one-second tick."""
     played_before = page.evaluate("document.querySelector('.period').textContent")
     before = (datetime.now(UTC) - started).total_seconds()
     minutes, seconds = page.locator("#clock").inner_text().split(":")
     after = (datetime.now(UTC) - started).total_seconds()
     shown = int(minutes) * 60 + int(seconds)
     offset = 25 * 60 if played_before == "2nd half" else 0
-    assert offset + before - 2 <= shown <= offset + after + 1, (shown, offset, before, after)
+    assert offset + before - 3 <= shown <= offset + after + 1, (shown, offset, before, after)
 
 
 def test_the_clock_runs_from_the_period_start_on_a_fresh_open_and_after_a_reconnect(
