@@ -7,11 +7,19 @@
  * so any change to the app makes a new worker with a new cache; the old cache is deleted
  * once the new worker takes over. Only the files below are ever answered from the cache:
  * the API, /sync and the live channel always go to the network.
+ *
+ * The family's watch page registers this file as `/sw.js?page=watch` for the `/watch`
+ * scope: that worker keeps only the watch page's own files, in a cache of its own, so a
+ * family phone downloads none of the coach's app and the page opens with no signal.
  */
 
+const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 const SHELL_VERSION = "__SHELL_VERSION__";
-const CACHE = `touchline-shell-${SHELL_VERSION}`;
-const SHELL = [
+const WATCH = new URL(sw.location.href).searchParams.get("page") === "watch";
+const PREFIX = WATCH ? "touchline-watch-" : "touchline-shell-";
+const CACHE = `${PREFIX}${SHELL_VERSION}`;
+const WATCH_SHELL = ["/watch", "/app.css", "/js/watch.js", "/js/rules.js", "/js/story.js", "/icons/icon-192.png"];
+const SHELL = WATCH ? WATCH_SHELL : [
   "/",
   "/watch",
   "/app.css",
@@ -22,19 +30,20 @@ const SHELL = [
   "/js/rules.js",
   "/js/sync.js",
   "/js/watch.js",
+  "/js/story.js",
   "/icons/icon-192.png",
   "/icons/icon-512.png",
   "/icons/icon-maskable-512.png",
   "/icons/apple-touch-icon.png",
 ];
 
-const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 sw.addEventListener("install", (event) => {
   event.waitUntil(
     caches
       .open(CACHE)
-      .then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" }))))
+      // The watch page has just fetched its files: revalidating them costs a 304 each.
+      .then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: WATCH ? "no-cache" : "reload" }))))
       .then(() => sw.skipWaiting()),
   );
 });
@@ -43,7 +52,7 @@ sw.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((key) => key !== CACHE).map((key) => caches.delete(key))))
+      .then((keys) => Promise.all(keys.filter((key) => key.startsWith(PREFIX) && key !== CACHE).map((key) => caches.delete(key))))
       .then(() => sw.clients.claim()),
   );
 });

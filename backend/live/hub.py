@@ -247,6 +247,16 @@ class Hub:
         else:
             self._spawn(self.close(subscriber, CLOSE_TOO_SLOW, "too slow; resume with last_seq"))
 
+    def answer(self, subscriber: Subscriber, message: str) -> None:
+        """Send the subscriber a reply to its own message (a pong), in order with its
+        changes and under the same queue bound; its position does not move."""
+        if subscriber.closed:
+            return
+        if subscriber.queued is None:
+            self._send_now(subscriber, message)
+        elif len(subscriber.queued) < QUEUE_SIZE:
+            subscriber.queued.append(message)
+
     def _send_now(self, subscriber: Subscriber, message: str) -> None:
         """Run the send up to its first wait; a send that has to wait (the connection's
         buffer is full) finishes in a task, and what is offered meanwhile queues."""

@@ -55,6 +55,9 @@ CLOSE_NO_HELLO = 4408
 CLOSE_TOO_LARGE = 4413
 LIVE_RETRY_AFTER_SECONDS = 30
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# A client cannot see the protocol's own pings: it sends this when the channel has been
+# quiet, and a connection that brings no pong back is dead however open it looks.
+PONG = '{"type":"pong"}'
 
 
 class Refused(Exception):
@@ -146,6 +149,16 @@ def _hello(raw: str) -> tuple[str, int]:
     return token, last_seq
 
 
+def _is_ping(text: str | None) -> bool:
+    if text is None or len(text) > 64:
+        return False
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(message, dict) and message.get("type") == "ping"
+
+
 async def match_channel(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.hub
     # The address the server resolved for the connection (the proxy's client when its
@@ -167,6 +180,8 @@ async def match_channel(websocket: WebSocket) -> None:
             size = len(message.get("text") or message.get("bytes") or b"")
             if size > MAX_CLIENT_MESSAGE:
                 await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
+            elif _is_ping(message.get("text")):
+                hub.answer(subscriber, PONG)
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

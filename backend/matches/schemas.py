@@ -92,9 +92,11 @@ class ClockOut(BaseModel):
     period_started_at: datetime | None
 
 
-class MatchOut(BaseModel):
+class MatchSummary(BaseModel):
+    """A match as everyone who may see it reads it, a share link's viewers included: no
+    internal id but its own."""
+
     id: uuid.UUID
-    team_id: uuid.UUID
     team_name: str
     opponent: str
     is_home: bool
@@ -109,9 +111,13 @@ class MatchOut(BaseModel):
     current_period: int
     clock: ClockOut
     score: ScoreOut
+    seq: int = Field(description="The match's latest change number")
+
+
+class MatchOut(MatchSummary):
+    team_id: uuid.UUID
     created_at: datetime
     updated_at: datetime
-    seq: int = Field(description="The match's latest change number")
 
 
 class MatchDetail(BaseModel):

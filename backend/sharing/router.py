@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from backend.accounts.auth import CurrentCoach, NoStore, bearer
-from backend.db.models import Event, Match, ShareLink
+from backend.db.models import Event, Match, ShareLink, utcnow
 from backend.db.session import DbSession
 from backend.errors import Unauthorized
 from backend.matches import views
+from backend.matches.schemas import MatchOut, MatchSummary
 from backend.matches.service import players_by_id
 from backend.sharing import service
 from backend.sharing.schemas import (
@@ -89,6 +90,11 @@ def revoke_share_link(link_id: uuid.UUID, coach: CurrentCoach, db_session: DbSes
     service.revoke_link(db_session, coach.account_id, link_id)
 
 
+def _viewers_view(match: MatchOut) -> MatchSummary:
+    """The match without the ids only its coaches have a use for."""
+    return MatchSummary.model_validate(match.model_dump(include=set(MatchSummary.model_fields)))
+
+
 @router.get("/watch", response_model=WatchSummary)
 def watch(
     db_session: DbSession,
@@ -104,11 +110,12 @@ def watch(
     assert match is not None
     events = event_rows(db_session, Event.match_id == match.id, Event.deleted_at.is_(None))
     return WatchSummary(
-        match=views.matches_out(db_session, [match])[0],
+        match=_viewers_view(views.matches_out(db_session, [match])[0]),
         players=service.viewer_players(
             players_by_id(db_session, match.team_id).values(), grant.names
         ),
         events=[json.loads(event_record(e, Form.LIVE).payload) for e in events],
         head=match.head_seq,
         link=WatchLink(expires_at=grant.expires_at, names=grant.names),
+        server_time=utcnow(),
     )

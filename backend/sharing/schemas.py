@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.matches.schemas import MatchOut
+from backend.matches.schemas import MatchSummary
 
 NamePolicy = Literal["initials", "first_names", "full_names"]
 
@@ -44,8 +44,12 @@ class WatchLink(BaseModel):
 
 
 class WatchSummary(BaseModel):
-    match: MatchOut
+    match: MatchSummary
     players: list[ViewerPlayer]
     events: list[dict[str, Any]] = Field(description="Live event change records, in seq order")
     head: int
     link: WatchLink
+    server_time: datetime = Field(
+        description="The server's clock when it answered, so a viewer whose phone clock is "
+        "off still runs the match clock from the right time"
+    )
