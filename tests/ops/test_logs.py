@@ -161,11 +161,11 @@ def test_readable_logs_escape_line_breaks_and_control_characters_in_paths(
         readable = {"TOUCHLINE_LOG_JSON": "false"}
         with running_server(database_url, tmp_path / "server.log", env=readable) as server:
             request = f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-            assert exchange(server.base_url, request.encode()).startswith(b"HTTP/1.1 404")
+            assert exchange(server.base_url, request.encode()).status == 404
             # Raw control bytes never reach the app: the server's parser refuses them.
             for raw in (b"/raw\x00nul", b"/raw\x01ctl", b"/raw\x7fdel", b"/raw\xc2\x85nel"):
                 request_line = b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\n\r\n"
-                assert exchange(server.base_url, request_line).startswith(b"HTTP/1.1 400")
+                assert exchange(server.base_url, request_line).status == 400
             assert "forged" in server.log("end 404")
         log = server.log()
 
