@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     log_json: bool | None = Field(
         default=None, description="JSON log lines; default: on in production"
     )
+    api_docs: bool | None = Field(
+        default=None, description="/docs and /openapi.json; default: off in production"
+    )
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
@@ -77,6 +80,10 @@ class Settings(BaseSettings):
                         f"string of at least {MIN_SECRET_LENGTH} characters"
                     )
         return self
+
+    @cached_property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from backend.ops.http_limits import HEADER_TIMEOUT_SECONDS, MAX_HEADER_BYTES, MAX_HEADERS
 from tests.databases import fresh_database
-from tests.e2e.server import Server, running_server, touchline
+from tests.e2e.server import Server, running_server
 from tests.ops.raw_http import exchange
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +23,11 @@ CLOSE_DEADLINE = HEADER_TIMEOUT_SECONDS + 10
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("limits")
-    with fresh_database("sqlite", folder) as database_url:
-        assert touchline("db", "upgrade", "--database-url", database_url).returncode == 0
-        with running_server(database_url, folder / "server.log") as running:
-            yield running
+    with (
+        fresh_database("sqlite", folder) as url,
+        running_server(url, folder / "server.log", migrate=True) as running,
+    ):
+        yield running
 
 
 def _still_serving(server: Server) -> None:
