@@ -46,7 +46,7 @@ class HeaderRefused(Exception):
 class LimitedHttpProtocol(HttpToolsProtocol):
     # Per connection, set on the instance once in use.
     _refusal: HeaderRefused | None = None
-    # Bytes received since the request began whose header block is not yet complete;
+    # Bytes received, after the chunk it began in, of a header block not yet complete;
     # None between requests.
     _pending: int | None = None
     _header_timer: asyncio.TimerHandle | None = None
@@ -60,8 +60,12 @@ class LimitedHttpProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        # Only a chunk that continues a header block counts in full: one that starts a
+        # block may also hold the end of the previous request (a pipelined body, say).
+        # The block's exact size is checked once it is complete.
+        continues = self._pending is not None
         super().data_received(data)
-        if self._pending is None or self.transport.is_closing():
+        if self._pending is None or not continues or self.transport.is_closing():
             return
         # The parser holds a header it has not finished; refuse before it grows further.
         self._pending += len(data)
