@@ -115,19 +115,15 @@ def lock(options: list[str]) -> None:
         print(f"wrote {target.name}")
 
 
-def audit() -> None:
-    """Check every locked version against PyPI's vulnerability data with pip-audit; exits
-    non-zero, naming each advisory, if any applies.
+def audit(lock_file: Path) -> None:
+    """Check every version ``lock_file`` pins against PyPI's vulnerability data with
+    pip-audit; exits non-zero, naming each advisory, if any applies.
 
     pip-audit asks PyPI about each release (``/pypi/NAME/VERSION/json``). Where that is
     not answered (some mirrors and proxies serve only ``/pypi/NAME/json``), a pin at the
     latest release is checked against that answer, whose advisories are the latest
     release's; an older pin cannot be checked there and is named in a warning.
     """
-    for extras in LOCKS:
-        _checked_lock(extras)
-    # The server's lock takes its versions from the dev lock: auditing this covers both.
-    lock_file = LOCKS["dev"]
     pins = dict(PIN.findall(lock_file.read_text()))
     print(f"Auditing the {len(pins)} packages in {lock_file.name} ...", flush=True)
     report = subprocess.run(
@@ -190,7 +186,9 @@ def main(argv: list[str]) -> None:
         return
     if command == "audit":
         ensure_environment("dev")
-        audit()
+        _checked_lock("")
+        # The server's lock takes its versions from the dev lock: auditing it covers both.
+        audit(LOCKS["dev"])
         return
     ensure_environment("" if command == "serve" else "dev")
     touchline = str(BIN / "touchline")
