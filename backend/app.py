@@ -32,6 +32,7 @@ from backend.signing_keys import signing_keys
 from backend.sync.cursors import CursorCodec
 from backend.sync.router import router as sync_router
 from backend.teams.router import router as teams_router
+from backend.web.docs import router as docs_router
 from backend.web.router import router as web_router
 
 API_DESCRIPTION = """
@@ -98,6 +99,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         description=API_DESCRIPTION,
         lifespan=lifespan,
         responses=http_errors.ERROR_RESPONSES,
+        # FastAPI's own pages load their assets from a CDN: backend/web/docs.py serves them.
+        openapi_url="/openapi.json" if settings.serves_api_docs else None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     if settings.secret_keys:
@@ -114,6 +119,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         sync_router,
     ):
         app.include_router(router)
+    if settings.serves_api_docs:
+        app.include_router(docs_router)
     app.include_router(web_router)  # last: the web app never shadows an API route
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CompressSync)

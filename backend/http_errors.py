@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -116,6 +116,13 @@ async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     return _render(409, "conflict", "this conflicts with a concurrent change; retry", None)
 
 
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A value the database cannot hold (NUL in PostgreSQL text, a number out of range):
+    # the request's fault, not an outage. A 503 would have the client retry it for ever.
+    log.warning("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+    return _render(422, "invalid", "a value in the request cannot be stored", None)
+
+
 def _disk_full(exc: Exception) -> bool:
     original = getattr(exc, "orig", None)
     if getattr(original, "sqlstate", None) == DISK_FULL_SQLSTATE:
@@ -149,5 +156,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(DataError, _data_error)
     # The pool had no connection free within its timeout: answer 503 rather than hang.
     app.add_exception_handler(PoolTimeout, _database_error)

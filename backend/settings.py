@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     log_json: bool | None = Field(
         default=None, description="JSON log lines; default: on in production"
     )
+    api_docs: bool | None = Field(
+        default=None, description="/docs and /openapi.json; default: off in production"
+    )
     db_pool_size: int = Field(default=10, ge=1)
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
@@ -110,6 +113,10 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+    @cached_property
+    def serves_api_docs(self) -> bool:
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
 
     @cached_property
     def is_sqlite(self) -> bool:

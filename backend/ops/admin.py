@@ -15,7 +15,7 @@ import secrets
 import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from backend.live import publish
 from backend.settings import Settings
 from backend.sharing.tokens import ShareTokens
 from backend.signing_keys import signing_keys
+from backend.sync.changes import iso
 from backend.sync.lag import changes_behind
 
 Row = dict[str, Any]
@@ -234,12 +235,36 @@ def _export_match(session: Session, match: Match) -> Row:
     }
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (or, after a tab or
+# CR, may yet); an export opened by a club secretary must not run what a coach typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """``value`` as a CSV cell: times as the API writes them, and text that a spreadsheet
+    would take for a formula prefixed with ``'`` so it is shown as typed. Numbers are
+    written as numbers, negative ones included."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _as_csv(export: Row) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
-    writer.writerows(export["events"])
+    writer.writerows({k: _cell(v) for k, v in event.items()} for event in export["events"])
     return out.getvalue()
+
+
+def _as_json(export: Row) -> str:
+    return json.dumps(export, default=_json_value, indent=2)
+
+
+def _json_value(value: object) -> object:
+    return iso(value) if isinstance(value, datetime) else str(value)
 
 
 def match_export(db: Database, args: argparse.Namespace) -> Row:
@@ -263,9 +288,7 @@ def match_export(db: Database, args: argparse.Namespace) -> Row:
             if args.output is None:
                 raise CommandError("--team needs --output DIRECTORY (one file per match)")
         exports = [_export_match(session, m) for m in progress(matches, "exporting")]
-    render: Callable[[Row], str] = (
-        _as_csv if args.format == "csv" else lambda e: json.dumps(e, default=str, indent=2)
-    )
+    render = _as_csv if args.format == "csv" else _as_json
     if args.output is None:
         sys.stdout.write(render(exports[0]))
         return {"matches": 1}

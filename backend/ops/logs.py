@@ -50,10 +50,33 @@ def _path_only(value: object) -> object:
     return value
 
 
+# Control characters (C0, DEL, C1) and Unicode's own line breaks: a client can put any of
+# them in a request path, and written raw they would end a log line and forge the next.
+_UNPRINTABLE = {
+    **{code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]},
+    ord("\t"): "\\t",
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def escaped(text: str) -> str:
+    """``text`` on one line: every control character and line break written as its escape
+    (``\\r``, ``\\n``, ``\\x00``, ...), so that, as in the JSON format, one
+    record stays one line whatever a client sent."""
+    return text.translate(_UNPRINTABLE)
+
+
 class ReadableFormatter(logging.Formatter):
+    """One line per record, except the traceback of an exception, which follows it."""
+
     def format(self, record: logging.LogRecord) -> str:
-        extras = " ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in _STANDARD)
-        line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
+        extras = " ".join(
+            f"{k}={escaped(str(v))}" for k, v in record.__dict__.items() if k not in _STANDARD
+        )
+        line = f"{record.levelname:<7} {record.name}: {escaped(record.getMessage())}"
         line = f"{line} {extras}" if extras else line
         if record.exc_info:
             line = f"{line}\n{self.formatException(record.exc_info)}"

@@ -30,12 +30,6 @@ CSP = (
     "connect-src 'self'; manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'self'; object-src 'none'"
 )
-# Swagger UI and ReDoc load their assets from a CDN and run an inline bootstrap script.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
-)
 BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -74,10 +68,7 @@ class Observer:
         def finish_headers(message: Message) -> None:
             extra = [
                 *BASE_HEADERS,
-                (
-                    b"content-security-policy",
-                    (DOCS_CSP if path in {"/docs", "/redoc"} else CSP).encode(),
-                ),
+                (b"content-security-policy", CSP.encode()),
                 (b"x-request-id", request_id.encode()),
                 (b"x-process-time", f"{time.perf_counter() - started:.6f}".encode()),
             ]

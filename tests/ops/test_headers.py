@@ -85,15 +85,6 @@ def test_the_web_app_pages_forbid_framing_inline_script_and_referrers(client: Te
     assert client.get("/watch").headers["referrer-policy"] == "no-referrer"
 
 
-def test_only_the_api_docs_get_a_policy_that_lets_swagger_run(client: TestClient) -> None:
-    docs = client.get("/docs")
-    assert docs.status_code == 200
-    policy = docs.headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy
-    assert "frame-ancestors 'none'" in policy
-    assert "cdn.jsdelivr.net" not in client.get("/api/teams").headers["content-security-policy"]
-
-
 @pytest.mark.parametrize(
     ("offered", "echoed"),
     [

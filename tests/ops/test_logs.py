@@ -17,6 +17,7 @@ import websockets
 from backend.settings import DEVELOPMENT_SECRET
 from tests.databases import fresh_database
 from tests.e2e.server import Server, free_port, running_server, touchline
+from tests.ops.raw_http import exchange
 
 pytestmark = pytest.mark.e2e
 
@@ -147,3 +148,30 @@ def test_production_refuses_to_start_with_a_default_or_short_key(
     for key in (keys or DEVELOPMENT_SECRET).split(","):
         assert key not in result.stderr + result.stdout
     assert not (tmp_path / "never.db").exists()
+
+
+def test_readable_logs_escape_line_breaks_and_control_characters_in_paths(
+    tmp_path: Path,
+) -> None:
+    forged = "INFO    touchline.access: GET /api/admin 200"
+    # Percent-encoded CR LF, NUL, NEL and U+2028: each decodes into the path the app sees.
+    target = "/forged%0d%0a" + forged.replace(" ", "%20") + "%00%c2%85%e2%80%a8end"
+    with fresh_database("sqlite", tmp_path) as database_url:
+        assert touchline("db", "upgrade", "--database-url", database_url).returncode == 0
+        readable = {"TOUCHLINE_LOG_JSON": "false"}
+        with running_server(database_url, tmp_path / "server.log", env=readable) as server:
+            request = f"GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            assert exchange(server.base_url, request.encode()).status == 404
+            # Raw control bytes never reach the app: the server's parser refuses them.
+            for raw in (b"/raw\x00nul", b"/raw\x01ctl", b"/raw\x7fdel", b"/raw\xc2\x85nel"):
+                request_line = b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+                assert exchange(server.base_url, request_line).status == 400
+            assert "forged" in server.log("end 404")
+        log = server.log()
+
+    lines = log.splitlines()
+    access = [line for line in lines if "forged" in line]
+    assert len(access) == 1, log
+    assert "/forged\\r\\n" + forged + "\\x00\\x85\\u2028end 404" in access[0]
+    assert not any(line.startswith(forged) for line in lines), log
+    assert "\x00" not in log and "raw" not in log
