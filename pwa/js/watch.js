@@ -8,6 +8,7 @@
  * it does after any dropped connection. Nothing is stored and nothing is installed.
  */
 
+import * as records from "./records.js";
 import * as rules from "./rules.js";
 
 /**
@@ -136,18 +137,20 @@ async function recheck() {
   }
 }
 
-// Live records leave out null fields (SPEC.md, "Live channel"): these are the ones that
-// can be null, so a record without one means null, not "unchanged".
-const EVENT_NULLS = { player_id: null, replaced_player_id: null, note: null, recorded_at: null };
-const MATCH_NULLS = { venue: null, competition: null, period_started_at: null };
-
-/** @param {Change} change */
+/**
+ * Live records leave out null fields and the ids the channel gives (SPEC.md, "Live
+ * records"): a field that is not there is null, not "unchanged".
+ * @param {Change} change
+ */
 function apply(change) {
+  if (!match) return;
+  const data = records.expand({ ...change, space: match.id });
   if (change.type === "event") {
-    if (change.deleted || !change.data) events.delete(change.id);
-    else events.set(change.id, /** @type {MatchEvent} */ ({ ...EVENT_NULLS, ...change.data, id: change.id, match_id: match?.id }));
-  } else if (change.type === "match" && change.data && match) {
-    match = { ...match, ...MATCH_NULLS, ...change.data };
+    if (data === null) events.delete(change.id);
+    else events.set(change.id, /** @type {MatchEvent} */ (data));
+  } else if (change.type === "match" && data !== null) {
+    // Nor does a live match record carry its team: keep the one the summary gave.
+    match = { ...match, ...data, team_id: match.team_id };
   }
 }
 
@@ -178,11 +181,6 @@ function state() {
   return { status: m.status, period: m.current_period };
 }
 
-/** @param {MatchEvent} a @param {MatchEvent} b */
-function byMatchTime(a, b) {
-  return a.period - b.period || a.minute - b.minute || a.stoppage - b.stoppage || (a.recorded_at ?? "").localeCompare(b.recorded_at ?? "");
-}
-
 /** @param {string | null} id */
 function playerName(id) {
   const player = id ? players.get(id) : undefined;
@@ -198,7 +196,7 @@ function clockText() {
 function render() {
   if (finished || !match) return;
   const m = match;
-  const list = [...events.values()].sort(byMatchTime);
+  const list = [...events.values()].sort(rules.byMatchTime);
   const goals = rules.score(list);
   const [homeGoals, awayGoals] = m.is_home ? [goals.team, goals.opposition] : [goals.opposition, goals.team];
   const ours = m.team_name;
