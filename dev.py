@@ -3,6 +3,7 @@
 
     python3 dev.py serve [touchline serve options]   # the server and web app, on SQLite
     python3 dev.py test  [pytest options]            # lint, type checks and the whole suite
+                                                     # (the web app's too: needs Node and npm)
 
 The first call creates `.venv/` and installs the project into it; later calls reinstall only
 when `pyproject.toml` has changed. Nothing outside this folder is touched.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -21,6 +23,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".touchline-installed"
+NODE_MODULES = ROOT / "node_modules"
+NODE_STAMP = NODE_MODULES / ".touchline-installed"
 
 
 def ensure_environment(extras: str) -> None:
@@ -43,6 +47,26 @@ def ensure_environment(extras: str) -> None:
     STAMP.write_text(f"{project}:{extras}")
 
 
+def ensure_node_modules() -> str:
+    """Install the web app's check tools (package-lock.json) with ``npm ci`` if missing or
+    stale, and return the path of ``node``; stop with a clear message where Node or npm is
+    not installed."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    missing = [name for name, path in (("node", node), ("npm", npm)) if path is None]
+    if node is None or npm is None:
+        sys.exit(
+            f"dev.py test checks the web app with Node.js and npm; {' and '.join(missing)} "
+            "not found. Install them (Debian: apt-get install nodejs npm) and run it again."
+        )
+    lock = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if NODE_STAMP.exists() and NODE_STAMP.read_text() == lock:
+        return node
+    print("Installing the web app's check tools into node_modules/ ...", flush=True)
+    run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    NODE_STAMP.write_text(lock)
+    return node
+
+
 def run(*argv: str) -> None:
     result = subprocess.run(argv, cwd=ROOT, check=False)
     if result.returncode != 0:
@@ -62,6 +86,9 @@ def main(argv: list[str]) -> None:
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
     run(str(BIN / "mypy"))
+    node = ensure_node_modules()
+    run(node, "--test", "pwa/tests/")
+    run(node, str(NODE_MODULES / "typescript" / "bin" / "tsc"), "--project", "tsconfig.json")
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
 
 
