@@ -124,14 +124,20 @@ def apply_marker(state: MatchState, kind: EventKind, period: int, periods: int) 
 _MARKER_ORDER = {EventKind.KICK_OFF: 0, EventKind.HALF_TIME: 1, EventKind.FULL_TIME: 2}
 
 
-def _in_match_order(markers: Iterable[tuple[EventKind, int]]) -> list[tuple[int, EventKind, int]]:
-    """Markers with their position in ``markers``, by period and then kind; stable.
+def match_order(kind: EventKind, period: int) -> tuple[int, int]:
+    """Sort key of a period marker: by period, then kick-off, half-time, full-time.
 
     The only order in which a set of accepted markers is valid, so it is their apply order
-    too, whatever order they are read in (an edit renumbers a marker's ``seq``).
+    too, whatever order they are read in (an edit renumbers a marker's ``seq``); the last
+    in it is the latest marker.
     """
+    return period, _MARKER_ORDER[kind]
+
+
+def _in_match_order(markers: Iterable[tuple[EventKind, int]]) -> list[tuple[int, EventKind, int]]:
+    """Markers with their position in ``markers``, in :func:`match_order`; stable."""
     numbered = [(position, kind, period) for position, (kind, period) in enumerate(markers)]
-    return sorted(numbered, key=lambda marker: (marker[2], _MARKER_ORDER[marker[1]]))
+    return sorted(numbered, key=lambda marker: match_order(marker[1], marker[2]))
 
 
 def fold_markers(markers: Iterable[tuple[EventKind, int]], periods: int) -> MatchState:
