@@ -87,7 +87,7 @@ def main(argv: list[str]) -> None:
     run(str(BIN / "ruff"), "format", "--check", ".")
     run(str(BIN / "mypy"))
     node = ensure_node_modules()
-    run(node, "--test", "pwa/tests/")
+    run(node, "--test", "--test-reporter=spec", "pwa/tests/")
     run(node, str(NODE_MODULES / "typescript" / "bin" / "tsc"), "--project", "tsconfig.json")
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
 
