@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from pydantic import BaseModel
+
 from sync_protocol import PROTOCOL_VERSION, records
 from sync_protocol.match import (
     KIND_LABELS,
@@ -23,7 +25,7 @@ from sync_protocol.match import (
     PERIOD_MARKERS,
     EventKind,
 )
-from sync_protocol.messages import CreateMatch
+from sync_protocol.messages import AddEvent, AddPlayer, CreateMatch
 
 HEADER = """\
 // @ts-check
@@ -39,6 +41,16 @@ def _match_defaults() -> dict[str, Any]:
         for name, field in CreateMatch.model_fields.items()
         if not field.is_required() and field.default is not None
     }
+
+
+def _bound(model: type[BaseModel], field: str, keyword: str) -> Any:
+    """A bound of ``field`` as ``model``'s published JSON Schema states it (``maximum``,
+    ``maxLength``), also where the field may be null."""
+    schema = model.model_json_schema()["properties"][field]
+    for option in [schema, *schema.get("anyOf", ())]:
+        if keyword in option:
+            return option[keyword]
+    raise LookupError(f"{model.__name__}.{field} has no {keyword}")
 
 
 def _constants() -> list[tuple[str, str, Any]]:
@@ -58,6 +70,31 @@ def _constants() -> list[tuple[str, str, Any]]:
         ("MAX_PERIODS", "The most periods a match has.", MAX_PERIODS),
         ("MAX_MINUTE", "The highest minute an event may carry.", MAX_MINUTE),
         ("MAX_STOPPAGE", "The most added minutes an event may carry.", MAX_STOPPAGE),
+        (
+            "MAX_PERIOD_MINUTES",
+            "The longest period a match may have, in minutes.",
+            _bound(CreateMatch, "period_minutes", "maximum"),
+        ),
+        (
+            "MAX_SQUAD_NUMBER",
+            "The highest squad number.",
+            _bound(AddPlayer, "squad_number", "maximum"),
+        ),
+        (
+            "MAX_NAME_LENGTH",
+            "The most characters of a name (a player's, an opponent's).",
+            _bound(AddPlayer, "display_name", "maxLength"),
+        ),
+        (
+            "MAX_TEXT_LENGTH",
+            "The most characters of a short text (venue, competition).",
+            _bound(CreateMatch, "venue", "maxLength"),
+        ),
+        (
+            "MAX_NOTE_LENGTH",
+            "The most characters of an event's note.",
+            _bound(AddEvent, "note", "maxLength"),
+        ),
         ("KINDS", "Every event kind, in the protocol's order.", [kind.value for kind in EventKind]),
         (
             "KIND_LABELS",

@@ -7,7 +7,7 @@
 
 import * as db from "./db.js";
 import * as m from "./mutations.js";
-import { MAX_MINUTE, MAX_STOPPAGE } from "./protocol.js";
+import { MAX_MINUTE, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PERIOD_MINUTES, MAX_SQUAD_NUMBER, MAX_STOPPAGE } from "./protocol.js";
 import * as rules from "./rules.js";
 import { Syncer } from "./sync.js";
 
@@ -437,8 +437,8 @@ function teamScreen(teamId) {
       h(
         "div",
         { class: "row" },
-        h("label", { class: "field narrow" }, "No.", h("input", { name: "squad_number", type: "number", min: 0, max: 99, inputmode: "numeric" })),
-        h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: 80 })),
+        h("label", { class: "field narrow" }, "No.", h("input", { name: "squad_number", type: "number", min: 0, max: MAX_SQUAD_NUMBER, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: MAX_NAME_LENGTH })),
       ),
       h("button", { class: "primary", type: "submit" }, "Add player"),
     ),
@@ -473,7 +473,7 @@ function newMatchScreen(teamId) {
     h(
       "form",
       { class: "card", onsubmit: create },
-      h("label", { class: "field" }, "Opponent", h("input", { name: "opponent", required: true, maxlength: 80 })),
+      h("label", { class: "field" }, "Opponent", h("input", { name: "opponent", required: true, maxlength: MAX_NAME_LENGTH })),
       h(
         "fieldset",
         { class: "segmented" },
@@ -490,7 +490,7 @@ function newMatchScreen(teamId) {
           "Periods",
           h("select", { name: "periods" }, h("option", { value: 2, selected: true }, "2 halves"), h("option", { value: 4 }, "4 quarters")),
         ),
-        h("label", { class: "field" }, "Minutes each", h("input", { name: "period_minutes", type: "number", min: 1, max: 60, value: 25, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Minutes each", h("input", { name: "period_minutes", type: "number", min: 1, max: MAX_PERIOD_MINUTES, value: 25, inputmode: "numeric" })),
       ),
       h("button", { class: "primary big", type: "submit" }, "Create match"),
     ),
@@ -852,7 +852,7 @@ function editEvent(match, event) {
         h("label", { class: "field" }, "Minute", h("input", { name: "minute", type: "number", min: 0, max: MAX_MINUTE, value: event.minute, inputmode: "numeric" })),
         h("label", { class: "field" }, "Added time", h("input", { name: "stoppage", type: "number", min: 0, max: MAX_STOPPAGE, value: event.stoppage, inputmode: "numeric" })),
       ),
-      h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: 280, value: event.note ?? "" })),
+      h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: MAX_NOTE_LENGTH, value: event.note ?? "" })),
       h("button", { class: "primary", type: "submit" }, "Save"),
     ),
     h("button", { class: "danger", onclick: async () => { sheet.close(); await queue(m.deleteEvent(event.id)); } }, "Delete event"),

@@ -20,6 +20,21 @@ export const MAX_MINUTE = 150;
 /** The most added minutes an event may carry. */
 export const MAX_STOPPAGE = 30;
 
+/** The longest period a match may have, in minutes. */
+export const MAX_PERIOD_MINUTES = 60;
+
+/** The highest squad number. */
+export const MAX_SQUAD_NUMBER = 99;
+
+/** The most characters of a name (a player's, an opponent's). */
+export const MAX_NAME_LENGTH = 80;
+
+/** The most characters of a short text (venue, competition). */
+export const MAX_TEXT_LENGTH = 120;
+
+/** The most characters of an event's note. */
+export const MAX_NOTE_LENGTH = 280;
+
 /** Every event kind, in the protocol's order. */
 export const KINDS = Object.freeze([
   "goal",
