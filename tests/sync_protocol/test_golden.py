@@ -102,3 +102,11 @@ def test_timeline_order_as_the_golden_case_says(case: dict[str, Any]) -> None:
 
     for events in (case["events"], case["events"][::-1]):
         assert [event["id"] for event in sorted(events, key=key)] == case["order"]
+
+
+def test_every_golden_file_runs_in_both_languages() -> None:
+    names = {path.name for path in GOLDEN.glob("*.json")}
+    here = Path(__file__).read_text()
+    there = (GOLDEN.parents[1] / "pwa" / "tests" / "golden.test.mjs").read_text()
+    assert {name for name in names if f'"{name}"' not in here} == set()
+    assert {name for name in names if f'"{name}"' not in there} == set()
