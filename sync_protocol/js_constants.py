@@ -98,7 +98,7 @@ def _constants() -> list[tuple[str, str, Any]]:
         ("KINDS", "Every event kind, in the protocol's order.", [kind.value for kind in EventKind]),
         (
             "KIND_LABELS",
-            "What people read for each kind, in the order a coach is offered them.",
+            "What people read for each kind.",
             {kind.value: label for kind, label in KIND_LABELS.items()},
         ),
         (

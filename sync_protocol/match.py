@@ -57,7 +57,7 @@ KIND_LABELS: dict[EventKind, str] = {
     EventKind.HALF_TIME: "Half-time",
     EventKind.FULL_TIME: "Full-time",
 }
-"""What people read for each kind, in the order a coach is offered them."""
+"""What people read for each kind."""
 
 PERIOD_MARKERS = frozenset({EventKind.KICK_OFF, EventKind.HALF_TIME, EventKind.FULL_TIME})
 SCORING = frozenset({EventKind.GOAL, EventKind.OWN_GOAL})

@@ -56,7 +56,7 @@ export const KINDS = Object.freeze([
   "full_time"
 ]);
 
-/** What people read for each kind, in the order a coach is offered them. */
+/** What people read for each kind. */
 export const KIND_LABELS = Object.freeze({
   "goal": "Goal",
   "assist": "Assist",

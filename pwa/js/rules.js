@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * The rules of a match, as sync_protocol/match.py states them: the period state machine,
- * the score and the clock. Both pages compute what they show from events with these
- * functions, so a phone, a viewer and the server agree on the same events.
+ * the score, the clock and the timeline order. Both pages compute what they show from
+ * events with these functions, so a phone, a viewer and the server agree on the same
+ * events; the cases in sync_protocol/golden/ hold this file and the Python to one answer.
  */
 
 import { KIND_LABELS, MAX_MINUTE, MAX_STOPPAGE, PERIOD_MARKERS } from "./protocol.js";
@@ -19,7 +20,7 @@ import { KIND_LABELS, MAX_MINUTE, MAX_STOPPAGE, PERIOD_MARKERS } from "./protoco
 
 export const MARKERS = new Set(PERIOD_MARKERS);
 
-/** What a coach taps: label per kind, in the order they are offered. */
+// Labels per kind, from sync_protocol/match.py by way of the generated protocol.js.
 export { KIND_LABELS };
 
 /** @param {string} kind */
