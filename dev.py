@@ -3,6 +3,7 @@
 
     python3 dev.py serve [touchline serve options]   # the server and web app, on SQLite
     python3 dev.py test  [pytest options]            # lint, type checks and the whole suite
+                                                     # (the web app's too: needs Node and npm)
     python3 dev.py lock  [uv pip compile options]    # re-resolve the lock files
     python3 dev.py audit                             # the locked versions against known
                                                      # vulnerabilities (PyPI's advisories)
@@ -21,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -36,6 +38,8 @@ LOCKS = {"": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock"}
 # The first line of each lock: what pyproject.toml's dependencies were when it was made.
 LOCK_MARK = "# pyproject dependencies sha256: "
 PIN = re.compile(r"^([a-z0-9][a-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
+NODE_MODULES = ROOT / "node_modules"
+NODE_STAMP = NODE_MODULES / ".touchline-installed"
 
 
 def ensure_environment(extras: str) -> None:
@@ -170,6 +174,26 @@ def audit(lock_file: Path) -> None:
     print(f"No known vulnerabilities in the {len(pins) - len(unchecked)} packages checked.")
 
 
+def ensure_node_modules() -> str:
+    """Install the web app's check tools (package-lock.json) with ``npm ci`` if missing or
+    stale, and return the path of ``node``; stop with a clear message where Node or npm is
+    not installed."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    missing = [name for name, path in (("node", node), ("npm", npm)) if path is None]
+    if node is None or npm is None:
+        sys.exit(
+            f"dev.py test checks the web app with Node.js and npm; {' and '.join(missing)} "
+            "not found. Install them (Debian: apt-get install nodejs npm) and run it again."
+        )
+    lock = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if NODE_STAMP.exists() and NODE_STAMP.read_text() == lock:
+        return node
+    print("Installing the web app's check tools into node_modules/ ...", flush=True)
+    run(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+    NODE_STAMP.write_text(lock)
+    return node
+
+
 def run(*argv: str) -> None:
     result = subprocess.run(argv, cwd=ROOT, check=False)
     if result.returncode != 0:
@@ -198,6 +222,11 @@ def main(argv: list[str]) -> None:
     run(str(BIN / "ruff"), "check", ".")
     run(str(BIN / "ruff"), "format", "--check", ".")
     run(str(BIN / "mypy"))
+    node = ensure_node_modules()
+    # Files, not the folder: newer Node reads --test arguments as glob patterns.
+    js_tests = sorted(str(path.relative_to(ROOT)) for path in ROOT.glob("pwa/tests/*.test.mjs"))
+    run(node, "--test", "--test-reporter=spec", *js_tests)
+    run(node, str(NODE_MODULES / "typescript" / "bin" / "tsc"), "--project", "tsconfig.json")
     os.execv(str(BIN / "python"), [str(BIN / "python"), "-m", "pytest", *rest])
 
 

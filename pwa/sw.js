@@ -27,6 +27,8 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/coach.js",
   "/js/db.js",
   "/js/mutations.js",
+  "/js/protocol.js",
+  "/js/records.js",
   "/js/rules.js",
   "/js/sync.js",
   "/js/watch.js",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 MAX_PERIODS = 4
@@ -37,6 +37,27 @@ class EventKind(StrEnum):
     HALF_TIME = "half_time"
     FULL_TIME = "full_time"
 
+
+KIND_LABELS: dict[EventKind, str] = {
+    EventKind.GOAL: "Goal",
+    EventKind.ASSIST: "Assist",
+    EventKind.SAVE: "Save",
+    EventKind.KEY_PASS: "Key pass",
+    EventKind.TACKLE: "Tackle",
+    EventKind.INTERCEPTION: "Interception",
+    EventKind.FOUL: "Foul",
+    EventKind.PENALTY: "Penalty",
+    EventKind.FREE_KICK: "Free kick",
+    EventKind.BALL_OUT: "Ball out",
+    EventKind.OWN_GOAL: "Own goal",
+    EventKind.YELLOW_CARD: "Yellow card",
+    EventKind.RED_CARD: "Red card",
+    EventKind.SUBSTITUTION: "Substitution",
+    EventKind.KICK_OFF: "Kick-off",
+    EventKind.HALF_TIME: "Half-time",
+    EventKind.FULL_TIME: "Full-time",
+}
+"""What people read for each kind."""
 
 PERIOD_MARKERS = frozenset({EventKind.KICK_OFF, EventKind.HALF_TIME, EventKind.FULL_TIME})
 SCORING = frozenset({EventKind.GOAL, EventKind.OWN_GOAL})
@@ -99,12 +120,69 @@ def apply_marker(state: MatchState, kind: EventKind, period: int, periods: int) 
     raise ValueError(f"{kind} is not a period marker")
 
 
+# Within a period a kick-off comes before the break, and the break before full time.
+_MARKER_ORDER = {EventKind.KICK_OFF: 0, EventKind.HALF_TIME: 1, EventKind.FULL_TIME: 2}
+
+
+def match_order(kind: EventKind, period: int) -> tuple[int, int]:
+    """Sort key of a period marker: by period, then kick-off, half-time, full-time.
+
+    The only order in which a set of accepted markers is valid, so it is their apply order
+    too, whatever order they are read in (an edit renumbers a marker's ``seq``); the last
+    in it is the latest marker.
+    """
+    return period, _MARKER_ORDER[kind]
+
+
+def _in_match_order(markers: Iterable[tuple[EventKind, int]]) -> list[tuple[int, EventKind, int]]:
+    """Markers with their position in ``markers``, in :func:`match_order`; stable."""
+    numbered = [(position, kind, period) for position, (kind, period) in enumerate(markers)]
+    return sorted(numbered, key=lambda marker: match_order(marker[1], marker[2]))
+
+
 def fold_markers(markers: Iterable[tuple[EventKind, int]], periods: int) -> MatchState:
-    """The state reached by applying markers in apply order; each must be a valid step."""
+    """The state reached by applying markers in match order; each must be a valid step,
+    or :class:`TransitionRefused` is raised (the server holds only accepted markers)."""
     state = MatchState()
-    for kind, period in markers:
+    for _, kind, period in _in_match_order(markers):
         state = apply_marker(state, kind, period, periods)
     return state
+
+
+def settle_markers(
+    markers: Iterable[tuple[EventKind, int]], periods: int
+) -> tuple[MatchState, list[int]]:
+    """The state reached by applying markers in match order, and the positions (in
+    ``markers``) of those that do not follow, which leave the state as it was.
+
+    A phone folds its queued markers with the server's this way: a queued marker that does
+    not follow is one the server will refuse. With no position returned, the state is
+    :func:`fold_markers`'.
+    """
+    state, refused = MatchState(), []
+    for position, kind, period in _in_match_order(markers):
+        try:
+            state = apply_marker(state, kind, period, periods)
+        except TransitionRefused:
+            refused.append(position)
+    return state, sorted(refused)
+
+
+def kick_off_instant(recorded_at: datetime | None, received_at: datetime) -> datetime:
+    """When a period started: the phone's ``recorded_at`` unless it is missing or later than
+    ``received_at`` (when the server received the kick-off, or a page's now), since a phone
+    whose clock runs ahead must not hold the match clock at zero."""
+    return recorded_at if recorded_at is not None and recorded_at <= received_at else received_at
+
+
+def timeline_key(
+    period: int, minute: int, stoppage: int, recorded_at: datetime | None, event_id: str
+) -> tuple[int, int, int, bool, datetime | None, str]:
+    """Sort key of an event on a timeline, earliest first: match time, then when the phone
+    recorded it (to the millisecond; none first), then the hyphenated id, so every page
+    lists the same events in the same order."""
+    instant = recorded_at and recorded_at - timedelta(microseconds=recorded_at.microsecond % 1000)
+    return (period, minute, stoppage, instant is not None, instant, event_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ from sync_protocol.match import (
     TransitionRefused,
     apply_marker,
     fold_markers,
+    kick_off_instant,
+    match_order,
     score,
 )
 from sync_protocol.messages import LineupSlot
@@ -336,17 +338,16 @@ class MatchWriter:
         if event.kind in PERIOD_MARKERS:
             self.flush_events()
             self.db_session.flush()
-            latest = self.db_session.scalar(
-                select(Event.id)
-                .where(
+            markers = self.db_session.execute(
+                select(Event.id, Event.kind, Event.period).where(
                     Event.match_id == match.id,
                     Event.kind.in_(PERIOD_MARKERS),
                     Event.deleted_at.is_(None),
                 )
-                .order_by(Event.seq.desc())
-                .limit(1)
-            )
-            if latest != event.id:
+            ).all()
+            # Latest in match order: an edit renumbers a marker's seq, not its place.
+            latest = max(markers, key=lambda marker: match_order(marker.kind, marker.period))
+            if latest.id != event.id:
                 raise Conflict(
                     "only the latest period marker can be removed", code="marker_not_latest"
                 )
@@ -447,8 +448,8 @@ def _recompute_state(db_session: Session, match: Match) -> None:
     kick_offs = [row for row in markers if row.kind is EventKind.KICK_OFF]
     if kick_offs:
         # As when the marker was logged: the phone's clock unless it is in the future.
-        recorded, created = kick_offs[-1].recorded_at, kick_offs[-1].created_at
-        match.period_started_at = recorded if recorded and recorded <= created else created
+        latest = max(kick_offs, key=lambda row: row.period)
+        match.period_started_at = kick_off_instant(latest.recorded_at, latest.created_at)
     else:
         match.period_started_at = None
 
@@ -467,9 +468,7 @@ def _advance_state(
     if kind is EventKind.KICK_OFF:
         # The phone's clock says when the whistle blew; it is kept only if it is not in the
         # future, since a phone that syncs late must not restart the clock at sync time.
-        match.period_started_at = (
-            recorded_at if recorded_at is not None and recorded_at <= now else now
-        )
+        match.period_started_at = kick_off_instant(recorded_at, now)
     match.updated_at = now
 
 

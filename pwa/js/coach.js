@@ -7,6 +7,7 @@
 
 import * as db from "./db.js";
 import * as m from "./mutations.js";
+import { MAX_MINUTE, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PERIOD_MINUTES, MAX_SQUAD_NUMBER, MAX_STOPPAGE } from "./protocol.js";
 import * as rules from "./rules.js";
 import { Syncer } from "./sync.js";
 
@@ -100,17 +101,6 @@ function matchState(match) {
   return rules.foldMarkers(matchEvents(match.id), match.periods);
 }
 
-/** @param {MatchEvent} a @param {MatchEvent} b */
-function byMatchTime(a, b) {
-  return (
-    a.period - b.period ||
-    a.minute - b.minute ||
-    a.stoppage - b.stoppage ||
-    (a.recorded_at ?? "").localeCompare(b.recorded_at ?? "") ||
-    a.id.localeCompare(b.id)
-  );
-}
-
 /** @param {string} teamId */
 function teamPlayers(teamId) {
   return [...v.players.values()]
@@ -135,7 +125,7 @@ function squad(match) {
   if (!lineup || lineup.length === 0) return { onPitch: players, bench: players };
   const on = new Set(lineup.filter((s) => s.role === "starting").map((s) => s.player_id));
   const bench = new Set(lineup.filter((s) => s.role === "bench").map((s) => s.player_id));
-  for (const e of matchEvents(match.id).sort(byMatchTime)) {
+  for (const e of matchEvents(match.id).sort(rules.byMatchTime)) {
     if (e.side !== "team") continue;
     if (e.kind === "substitution" && e.player_id) {
       if (e.replaced_player_id) {
@@ -447,8 +437,8 @@ function teamScreen(teamId) {
       h(
         "div",
         { class: "row" },
-        h("label", { class: "field narrow" }, "No.", h("input", { name: "squad_number", type: "number", min: 0, max: 99, inputmode: "numeric" })),
-        h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: 80 })),
+        h("label", { class: "field narrow" }, "No.", h("input", { name: "squad_number", type: "number", min: 0, max: MAX_SQUAD_NUMBER, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: MAX_NAME_LENGTH })),
       ),
       h("button", { class: "primary", type: "submit" }, "Add player"),
     ),
@@ -483,7 +473,7 @@ function newMatchScreen(teamId) {
     h(
       "form",
       { class: "card", onsubmit: create },
-      h("label", { class: "field" }, "Opponent", h("input", { name: "opponent", required: true, maxlength: 80 })),
+      h("label", { class: "field" }, "Opponent", h("input", { name: "opponent", required: true, maxlength: MAX_NAME_LENGTH })),
       h(
         "fieldset",
         { class: "segmented" },
@@ -500,7 +490,7 @@ function newMatchScreen(teamId) {
           "Periods",
           h("select", { name: "periods" }, h("option", { value: 2, selected: true }, "2 halves"), h("option", { value: 4 }, "4 quarters")),
         ),
-        h("label", { class: "field" }, "Minutes each", h("input", { name: "period_minutes", type: "number", min: 1, max: 60, value: 25, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Minutes each", h("input", { name: "period_minutes", type: "number", min: 1, max: MAX_PERIOD_MINUTES, value: 25, inputmode: "numeric" })),
       ),
       h("button", { class: "primary big", type: "submit" }, "Create match"),
     ),
@@ -568,7 +558,7 @@ function matchScreen(matchId) {
   const match = v.matches.get(matchId);
   if (!match) return missing("match");
   const team = v.teams.get(match.team_id);
-  const events = matchEvents(matchId).sort(byMatchTime);
+  const events = matchEvents(matchId).sort(rules.byMatchTime);
   const state = rules.foldMarkers(events, match.periods);
   const goals = rules.score(events);
   const teamName = team?.name ?? "Us";
@@ -714,7 +704,7 @@ async function logMarker(match, kind) {
   const period = kind === "kick_off" ? state.period + 1 : state.period;
   const at =
     kind === "kick_off"
-      ? { period, minute: Math.min((period - 1) * pm, 150), stoppage: 0 }
+      ? { period, minute: Math.min((period - 1) * pm, MAX_MINUTE), stoppage: 0 }
       : rules.minuteNow(state, state.periodStartedAt, Date.now(), pm);
   await queue(m.addEvent({ match_id: match.id, kind, side: "team", ...at }));
   if (kind === "kick_off") askForPersistentStorage();
@@ -795,7 +785,7 @@ function openSheet(...content) {
 /** @param {Match} match @param {MatchEvent} event */
 function editEvent(match, event) {
   if (rules.MARKERS.has(event.kind)) {
-    const isLatest = lastMarker(matchEvents(match.id).sort(byMatchTime))?.id === event.id;
+    const isLatest = lastMarker(matchEvents(match.id).sort(rules.byMatchTime))?.id === event.id;
     openSheet(
       h("h2", { id: "sheet-title" }, `${rules.kindLabel(event.kind)} ${rules.minuteLabel(event)}`),
       h("p", null, isLatest ? "Remove this clock marker to undo it." : "Only the latest clock marker can be removed."),
@@ -859,10 +849,10 @@ function editEvent(match, event) {
       h(
         "div",
         { class: "row" },
-        h("label", { class: "field" }, "Minute", h("input", { name: "minute", type: "number", min: 0, max: 150, value: event.minute, inputmode: "numeric" })),
-        h("label", { class: "field" }, "Added time", h("input", { name: "stoppage", type: "number", min: 0, max: 30, value: event.stoppage, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Minute", h("input", { name: "minute", type: "number", min: 0, max: MAX_MINUTE, value: event.minute, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Added time", h("input", { name: "stoppage", type: "number", min: 0, max: MAX_STOPPAGE, value: event.stoppage, inputmode: "numeric" })),
       ),
-      h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: 280, value: event.note ?? "" })),
+      h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: MAX_NOTE_LENGTH, value: event.note ?? "" })),
       h("button", { class: "primary", type: "submit" }, "Save"),
     ),
     h("button", { class: "danger", onclick: async () => { sheet.close(); await queue(m.deleteEvent(event.id)); } }, "Delete event"),

@@ -10,12 +10,14 @@
 
 /**
  * @typedef {{ id: number, name: string, args: Record<string, any>, client_time: string, sent: boolean }} OutboxEntry
- * @typedef {{ type: string, id: string, space: string, seq: number, deleted?: boolean, data?: Record<string, any> | null }} Change
+ * @typedef {import("./records.js").Change} Change
  * @typedef {{ type: string, id: string, space: string, seq: number, data: Record<string, any> }} StoredRecord
  * @typedef {{ id: number, name: string, args: Record<string, any>, verdict: string,
  *   error: { code: string, message: string, field: string | null } | null, at: string }} Outcome
  * @typedef {{ id: string, token: string, name: string, email: string }} Device
  */
+
+import { full } from "./records.js";
 
 const NAME = "touchline";
 const VERSION = 1;
@@ -190,67 +192,6 @@ export function applySync(response) {
     meta.put(response.server_time, "lastSyncedAt");
     meta.put(new Date().toISOString(), "lastSyncedLocal");
   });
-}
-
-/**
- * Every field of each record type, in the order a full record lists them
- * (sync_protocol/records.py), and the field that repeats a record's sync space.
- * @type {Record<string, string[]>}
- */
-const FIELDS = {
-  team: ["id", "name", "role"],
-  player: ["id", "team_id", "squad_number", "display_name", "full_name"],
-  match: ["id", "team_id", "opponent", "is_home", "kickoff_at", "venue", "competition",
-    "periods", "period_minutes", "status", "current_period", "period_started_at"],
-  event: ["id", "match_id", "kind", "side", "period", "minute", "stoppage", "player_id",
-    "replaced_player_id", "note", "recorded_at"],
-  lineup: ["players"],
-};
-/** @type {Record<string, string>} */
-const SPACE_FIELDS = { player: "team_id", event: "match_id" };
-
-/** @param {string} name */
-const isId = (name) => name === "id" || name.endsWith("_id");
-
-/**
- * An id in its usual 8-4-4-4-12 form: protocol 3 sends 32 bare hex digits.
- * @param {string} id
- */
-function hyphenated(id) {
-  if (id.length !== 32) return id;
-  return `${id.slice(0, 8)}-${id.slice(8, 12)}-${id.slice(12, 16)}-${id.slice(16, 20)}-${id.slice(20)}`;
-}
-
-/**
- * ``value`` with every id in it hyphenated, at any depth.
- * @param {any} value
- * @returns {any}
- */
-function hyphenateIds(value) {
-  if (Array.isArray(value)) return value.map(hyphenateIds);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) =>
-    [key, isId(key) && typeof item === "string" ? hyphenated(item) : hyphenateIds(item)]));
-}
-
-/**
- * The whole record a protocol-1 pull would carry (sync_protocol/records.py `full`): a
- * compact record leaves out nulls, the record's own id and its space's id, and writes
- * ids bare, so they are put back and the replica holds what a full record says.
- * @param {Change} change
- * @returns {Change}
- */
-function full(change) {
-  const id = hyphenated(change.id);
-  const space = hyphenated(change.space);
-  if (change.deleted || change.data == null) return { ...change, id, space, deleted: true, data: null };
-  /** @type {Record<string, any>} */
-  const data = {};
-  for (const field of FIELDS[change.type] ?? []) data[field] = null;
-  if ("id" in data) data.id = id;
-  const spaceField = SPACE_FIELDS[change.type];
-  if (spaceField) data[spaceField] = space;
-  return { ...change, id, space, deleted: false, data: hyphenateIds(Object.assign(data, change.data)) };
 }
 
 /** @param {IDBObjectStore} records @param {string} space */

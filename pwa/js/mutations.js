@@ -9,6 +9,8 @@
  * so the phone ends exactly where the server is, whatever the server decided.
  */
 
+import { MATCH_DEFAULTS } from "./protocol.js";
+
 /**
  * @typedef {import("./db.js").OutboxEntry} OutboxEntry
  * @typedef {import("./db.js").StoredRecord} StoredRecord
@@ -135,7 +137,7 @@ function apply(v, { name, args }) {
   switch (name) {
     case "create_match":
       if (!v.matches.has(args.id)) {
-        v.matches.set(args.id, /** @type {Match} */ ({ is_home: true, periods: 2, period_minutes: 45, ...args }));
+        v.matches.set(args.id, /** @type {Match} */ ({ ...MATCH_DEFAULTS, ...args }));
       }
       break;
     case "update_match": {

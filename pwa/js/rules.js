@@ -1,9 +1,12 @@
 // @ts-check
 /**
  * The rules of a match, as sync_protocol/match.py states them: the period state machine,
- * the score and the clock. Both pages compute what they show from events with these
- * functions, so a phone, a viewer and the server agree on the same events.
+ * the score, the clock and the timeline order. Both pages compute what they show from
+ * events with these functions, so a phone, a viewer and the server agree on the same
+ * events; the cases in sync_protocol/golden/ hold this file and the Python to one answer.
  */
+
+import { KIND_LABELS, MAX_MINUTE, MAX_STOPPAGE, PERIOD_MARKERS } from "./protocol.js";
 
 /**
  * @typedef {{
@@ -15,28 +18,10 @@
  * @typedef {{ status: Status, period: number }} MatchState
  */
 
-export const MARKERS = new Set(["kick_off", "half_time", "full_time"]);
+export const MARKERS = new Set(PERIOD_MARKERS);
 
-/** What a coach taps: label per kind, in the order they are offered. */
-export const KIND_LABELS = /** @type {const} */ ({
-  goal: "Goal",
-  assist: "Assist",
-  save: "Save",
-  key_pass: "Key pass",
-  tackle: "Tackle",
-  interception: "Interception",
-  foul: "Foul",
-  penalty: "Penalty",
-  free_kick: "Free kick",
-  ball_out: "Ball out",
-  own_goal: "Own goal",
-  yellow_card: "Yellow card",
-  red_card: "Red card",
-  substitution: "Substitution",
-  kick_off: "Kick-off",
-  half_time: "Half-time",
-  full_time: "Full-time",
-});
+// Labels per kind, from sync_protocol/match.py by way of the generated protocol.js.
+export { KIND_LABELS };
 
 /** @param {string} kind */
 export function kindLabel(kind) {
@@ -72,14 +57,17 @@ export function applyMarker(state, kind, period, periods) {
 const MARKER_ORDER = { kick_off: 0, half_time: 1, full_time: 2 };
 
 /**
- * The match state and the start of the period in play, folded from live marker events.
- * Markers are applied in match order (period, then kick-off before half-time before
- * full-time), the only order in which a set of accepted markers is valid; one that does
- * not follow is skipped, as the server would refuse it.
- * @param {Iterable<MatchEvent>} events @param {number} periods
- * @returns {MatchState & { periodStartedAt: string | null }}
+ * The match state and the start of the period in play, folded from marker events as
+ * sync_protocol/match.py `settle_markers` does: in match order (period, then kick-off
+ * before half-time before full-time; the only order in which accepted markers are valid),
+ * a marker that does not follow is refused and leaves the state as it was. A queued marker
+ * in `refused` is one the server will refuse. The period started at its kick-off's
+ * `recorded_at`, unless that is later than `now` (see `kickOffInstant`).
+ * @template {{ kind: string, period: number, recorded_at: string | null }} E
+ * @param {Iterable<E>} events @param {number} periods @param {number} [now] milliseconds since the epoch
+ * @returns {MatchState & { periodStartedAt: string | null, refused: E[] }}
  */
-export function foldMarkers(events, periods) {
+export function foldMarkers(events, periods, now = Date.now()) {
   const markers = [...events]
     .filter((e) => MARKERS.has(e.kind))
     .sort(
@@ -92,15 +80,50 @@ export function foldMarkers(events, periods) {
   let state = { status: "scheduled", period: 0 };
   /** @type {string | null} */
   let periodStartedAt = null;
+  /** @type {E[]} */
+  const refused = [];
   for (const marker of markers) {
     try {
       state = applyMarker(state, marker.kind, marker.period, periods);
-      if (marker.kind === "kick_off") periodStartedAt = marker.recorded_at;
-    } catch (refused) {
-      if (!(refused instanceof TransitionRefused)) throw refused;
+      if (marker.kind === "kick_off") periodStartedAt = kickOffInstant(marker.recorded_at, now);
+    } catch (error) {
+      if (!(error instanceof TransitionRefused)) throw error;
+      refused.push(marker);
     }
   }
-  return { ...state, periodStartedAt };
+  return { ...state, periodStartedAt, refused };
+}
+
+/**
+ * When a period started (sync_protocol/match.py `kick_off_instant`): the phone's
+ * `recordedAt` unless it is missing or later than `receivedAt`, since a phone whose clock
+ * runs ahead must not hold the match clock at zero.
+ * @param {string | null} recordedAt @param {number} receivedAt milliseconds since the epoch
+ * @returns {string}
+ */
+export function kickOffInstant(recordedAt, receivedAt) {
+  return recordedAt !== null && Date.parse(recordedAt) <= receivedAt ? recordedAt : new Date(receivedAt).toISOString();
+}
+
+/** @param {string | null} recordedAt */
+const recordedMs = (recordedAt) => (recordedAt === null ? -Infinity : Date.parse(recordedAt));
+
+/**
+ * Timeline order, earliest first (sync_protocol/match.py `timeline_key`): match time,
+ * then when the phone recorded it (to the millisecond; none first), then the id, so the
+ * coach and the family list the same events in the same order.
+ * @param {{ id: string, period: number, minute: number, stoppage: number, recorded_at: string | null }} a
+ * @param {{ id: string, period: number, minute: number, stoppage: number, recorded_at: string | null }} b
+ */
+export function byMatchTime(a, b) {
+  const recorded = recordedMs(a.recorded_at) - recordedMs(b.recorded_at);
+  return (
+    a.period - b.period ||
+    a.minute - b.minute ||
+    a.stoppage - b.stoppage ||
+    (Number.isNaN(recorded) ? 0 : recorded) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
 }
 
 /**
@@ -150,11 +173,11 @@ export function minuteNow(state, periodStartedAt, now, periodMinutes) {
   const period = Math.max(state.period, 1);
   const before = (period - 1) * periodMinutes;
   if (state.status !== "live" || !periodStartedAt) {
-    return { period, minute: Math.min(before + (state.status === "scheduled" ? 0 : periodMinutes), 150), stoppage: 0 };
+    return { period, minute: Math.min(before + (state.status === "scheduled" ? 0 : periodMinutes), MAX_MINUTE), stoppage: 0 };
   }
   const inPeriod = Math.floor(Math.max(now - Date.parse(periodStartedAt), 0) / 60000) + 1;
-  const stoppage = Math.min(Math.max(inPeriod - periodMinutes, 0), 30);
-  return { period, minute: Math.min(before + Math.min(inPeriod, periodMinutes), 150), stoppage };
+  const stoppage = Math.min(Math.max(inPeriod - periodMinutes, 0), MAX_STOPPAGE);
+  return { period, minute: Math.min(before + Math.min(inPeriod, periodMinutes), MAX_MINUTE), stoppage };
 }
 
 /** @param {MatchState} state @param {number} periods */

@@ -14,16 +14,7 @@
  * @typedef {{ side: Side, player_id: string | null, own_goal: boolean, goals: MatchEvent[] }} Scorer
  */
 
-/** Match order: period, minute, stoppage, then the order the phone recorded them.
- * @param {MatchEvent} a @param {MatchEvent} b */
-export function byMatchTime(a, b) {
-  return (
-    a.period - b.period ||
-    a.minute - b.minute ||
-    a.stoppage - b.stoppage ||
-    (a.recorded_at ?? "").localeCompare(b.recorded_at ?? "")
-  );
-}
+import { byMatchTime } from "./rules.js";
 
 /**
  * The side a goal counts for, or null for any other event.

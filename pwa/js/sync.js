@@ -10,8 +10,8 @@
  */
 
 import * as db from "./db.js";
+import { PROTOCOL_VERSION } from "./protocol.js";
 
-const PROTOCOL = 3;
 const BATCH = 200;
 // The largest page the server gives (about 200 KB compressed): a phone back after days
 // catches up in a round trip or two.
@@ -130,7 +130,7 @@ export class Syncer extends EventTarget {
       method: "POST",
       headers: { "Content-Type": "application/json", Authorization: `Bearer ${device.token}` },
       body: JSON.stringify({
-        protocol: PROTOCOL,
+        protocol: PROTOCOL_VERSION,
         device_id: device.id,
         cursor,
         max_changes: PAGE,

@@ -18,6 +18,7 @@
  * dropped once the link has expired or the server says the link no longer works.
  */
 
+import * as records from "./records.js";
 import * as rules from "./rules.js";
 import * as story from "./story.js";
 
@@ -213,18 +214,20 @@ async function recheck() {
   }
 }
 
-// Live records leave out null fields (SPEC.md, "Live channel"): these are the ones that
-// can be null, so a record without one means null, not "unchanged".
-const EVENT_NULLS = { player_id: null, replaced_player_id: null, note: null, recorded_at: null };
-const MATCH_NULLS = { venue: null, competition: null, period_started_at: null };
-
-/** @param {Change} change */
+/**
+ * Live records leave out null fields and the ids the channel gives (SPEC.md, "Live
+ * records"): a field that is not there is null, not "unchanged".
+ * @param {Change} change
+ */
 function apply(change) {
+  if (!match) return;
+  const data = records.expand({ ...change, space: match.id });
   if (change.type === "event") {
-    if (change.deleted || !change.data) events.delete(change.id);
-    else events.set(change.id, /** @type {MatchEvent} */ ({ ...EVENT_NULLS, ...change.data, id: change.id, match_id: match?.id }));
-  } else if (change.type === "match" && change.data && match) {
-    match = { ...match, ...MATCH_NULLS, ...change.data };
+    if (data === null) events.delete(change.id);
+    else events.set(change.id, /** @type {MatchEvent} */ (data));
+  } else if (change.type === "match" && data !== null) {
+    // Nor does a live match record carry its team: keep the one the summary gave.
+    match = { ...match, ...data, team_id: match.team_id };
   }
 }
 
@@ -334,7 +337,7 @@ function renderConnection() {
 function render() {
   if (finished || !match) return;
   const m = match;
-  const list = [...events.values()].sort(story.byMatchTime);
+  const list = [...events.values()].sort(rules.byMatchTime);
   const goals = story.goals(list);
   const breaks = story.breakScores(list);
   /** @type {Side} */

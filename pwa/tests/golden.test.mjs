@@ -1,0 +1,71 @@
+// The golden cases under sync_protocol/golden/, against the web app's JavaScript.
+// tests/sync_protocol/test_golden.py runs the same files against the Python core.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+
+import * as records from "../js/records.js";
+import * as rules from "../js/rules.js";
+
+/** @param {string} name */
+const golden = (name) => JSON.parse(readFileSync(new URL(`../../sync_protocol/golden/${name}`, import.meta.url), "utf8"));
+
+describe("markers.json", () => {
+  for (const c of golden("markers.json").cases) {
+    test(c.name, () => {
+      const events = c.markers.map(([kind, period]) => ({ kind, period, recorded_at: null }));
+      const folded = rules.foldMarkers(events, c.periods, 0);
+      assert.deepEqual(
+        { status: folded.status, period: folded.period, refused: folded.refused.map((e) => events.indexOf(e)).sort((a, b) => a - b) },
+        { status: c.status, period: c.period, refused: c.refused },
+      );
+    });
+  }
+});
+
+describe("score.json", () => {
+  for (const c of golden("score.json").cases) {
+    test(c.name, () => {
+      const goals = rules.score(c.events.map(([kind, side]) => ({ kind, side })));
+      assert.deepEqual(goals, { team: c.team, opposition: c.opposition });
+    });
+  }
+});
+
+describe("clock.json", () => {
+  const { kick_off, clock } = golden("clock.json");
+  for (const c of kick_off) {
+    test(`kick-off: ${c.name}`, () => {
+      const started = rules.kickOffInstant(c.recorded_at, Date.parse(c.received_at));
+      assert.equal(Date.parse(started), Date.parse(c.started_at));
+    });
+    test(`kick-off folded: ${c.name}`, () => {
+      const folded = rules.foldMarkers([{ kind: "kick_off", period: 1, recorded_at: c.recorded_at }], 2, Date.parse(c.received_at));
+      assert.equal(Date.parse(/** @type {string} */ (folded.periodStartedAt)), Date.parse(c.started_at));
+    });
+  }
+  for (const c of clock) {
+    test(`clock: ${c.name}`, () => {
+      const state = { status: c.status, period: c.period };
+      assert.equal(rules.clockSeconds(state, c.period_started_at, Date.parse(c.now), c.period_minutes), c.seconds);
+    });
+  }
+});
+
+describe("records.json", () => {
+  for (const c of golden("records.json").cases) {
+    test(c.name, () => {
+      assert.deepEqual(records.full(c.compact), c.full);
+    });
+  }
+});
+
+describe("order.json", () => {
+  for (const c of golden("order.json").cases) {
+    test(c.name, () => {
+      for (const events of [c.events, [...c.events].reverse()]) {
+        assert.deepEqual([...events].sort(rules.byMatchTime).map((e) => e.id), c.order);
+      }
+    });
+  }
+});

@@ -1,0 +1,112 @@
+"""The golden cases under sync_protocol/golden/, against the Python core.
+
+The web app runs the same files against its JavaScript (pwa/tests/golden.test.mjs), so a
+rule written in both languages is held to one answer.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sync_protocol import records
+from sync_protocol.match import (
+    EventKind,
+    MatchState,
+    MatchStatus,
+    Side,
+    TransitionRefused,
+    clock_seconds,
+    fold_markers,
+    kick_off_instant,
+    score,
+    settle_markers,
+    timeline_key,
+)
+
+GOLDEN = Path(__file__).resolve().parents[2] / "sync_protocol" / "golden"
+
+
+def cases(name: str, key: str = "cases") -> list[Any]:
+    listed: list[dict[str, Any]] = json.loads((GOLDEN / name).read_text())[key]
+    return [pytest.param(case, id=case["name"]) for case in listed]
+
+
+def instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+@pytest.mark.parametrize("case", cases("markers.json"))
+def test_markers_settle_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    markers = [(EventKind(kind), period) for kind, period in case["markers"]]
+    state, refused = settle_markers(markers, case["periods"])
+    assert (state.status, state.period, refused) == (
+        case["status"],
+        case["period"],
+        case["refused"],
+    )
+
+
+@pytest.mark.parametrize("case", cases("markers.json"))
+def test_fold_markers_refuses_exactly_what_settling_leaves_out(case: dict[str, Any]) -> None:
+    markers = [(EventKind(kind), period) for kind, period in case["markers"]]
+    if case["refused"]:
+        with pytest.raises(TransitionRefused):
+            fold_markers(markers, case["periods"])
+    else:
+        assert fold_markers(markers, case["periods"]) == MatchState(
+            MatchStatus(case["status"]), case["period"]
+        )
+
+
+@pytest.mark.parametrize("case", cases("score.json"))
+def test_score_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    goals = score((EventKind(kind), Side(side)) for kind, side in case["events"])
+    assert (goals.team, goals.opposition) == (case["team"], case["opposition"])
+
+
+@pytest.mark.parametrize("case", cases("clock.json", "kick_off"))
+def test_kick_off_instant_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    received = datetime.fromisoformat(case["received_at"])
+    started = kick_off_instant(instant(case["recorded_at"]), received)
+    assert started == datetime.fromisoformat(case["started_at"])
+
+
+@pytest.mark.parametrize("case", cases("clock.json", "clock"))
+def test_clock_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    state = MatchState(MatchStatus(case["status"]), case["period"])
+    now = datetime.fromisoformat(case["now"])
+    seconds = clock_seconds(state, instant(case["period_started_at"]), now, case["period_minutes"])
+    assert seconds == case["seconds"]
+
+
+@pytest.mark.parametrize("case", cases("records.json"))
+def test_full_record_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    assert records.full(case["compact"]) == case["full"]
+
+
+@pytest.mark.parametrize("case", cases("order.json"))
+def test_timeline_order_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    def key(event: dict[str, Any]) -> tuple[object, ...]:
+        return timeline_key(
+            event["period"],
+            event["minute"],
+            event["stoppage"],
+            instant(event["recorded_at"]),
+            event["id"],
+        )
+
+    for events in (case["events"], case["events"][::-1]):
+        assert [event["id"] for event in sorted(events, key=key)] == case["order"]
+
+
+def test_every_golden_file_runs_in_both_languages() -> None:
+    names = {path.name for path in GOLDEN.glob("*.json")}
+    here = Path(__file__).read_text()
+    there = (GOLDEN.parents[1] / "pwa" / "tests" / "golden.test.mjs").read_text()
+    assert {name for name in names if f'"{name}"' not in here} == set()
+    assert {name for name in names if f'"{name}"' not in there} == set()
