@@ -18,7 +18,16 @@ const SHELL_VERSION = "__SHELL_VERSION__";
 const WATCH = new URL(sw.location.href).searchParams.get("page") === "watch";
 const PREFIX = WATCH ? "touchline-watch-" : "touchline-shell-";
 const CACHE = `${PREFIX}${SHELL_VERSION}`;
-const WATCH_SHELL = ["/watch", "/app.css", "/js/watch.js", "/js/rules.js", "/js/story.js", "/icons/icon-192.png"];
+const WATCH_SHELL = [
+  "/watch",
+  "/app.css",
+  "/js/watch.js",
+  "/js/protocol.js",
+  "/js/records.js",
+  "/js/rules.js",
+  "/js/story.js",
+  "/icons/icon-192.png",
+];
 const SHELL = WATCH ? WATCH_SHELL : [
   "/",
   "/watch",

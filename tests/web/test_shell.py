@@ -12,3 +12,23 @@ def test_the_shell_lists_every_script() -> None:
     shell = set(re.findall(r'"(/js/[^"]+)"', (PWA / "sw.js").read_text()))
     scripts = {f"/js/{path.name}" for path in (PWA / "js").glob("*.js")}
     assert scripts == shell
+
+
+def _imports(script: Path) -> set[str]:
+    """Every module ``script`` imports, directly or through another, as /js/ paths."""
+    found: set[str] = set()
+    pending = [script]
+    while pending:
+        for name in re.findall(r'from "\./([^"]+\.js)"', pending.pop().read_text()):
+            if f"/js/{name}" not in found:
+                found.add(f"/js/{name}")
+                pending.append(PWA / "js" / name)
+    return found
+
+
+def test_the_watch_pages_own_cache_holds_every_script_it_imports() -> None:
+    listed = re.search(r"const WATCH_SHELL = \[(.*?)\];", (PWA / "sw.js").read_text(), re.S)
+    assert listed is not None
+    watch_shell = set(re.findall(r'"(/js/[^"]+)"', listed.group(1)))
+
+    assert _imports(PWA / "js" / "watch.js") | {"/js/watch.js"} == watch_shell
