@@ -1,11 +1,19 @@
-"""Field types shared by every message: bounded, storable text and identifiers."""
+"""Field types shared by every message: bounded, storable text, identifiers and instants.
+
+Numbers and booleans in messages are ``StrictInt`` / ``StrictBool``: a value of the wrong
+JSON type ("7" for a number, true or 1.0 for an integer, "no" or 1 for a boolean) is
+refused, never coerced. Models are validated from parsed JSON in Python mode, where
+pydantic's model-wide strict mode would refuse a UUID or a date-time given as a string, so
+strictness is set per type.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
 
 def storable(value: str) -> str:
@@ -56,5 +64,22 @@ def _reasonable_instant(value: datetime) -> datetime:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(_reasonable_instant)]
+# A calendar date first: pydantic would otherwise read a number, or a string of digits, as
+# seconds since 1970.
+_ISO_DATE_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: object) -> object:
+    # JSON has no date type: an instant travels as ISO 8601 text. A datetime passes for
+    # callers in Python.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_START.match(value):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-21T10:00:00Z")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_reasonable_instant)
+]
 """An instant with a timezone (ISO 8601), normalised to UTC."""

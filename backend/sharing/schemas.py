@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from backend.matches.schemas import MatchOut
 
@@ -14,7 +14,7 @@ NamePolicy = Literal["initials", "first_names", "full_names"]
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_hours: Annotated[int, Field(ge=1, le=720)] = 72
+    expires_in_hours: Annotated[StrictInt, Field(ge=1, le=720)] = 72
     names: NamePolicy = Field(
         default="first_names",
         description="How viewers see players: initials, first names (default) or full names",

@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.accounts.schemas import Email
 from sync_protocol.fields import Name
+from sync_protocol.messages import SquadNumber
 
 Role = Literal["owner", "coach"]
-SquadNumber = Annotated[int, Field(ge=0, le=99)]
 
 
 class Request(BaseModel):

@@ -67,7 +67,40 @@ MALFORMED = [
     ({"id": 1, "name": "add\u0000event", "args": {}}, "mutations.0.name"),
     ({"id": 1, "args": {}}, "mutations.0.name"),
     ({"id": 1, "name": "add_event", "args": {}, "extra": 1}, "mutations.0.extra"),
+    ({"id": "1", "name": "add_event", "args": {}}, "mutations.0.id"),
+    ({"id": True, "name": "add_event", "args": {}}, "mutations.0.id"),
+    ({"id": 1.0, "name": "add_event", "args": {}}, "mutations.0.id"),
+    (
+        {"id": 1, "name": "add_event", "args": {}, "client_time": 1790000000},
+        "mutations.0.client_time",
+    ),
 ]
+
+# The envelope's numbers and booleans are JSON numbers and booleans, never text or 0/1.
+WRONG_TYPES = [
+    ({"protocol": "3"}, "protocol"),
+    ({"protocol": True}, "protocol"),
+    ({"pull": "yes"}, "pull"),
+    ({"pull": 1}, "pull"),
+    ({"max_changes": "10"}, "max_changes"),
+    ({"max_changes": 10.0}, "max_changes"),
+    ({"device_id": 7}, "device_id"),
+    ({"cursor": 7}, "cursor"),
+]
+
+
+def test_an_envelope_field_of_the_wrong_json_type_is_refused_by_name(client: TestClient) -> None:
+    phone, match_id = _team_with_match(client)
+
+    for change, field in WRONG_TYPES:
+        response = phone.post(mutations=[phone.add_event(match_id)], **change)
+        phone.next_id = 1
+
+        assert response.status_code == 422, (change, response.text)
+        assert response.json()["error"]["code"] == "invalid"
+        assert response.json()["error"]["field"] == field
+    assert phone.lag()["last_mutation_id"] == 0
+    assert events(client, phone.headers, match_id) == []
 
 
 def test_a_malformed_mutation_is_refused_with_its_field(client: TestClient) -> None:
