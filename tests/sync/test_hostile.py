@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from backend.db.engine import Database
 from backend.settings import Settings
 from tests import factories
 from tests.sync import Phone, events
+
+JSON = {"Content-Type": "application/json"}
 
 
 def _team_with_match(client: TestClient) -> tuple[Phone, str]:
@@ -129,6 +132,40 @@ def test_a_hostile_argument_name_is_rejected_per_mutation_not_stored_raw(
     assert "\u0000" not in rejected["error"]["field"] + rejected["error"]["message"]
     assert applied["verdict"] == "applied"
     assert retry["results"][0]["error"] == rejected["error"]
+
+
+def test_a_nul_in_an_id_argument_is_a_recorded_rejection_quoting_it_escaped(
+    client: TestClient,
+) -> None:
+    phone, match_id = _team_with_match(client)
+    broken = phone.add_event(match_id[:8] + "\u0000" + match_id[9:])
+    broken_key = phone.mutation("delete_event", event_id="0\ud800")
+    body = {"protocol": 1, "device_id": phone.device_id}
+    batch = [broken, broken_key, phone.add_event(match_id)]
+
+    def send(mutations: list[dict[str, Any]]) -> dict[str, Any]:
+        # Escaped as JSON.stringify does: a lone surrogate travels as written.
+        raw = json.dumps(body | {"mutations": mutations}).encode()
+        response = client.post("/sync", content=raw, headers=phone.headers | JSON)
+        assert response.status_code == 200, response.text
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    answer = send(batch)
+    retry = send(batch[:2])
+
+    [nul, surrogate, applied] = answer["results"]
+    assert _verdict(nul) == ("rejected", "invalid", "args.match_id")
+    assert _verdict(surrogate) == ("rejected", "invalid", "args.event_id")
+    assert "\\u0000" in nul["error"]["message"]
+    assert not any("\u0000" in r["error"]["message"] for r in (nul, surrogate))
+    assert applied["verdict"] == "applied"
+    assert [r["error"] for r in retry["results"]] == [nul["error"], surrogate["error"]]
+    assert len(events(client, phone.headers, match_id)) == 1
+
+
+def _verdict(result: dict[str, Any]) -> tuple[str, str, str | None]:
+    return result["verdict"], result["error"]["code"], result["error"]["field"]
 
 
 def test_another_teams_match_is_indistinguishable_from_a_missing_one(client: TestClient) -> None:

@@ -421,3 +421,38 @@ def test_an_event_id_sent_twice_in_one_batch_is_stored_once_and_only_in_its_matc
     match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
     assert match["venue"] == "Rec"
     assert stored[1]["seq"] == stored[0]["seq"] + 2 == match["seq"]
+
+
+def test_a_mutation_id_sent_twice_in_one_batch_is_applied_once_and_both_copies_answered(
+    client: TestClient,
+) -> None:
+    phone, _, match_id = _team_with_match(client)
+    goal = phone.add_event(match_id, minute=3)
+    save = phone.add_event(match_id, "save", minute=4)
+    rejected = phone.add_event(match_id, minute=200)
+    # The same ids again, even with other commands: a counter value is applied once.
+    goal_again = goal | {"args": goal["args"] | {"id": str(uuid.uuid4()), "minute": 9}}
+    rejected_again = rejected | {"name": "delete_match", "args": {"match_id": match_id}}
+
+    answer = phone.sync(goal, goal_again, save, rejected, rejected_again, goal)
+    retry = phone.sync(goal, goal_again, save, rejected, rejected_again, goal)
+
+    assert [(r["id"], r["verdict"], r.get("replayed", False)) for r in answer["results"]] == [
+        (1, "applied", False),
+        (1, "applied", True),
+        (2, "applied", False),
+        (3, "rejected", False),
+        (3, "rejected", True),
+        (1, "applied", True),
+    ]
+    assert answer["results"][4]["error"] == answer["results"][3]["error"]
+    assert _error(answer["results"][4]) == ("rejected", "invalid", "args.minute")
+    assert answer["last_mutation_id"] == 3
+    assert [r.get("error") for r in retry["results"]] == [r.get("error") for r in answer["results"]]
+    assert all(r["replayed"] for r in retry["results"])
+    stored = events(client, phone.headers, match_id)
+    assert [(e["id"], e["minute"]) for e in stored] == [
+        (goal["args"]["id"], 3),
+        (save["args"]["id"], 4),
+    ]
+    assert client.get(f"/api/matches/{match_id}", headers=phone.headers).status_code == 200
