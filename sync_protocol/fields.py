@@ -1,7 +1,7 @@
 """Field types shared by every message: bounded, storable text, identifiers and instants.
 
-Numbers and booleans in messages are ``StrictInt`` / ``StrictBool``: a value of the wrong
-JSON type ("7" for a number, true or 1.0 for an integer, "no" or 1 for a boolean) is
+Integers in messages are ints marked :data:`JSON_INTEGER`, booleans are ``StrictBool``: a
+value of the wrong JSON type ("7" or true for an integer, "no" or 1 for a boolean) is
 refused, never coerced. Models are validated from parsed JSON in Python mode, where
 pydantic's model-wide strict mode would refuse a UUID or a date-time given as a string, so
 strictness is set per type.
@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 
 def storable(value: str) -> str:
@@ -49,6 +50,20 @@ ShortText = Annotated[
     StringConstraints(strip_whitespace=True, max_length=120, pattern=NO_NUL),
     AfterValidator(storable),
 ]
+
+
+def _json_number(value: object) -> object:
+    # bool is an int in Python, and pydantic would read "7" as 7: neither is a JSON number.
+    # 7.0 is one, and JSON Schema's integer admits it, so an integral float passes on.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_number)
+"""Marks an ``int`` as a JSON number with no fractional part, never text or a boolean.
+Put it after the field's bounds (``Annotated[int, Field(ge=1), JSON_INTEGER]``): the other
+way round the schema publishes ``ge``/``le`` in place of ``minimum``/``maximum``."""
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)

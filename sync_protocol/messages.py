@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.fields import NO_NUL, Name, Note, ShortText, Timestamp, storable
+from sync_protocol.fields import JSON_INTEGER, NO_NUL, Name, Note, ShortText, Timestamp, storable
 from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, Side
 
 MAX_MUTATIONS = 500
@@ -33,11 +33,11 @@ class _Strict(BaseModel):
 
 # --- command arguments -------------------------------------------------------------------
 
-Period = Annotated[StrictInt, Field(ge=1, le=MAX_PERIODS)]
-Minute = Annotated[StrictInt, Field(ge=0, le=MAX_MINUTE)]
-Stoppage = Annotated[StrictInt, Field(ge=0, le=MAX_STOPPAGE)]
-SquadNumber = Annotated[StrictInt, Field(ge=0, le=99)]
-PeriodMinutes = Annotated[StrictInt, Field(ge=1, le=60)]
+Period = Annotated[int, Field(ge=1, le=MAX_PERIODS), JSON_INTEGER]
+Minute = Annotated[int, Field(ge=0, le=MAX_MINUTE), JSON_INTEGER]
+Stoppage = Annotated[int, Field(ge=0, le=MAX_STOPPAGE), JSON_INTEGER]
+SquadNumber = Annotated[int, Field(ge=0, le=99), JSON_INTEGER]
+PeriodMinutes = Annotated[int, Field(ge=1, le=60), JSON_INTEGER]
 
 
 class CreateMatch(_Strict):
@@ -172,7 +172,7 @@ def _shallow(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class Mutation(_Strict):
-    id: Annotated[StrictInt, Field(ge=1, le=MUTATION_ID_MAX)] = Field(
+    id: Annotated[int, Field(ge=1, le=MUTATION_ID_MAX), JSON_INTEGER] = Field(
         description="The device's mutation counter: 1 for its first mutation, +1 for each next"
     )
     name: Annotated[str, Field(max_length=64, pattern=NO_NUL), AfterValidator(storable)] = Field(
@@ -188,7 +188,7 @@ class Mutation(_Strict):
 
 
 class SyncRequest(_Strict):
-    protocol: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = Field(
+    protocol: Annotated[int, Field(ge=1, le=1_000_000), JSON_INTEGER] = Field(
         description=f"The protocol version the client speaks (this server: {PROTOCOL_VERSION})"
     )
     device_id: uuid.UUID = Field(description="The id the device was registered with")
@@ -197,7 +197,7 @@ class SyncRequest(_Strict):
     )
     mutations: Annotated[list[Mutation], Field(max_length=MAX_MUTATIONS)] = []
     pull: StrictBool = Field(default=True, description="false pushes only")
-    max_changes: Annotated[StrictInt, Field(ge=1, le=MAX_CHANGES)] = DEFAULT_CHANGES
+    max_changes: Annotated[int, Field(ge=1, le=MAX_CHANGES), JSON_INTEGER] = DEFAULT_CHANGES
 
 
 # --- response ----------------------------------------------------------------------------

@@ -163,7 +163,7 @@ def test_an_argument_of_the_wrong_json_type_is_a_recorded_rejection_never_coerce
     batch = [
         phone.add_event(match_id, minute="7"),
         phone.add_event(match_id, period=True),
-        phone.add_event(match_id, stoppage=1.0),
+        phone.add_event(match_id, stoppage="1"),
         phone.add_event(match_id, recorded_at=1790000000),
         phone.mutation("edit_event", event_id=goal["id"], changes={"minute": "9"}),
         phone.mutation("create_match", **new_match | {"periods": "2"}),
