@@ -10,22 +10,29 @@ from tests import factories
 
 
 @pytest.mark.parametrize(
-    ("header", "expected"),
+    ("header", "coding", "expected"),
     [
-        ("gzip, deflate, br, zstd", True),
-        ("br;q=1.0, gzip;q=0.8", True),
-        ("BR", True),
-        ("gzip, br;q=0", False),
-        ("gzip, br; q=0.0", False),
-        ("brotli, gzip", False),
-        ("br;q=oops", False),
-        ("", False),
+        ("gzip, deflate, br, zstd", "br", True),
+        ("br;q=1.0, gzip;q=0.8", "br", True),
+        ("BR", "br", True),
+        ("gzip, br;q=0", "br", False),
+        ("gzip, br; q=0.0", "br", False),
+        ("brotli, gzip", "br", False),
+        ("br;q=oops", "br", False),
+        ("", "br", False),
+        ("gzip;q=0, identity", "gzip", False),
+        ("GZIP; Q=0.000, br", "gzip", False),
+        ("identity, gzip;q=0.5", "gzip", True),
+        ("*", "gzip", True),
+        ("*;q=0", "br", False),
+        ("br;q=0, *", "br", False),
+        ("gzip, *;q=0", "gzip", True),
     ],
 )
 def test_the_accept_encoding_header_is_read_by_coding_and_weight(
-    header: str, expected: bool
+    header: str, coding: str, expected: bool
 ) -> None:
-    assert accepts(header, "br") is expected
+    assert accepts(header, coding) is expected
 
 
 def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> None:
@@ -52,12 +59,13 @@ def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> 
     gzipped = pull("gzip")
     brotli = pull("gzip, deflate, br")
     refused = pull("gzip, br;q=0")
+    neither = pull("gzip;q=0, br;q=0, identity")
     # Large enough to compress, but not /sync: left plain.
     events = client.get(
         f"/api/matches/{match_id}/events", headers=headers | {"Accept-Encoding": "br"}
     )
 
-    assert plain[0] is None
+    assert plain[0] is None and neither[0] is None and neither[1] == plain[1]
     assert gzipped[0] == refused[0] == "gzip" and gzipped[1] < plain[1] / 3
     assert brotli[0] == "br" and brotli[1] < gzipped[1]
     assert brotli[2] == gzipped[2] == refused[2] == plain[2]
