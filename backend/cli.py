@@ -51,6 +51,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from backend.app import create_app  # noqa: PLC0415
     from backend.live.protocol import WebSocketProtocol  # noqa: PLC0415
+    from backend.ops.http_protocol import HttpProtocol  # noqa: PLC0415
 
     _tune_malloc()
     settings = _settings(args)
@@ -74,6 +75,7 @@ def serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=args.forwarded_allow_ips,
         log_config=logging_config(json_lines, args.log_level),
         access_log=False,
+        http=HttpProtocol,
         ws=WebSocketProtocol,
         ws_max_size=WS_MAX_MESSAGE_BYTES,
         ws_ping_interval=WS_PING_SECONDS,
