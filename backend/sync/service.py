@@ -256,8 +256,8 @@ def push(
                 error, verdict, current = refused, Verdict.REJECTED, None
         problem = {
             "code": error.code,
-            "message": _storable(error.message),
-            "field": _storable(_args_field(error)),
+            "message": _escaped(error.message),
+            "field": _escaped(_args_field(error)),
         }
         result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
         if current is not None:
@@ -301,7 +301,7 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
     }
 
 
-def _storable(text: str | None) -> str | None:
+def _escaped(text: str | None) -> str | None:
     # A rejection may quote the client's own text (pydantic quotes the character that
     # breaks a UUID). PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: either
     # would fail the whole batch's commit, so both are written escaped.
