@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from backend.ops.compression import accepts
 from tests import factories
+from tests.databases import fresh_database
+from tests.e2e.server import running_server
 
 
 @pytest.mark.parametrize(
@@ -71,3 +77,32 @@ def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> 
     assert brotli[2] == gzipped[2] == refused[2] == plain[2]
     assert len(events.content) > 1024
     assert "content-encoding" not in events.headers
+
+
+@pytest.mark.e2e
+def test_a_real_server_honours_the_weights_of_accept_encoding(tmp_path: Path) -> None:
+    with (
+        fresh_database("sqlite", tmp_path) as url,
+        running_server(url, tmp_path / "serve.log", migrate=True) as server,
+    ):
+        device_id, token = server.phone(server.sign_up())
+        for n in range(30):
+            server.request("POST", "/api/teams", {"name": f"Team {n:02d} of the league"}, token)
+        body = json.dumps({"protocol": 3, "device_id": device_id}).encode()
+
+        def encoding(accept_encoding: str) -> str | None:
+            connection = http.client.HTTPConnection(server.base_url.removeprefix("http://"))
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            connection.request(
+                "POST", "/sync", body, headers | {"Accept-Encoding": accept_encoding}
+            )
+            response = connection.getresponse()
+            raw = response.read()
+            connection.close()
+            assert response.status == 200, raw
+            return response.getheader("content-encoding")
+
+        assert encoding("gzip") == "gzip"
+        assert encoding("gzip;q=0, identity") is None
+        assert encoding("br;q=0, gzip;q=0.5") == "gzip"
+        assert encoding("*;q=0") is None
