@@ -1,11 +1,20 @@
-"""Field types shared by every message: bounded, storable text and identifiers."""
+"""Field types shared by every message: bounded, storable text, identifiers and instants.
+
+Integers in messages are ints marked :data:`JSON_INTEGER`, booleans are ``StrictBool``: a
+value of the wrong JSON type ("7" or true for an integer, "no" or 1 for a boolean) is
+refused, never coerced. Models are validated from parsed JSON in Python mode, where
+pydantic's model-wide strict mode would refuse a UUID or a date-time given as a string, so
+strictness is set per type.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 
 def storable(value: str) -> str:
@@ -42,6 +51,20 @@ ShortText = Annotated[
     AfterValidator(storable),
 ]
 
+
+def _json_number(value: object) -> object:
+    # bool is an int in Python, and pydantic would read "7" as 7: neither is a JSON number.
+    # 7.0 is one, and JSON Schema's integer admits it, so an integral float passes on.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JSON_INTEGER = BeforeValidator(_json_number)
+"""Marks an ``int`` as a JSON number with no fractional part, never text or a boolean.
+Put it after the field's bounds (``Annotated[int, Field(ge=1), JSON_INTEGER]``): the other
+way round the schema publishes ``ge``/``le`` in place of ``minimum``/``maximum``."""
+
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
@@ -56,5 +79,22 @@ def _reasonable_instant(value: datetime) -> datetime:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, AfterValidator(_reasonable_instant)]
+# A calendar date first: pydantic would otherwise read a number, or a string of digits, as
+# seconds since 1970.
+_ISO_DATE_START = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_text(value: object) -> object:
+    # JSON has no date type: an instant travels as ISO 8601 text. A datetime passes for
+    # callers in Python.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE_START.match(value):
+        raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-21T10:00:00Z")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_reasonable_instant)
+]
 """An instant with a timezone (ISO 8601), normalised to UTC."""

@@ -13,10 +13,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.fields import NO_NUL, Name, Note, ShortText, Timestamp, storable
+from sync_protocol.fields import JSON_INTEGER, NO_NUL, Name, Note, ShortText, Timestamp, storable
 from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, Side
 
 MAX_MUTATIONS = 500
@@ -33,22 +33,23 @@ class _Strict(BaseModel):
 
 # --- command arguments -------------------------------------------------------------------
 
-Period = Annotated[int, Field(ge=1, le=MAX_PERIODS)]
-Minute = Annotated[int, Field(ge=0, le=MAX_MINUTE)]
-Stoppage = Annotated[int, Field(ge=0, le=MAX_STOPPAGE)]
-SquadNumber = Annotated[int, Field(ge=0, le=99)]
+Period = Annotated[int, Field(ge=1, le=MAX_PERIODS), JSON_INTEGER]
+Minute = Annotated[int, Field(ge=0, le=MAX_MINUTE), JSON_INTEGER]
+Stoppage = Annotated[int, Field(ge=0, le=MAX_STOPPAGE), JSON_INTEGER]
+SquadNumber = Annotated[int, Field(ge=0, le=99), JSON_INTEGER]
+PeriodMinutes = Annotated[int, Field(ge=1, le=60), JSON_INTEGER]
 
 
 class CreateMatch(_Strict):
     id: uuid.UUID
     team_id: uuid.UUID
     opponent: Name
-    is_home: bool = True
+    is_home: StrictBool = True
     kickoff_at: Timestamp
     venue: ShortText | None = None
     competition: ShortText | None = None
     periods: Period = 2
-    period_minutes: Annotated[int, Field(ge=1, le=60)] = 45
+    period_minutes: PeriodMinutes = 45
 
 
 class UpdateMatch(_Strict):
@@ -56,12 +57,12 @@ class UpdateMatch(_Strict):
 
     match_id: uuid.UUID
     opponent: Name | None = None
-    is_home: bool | None = None
+    is_home: StrictBool | None = None
     kickoff_at: Timestamp | None = None
     venue: ShortText | None = None
     competition: ShortText | None = None
     periods: Period | None = None
-    period_minutes: Annotated[int, Field(ge=1, le=60)] | None = None
+    period_minutes: PeriodMinutes | None = None
 
 
 class DeleteMatch(_Strict):
@@ -171,7 +172,7 @@ def _shallow(args: dict[str, Any]) -> dict[str, Any]:
 
 
 class Mutation(_Strict):
-    id: Annotated[int, Field(ge=1, le=MUTATION_ID_MAX)] = Field(
+    id: Annotated[int, Field(ge=1, le=MUTATION_ID_MAX), JSON_INTEGER] = Field(
         description="The device's mutation counter: 1 for its first mutation, +1 for each next"
     )
     name: Annotated[str, Field(max_length=64, pattern=NO_NUL), AfterValidator(storable)] = Field(
@@ -187,7 +188,7 @@ class Mutation(_Strict):
 
 
 class SyncRequest(_Strict):
-    protocol: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+    protocol: Annotated[int, Field(ge=1, le=1_000_000), JSON_INTEGER] = Field(
         description=f"The protocol version the client speaks (this server: {PROTOCOL_VERSION})"
     )
     device_id: uuid.UUID = Field(description="The id the device was registered with")
@@ -195,8 +196,8 @@ class SyncRequest(_Strict):
         default=None, description="The cursor of the last response; null for a first sync"
     )
     mutations: Annotated[list[Mutation], Field(max_length=MAX_MUTATIONS)] = []
-    pull: bool = Field(default=True, description="false pushes only")
-    max_changes: Annotated[int, Field(ge=1, le=MAX_CHANGES)] = DEFAULT_CHANGES
+    pull: StrictBool = Field(default=True, description="false pushes only")
+    max_changes: Annotated[int, Field(ge=1, le=MAX_CHANGES), JSON_INTEGER] = DEFAULT_CHANGES
 
 
 # --- response ----------------------------------------------------------------------------

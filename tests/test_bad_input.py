@@ -7,10 +7,12 @@ lone surrogate escape, NaN, a NUL) reaches the server exactly as written.
 
 from __future__ import annotations
 
+import http.client
 import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,8 @@ from backend.app import create_app
 from backend.db.engine import Database
 from backend.settings import Settings
 from tests import factories
+from tests.databases import fresh_database
+from tests.e2e.server import running_server
 
 KICKOFF = "2026-11-21T10:00:00Z"
 JSON = {"Content-Type": "application/json"}
@@ -95,6 +99,7 @@ TARGETS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "player": ("POST", "/api/teams/{team_id}/players", {"display_name": "Jo"}),
     "player_edit": ("PUT", "/api/players/{player_id}", {"display_name": "Jo"}),
     "team": ("POST", "/api/teams", {"name": "Greens"}),
+    "share_link": ("POST", "/api/matches/{match_id}/share-links", {"expires_in_hours": 24}),
     "lineup": ("PUT", "/api/matches/{match_id}/lineup", {"players": []}),
     "account": (
         "POST",
@@ -182,6 +187,30 @@ FIELD_CASES: list[tuple[str, str, Any, str]] = [
     ("lineup", "players", [{"player_id": "nope", "role": "bench"}], "players.0.player_id"),
     ("lineup", "players", [{"player_id": "{player_id}", "role": "bench"}] * 61, "players"),
     ("lineup", "players", "everyone", "players"),
+    # A value of the wrong JSON type is refused, never coerced: JSON has no date type, a
+    # boolean is not an integer, and text is neither a number nor a boolean. (7.0 is an
+    # integer to JSON Schema, and accepted.)
+    ("event", "minute", "7", "minute"),
+    ("event", "minute", [7], "minute"),
+    ("event", "period", True, "period"),
+    ("event", "stoppage", False, "stoppage"),
+    ("event", "recorded_at", 1790000000, "recorded_at"),
+    ("event", "recorded_at", "1790000000", "recorded_at"),
+    ("event_edit", "period", True, "period"),
+    ("event_edit", "minute", "10", "minute"),
+    ("match", "is_home", "no", "is_home"),
+    ("match", "is_home", 0, "is_home"),
+    ("match", "periods", "2", "periods"),
+    ("match", "period_minutes", True, "period_minutes"),
+    ("match", "kickoff_at", 1790000000, "kickoff_at"),
+    ("match", "kickoff_at", 1790000000.5, "kickoff_at"),
+    ("match_edit", "is_home", "yes", "is_home"),
+    ("match_edit", "kickoff_at", "1790000000", "kickoff_at"),
+    ("player", "squad_number", "9", "squad_number"),
+    ("player", "squad_number", True, "squad_number"),
+    ("player_edit", "squad_number", False, "squad_number"),
+    ("share_link", "expires_in_hours", "24", "expires_in_hours"),
+    ("share_link", "expires_in_hours", True, "expires_in_hours"),
     ("account", "email", "not-an-email", "email"),
     ("account", "email", "a\x00b@example.org", "email"),
     ("account", "password", "short", "password"),
@@ -396,3 +425,54 @@ def test_a_body_over_the_limit_is_refused_before_parsing(small_client: TestClien
     assert _snapshot(small_client, world) == before
     within = {**_valid_body(world, "event"), "note": "x" * 200}
     assert _send(small_client, world, method, template, within).status_code == 201
+
+
+UNPARSEABLE_LENGTHS = [b"abc", b"-1", b"1e3", b"0x10", b"12, 13", "\u0663".encode()]
+
+
+@pytest.mark.e2e
+def test_a_content_length_that_is_not_a_number_gets_the_json_error_from_a_real_server(
+    tmp_path: Path,
+) -> None:
+    # uvicorn refuses it before the app runs; the server's own protocol answers it.
+    with (
+        fresh_database("sqlite", tmp_path) as url,
+        running_server(url, tmp_path / "serve.log", migrate=True) as server,
+    ):
+        for length in UNPARSEABLE_LENGTHS:
+            connection = http.client.HTTPConnection(server.base_url.removeprefix("http://"))
+            connection.putrequest("POST", "/sync")
+            connection.putheader("Content-Type", "application/json")
+            connection.putheader("Content-Length", length)
+            connection.endheaders(b"{}")
+            response = connection.getresponse()
+            body = json.loads(response.read())
+            connection.close()
+
+            assert response.status == 400, length
+            assert response.getheader("content-type") == "application/json"
+            assert response.getheader("x-content-type-options") == "nosniff"
+            assert response.getheader("content-security-policy"), length
+            assert response.getheader("connection") == "close"
+            assert body["error"]["code"] == "bad_request"
+            assert "Content-Length" in body["error"]["message"]
+        assert server.request("GET", "/healthz").status == 200
+
+
+def test_a_content_length_that_is_not_a_number_is_refused_by_the_app(client: TestClient) -> None:
+    # Behind a server that passes such a header on, the body guard refuses it.
+    world = _world(client)
+    method, template, _ = TARGETS["event"]
+    body = json.dumps(_valid_body(world, "event")).encode()
+
+    for length in UNPARSEABLE_LENGTHS:
+        headers = {k.encode(): v.encode() for k, v in (world.headers | JSON).items()}
+        headers[b"content-length"] = length
+        response = client.request(method, world.url(template), content=body, headers=headers)
+        assert response.status_code == 400, (length, response.text)
+        assert response.json()["error"] == {
+            "code": "bad_request",
+            "message": "Content-Length is not a number",
+            "field": "body",
+        }
+        assert response.headers["x-content-type-options"] == "nosniff"

@@ -4,11 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from sync_protocol.fields import Name, Note, ShortText, Timestamp
-from sync_protocol.match import MAX_MINUTE, MAX_PERIODS, MAX_STOPPAGE, EventKind, MatchStatus, Side
+from sync_protocol.match import EventKind, MatchStatus, Side
 from sync_protocol.messages import LineupSlot as LineupEntryIn
+from sync_protocol.messages import Minute, Period, PeriodMinutes, Stoppage
 
 LINEUP_MAX = 60
 
@@ -19,12 +20,12 @@ class Request(BaseModel):
 
 class MatchFields(Request):
     opponent: Name
-    is_home: bool = True
+    is_home: StrictBool = True
     kickoff_at: Timestamp
     venue: ShortText | None = None
     competition: ShortText | None = None
-    periods: Annotated[int, Field(ge=1, le=MAX_PERIODS)] = 2
-    period_minutes: Annotated[int, Field(ge=1, le=60)] = 45
+    periods: Period = 2
+    period_minutes: PeriodMinutes = 45
 
 
 class MatchCreate(MatchFields):
@@ -37,9 +38,9 @@ class MatchCreate(MatchFields):
 class EventFields(Request):
     kind: EventKind
     side: Side = Side.TEAM
-    period: Annotated[int, Field(ge=1, le=MAX_PERIODS)]
-    minute: Annotated[int, Field(ge=0, le=MAX_MINUTE)]
-    stoppage: Annotated[int, Field(ge=0, le=MAX_STOPPAGE, description="Added time, 45+2")] = 0
+    period: Period
+    minute: Minute
+    stoppage: Annotated[Stoppage, Field(description="Added time, 45+2")] = 0
     player_id: uuid.UUID | None = Field(default=None, description="Our player, if any.")
     replaced_player_id: uuid.UUID | None = Field(
         default=None, description="For a substitution: the player going off."

@@ -29,20 +29,21 @@ THREAD_BYTES = 128 * 1024  # larger bodies are compressed off the event loop
 
 
 def accepts(accept_encoding: str, coding: str) -> bool:
-    """Whether an ``Accept-Encoding`` value admits ``coding`` (``q=0`` refuses it)."""
+    """Whether an ``Accept-Encoding`` value admits ``coding``: named with a weight above
+    0, or, if not named, covered by a ``*`` above 0 (RFC 9110, section 12.5.3)."""
+    weights: dict[str, float] = {}
     for item in accept_encoding.lower().split(","):
         name, _, params = item.partition(";")
-        if name.strip() != coding:
-            continue
+        weight = 1.0
         for param in params.split(";"):
             key, _, value = param.partition("=")
             if key.strip() == "q":
                 try:
-                    return float(value) > 0
+                    weight = float(value)
                 except ValueError:
-                    return False
-        return True
-    return False
+                    weight = 0.0
+        weights.setdefault(name.strip(), weight)
+    return weights.get(coding, weights.get("*", 0.0)) > 0
 
 
 class BrotliResponder(IdentityResponder):
@@ -75,7 +76,12 @@ class CompressSync:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] not in COMPRESSED_PATHS:
             await self.app(scope, receive, send)
-        elif accepts(Headers(scope=scope).get("accept-encoding", ""), "br"):
+            return
+        accept_encoding = Headers(scope=scope).get("accept-encoding", "")
+        if accepts(accept_encoding, "br"):
             await BrotliResponder(self.app)(scope, receive, send)
-        else:
+        elif accepts(accept_encoding, "gzip"):
+            # Starlette's own test is only whether "gzip" appears in the header.
             await self.gzip(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)

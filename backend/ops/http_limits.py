@@ -14,7 +14,8 @@ sends one too (slowloris). Here:
   otherwise a started request is answered ``408`` and the connection closed (a silent one
   is just closed, as browsers open connections ahead of need).
 
-The body and what follows are uvicorn's, unchanged (``BodyGuard`` limits the body).
+A request the parser refuses otherwise gets ``HttpProtocol``'s JSON 400. The body and
+what follows are uvicorn's, unchanged (``BodyGuard`` limits the body).
 It reaches into uvicorn's implementation by name (``headers``, ``url``, ``transport``,
 ``send_400_response``), so every end-to-end test runs its requests through it.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from backend.ops.http_protocol import HttpProtocol
 
 # Node's default, and h11's: ample for a bearer token and a browser's usual headers.
 MAX_HEADER_BYTES = 16 * 1024
@@ -43,7 +44,9 @@ class HeaderRefused(Exception):
         self.message = message
 
 
-class LimitedHttpProtocol(HttpToolsProtocol):
+class LimitedHttpProtocol(HttpProtocol):
+    """The JSON-speaking protocol of ``http_protocol``, with the header limits above."""
+
     # Per connection, set on the instance once in use.
     _refusal: HeaderRefused | None = None
     # Bytes received, after the chunk it began in, of a header block not yet complete;

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.matches.schemas import MatchSummary
+from sync_protocol.fields import JSON_INTEGER
 
 NamePolicy = Literal["initials", "first_names", "full_names"]
 
@@ -14,7 +15,7 @@ NamePolicy = Literal["initials", "first_names", "full_names"]
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_hours: Annotated[int, Field(ge=1, le=720)] = 72
+    expires_in_hours: Annotated[int, Field(ge=1, le=720), JSON_INTEGER] = 72
     names: NamePolicy = Field(
         default="first_names",
         description="How viewers see players: initials, first names (default) or full names",

@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from backend.accounts.auth import CurrentCoach, CurrentDevice
 from backend.db.engine import Database
 from backend.db.models import Device
 from backend.db.session import DbSession, database
-from backend.errors import NotFound
+from backend.errors import BadRequest, Invalid, NotFound
 from backend.sync import service
 from backend.sync.cursors import CursorCodec
 from backend.sync.lag import changes_behind
@@ -24,20 +26,74 @@ def cursor_codec(request: Request) -> CursorCodec:
     return codec
 
 
+async def device_body(request: Request, _device: CurrentDevice) -> bytes:
+    """The raw body, read only once the device token has been accepted: a caller without
+    one is refused before a byte of the body is read or parsed."""
+    return await request.body()
+
+
+def sync_request(raw: bytes) -> SyncRequest:
+    """Parse and validate a /sync body; errors name the field as FastAPI's own would.
+
+    The stdlib parser, as for every other route: it reads a lone surrogate escape, which
+    pydantic's own parser refuses, so that one bad note is one rejected mutation and not
+    a request refused whole."""
+    if not raw:
+        raise Invalid("a JSON body is required", field="body")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadRequest(
+            "the body is not valid JSON", field="body", code="malformed_json"
+        ) from None
+    try:
+        return SyncRequest.model_validate(data)
+    except ValidationError as invalid:
+        errors = [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    # The body is documented by hand (FastAPI documents only bodies it parses itself), and
+    # an operation cannot carry `$defs`: each reference is replaced by what it names.
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
+
+
 @router.post(
     "/sync",
     response_model=SyncResponse,
     responses={200: {"model": SyncResponse}},
     summary="Push queued mutations and pull what changed, in one round trip",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inlined(SyncRequest.model_json_schema())}},
+        }
+    },
 )
 def sync(
-    body: SyncRequest,
+    raw: Annotated[bytes, Depends(device_body)],
     request: Request,
     device: CurrentDevice,
     db: Annotated[Database, Depends(database)],
     codec: Annotated[CursorCodec, Depends(cursor_codec)],
 ) -> Response:
-    """See sync_protocol/SPEC.md. A 200 means every acknowledged mutation is committed."""
+    """See sync_protocol/SPEC.md. A 200 means every acknowledged mutation is committed.
+
+    The body is parsed here, in a worker thread, never on the event loop."""
+    body = sync_request(raw)
     answer = service.sync(db, codec, device, body, request.app.state.metrics)
     return Response(answer, media_type="application/json")
 

@@ -197,7 +197,7 @@ def push(
         select(Device.last_mutation_id).where(Device.id == device_id).with_for_update()
     )
     assert device_id is not None and last is not None
-    results: list[dict[str, Any]] = []
+    answers: dict[int, dict[str, Any]] = {}  # by position in the batch
 
     replayed_ids = [m.id for m in mutations if m.id <= last]
     kept: dict[int, MutationOutcome] = {}
@@ -213,16 +213,17 @@ def push(
         }
 
     fresh: list[tuple[int, Mutation]] = []
+    repeats: list[int] = []
     gap = None
     expected = last + 1
     for index, mutation in enumerate(mutations):
         if mutation.id <= last:
-            results.append(_replayed(mutation.id, kept.get(mutation.id)))
+            answers[index] = _replayed(mutation.id, kept.get(mutation.id))
         elif mutation.id == expected:
             fresh.append((index, mutation))
             expected += 1
         elif mutation.id < expected:
-            continue  # a second copy within this batch; the first one is answered
+            repeats.append(index)  # a second copy within this batch: never applied
         else:
             gap = expected
             break
@@ -235,13 +236,13 @@ def push(
         event_ids=[a.id if isinstance(a, AddEvent) else a.event_id for a in event_args],
     )
     outcomes = []
-    for _index, mutation, args in parsed:
+    for index, mutation, args in parsed:
         if isinstance(args, TouchlineError):
             error, verdict, current = args, Verdict.REJECTED, None
         else:
             try:
                 _apply(session, writer, principal.account_id, args)
-                results.append({"id": mutation.id, "verdict": Verdict.APPLIED.value})
+                answers[index] = {"id": mutation.id, "verdict": Verdict.APPLIED.value}
                 continue
             except (Conflict, Gone) as refused:
                 if refused.code == "id_in_use":
@@ -253,11 +254,15 @@ def push(
                     current = _current(writer, args, form)
             except TouchlineError as refused:
                 error, verdict, current = refused, Verdict.REJECTED, None
-        problem = {"code": error.code, "message": error.message, "field": _args_field(error)}
+        problem = {
+            "code": error.code,
+            "message": _escaped(error.message),
+            "field": _escaped(_args_field(error)),
+        }
         result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
         if current is not None:
             result["current"] = current
-        results.append(result)
+        answers[index] = result
         outcomes.append(
             {
                 "device_id": device_id,
@@ -276,6 +281,12 @@ def push(
     session.flush()
     if outcomes:
         session.execute(insert(MutationOutcome), outcomes)
+    first_copies = {answer["id"]: answer for answer in answers.values()}
+    for index in repeats:
+        # Answered as a retry in a later request would be: the first copy's verdict.
+        first = first_copies[mutations[index].id]
+        answers[index] = {k: v for k, v in first.items() if k != "current"} | {"replayed": True}
+    results = [answers[index] for index in sorted(answers)]
     return PushOutcome(results, expected - 1, gap)
 
 
@@ -288,6 +299,15 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
         "error": {"code": kept.code, "message": kept.message, "field": kept.field},
         "replayed": True,
     }
+
+
+def _escaped(text: str | None) -> str | None:
+    # A rejection may quote the client's own text (pydantic quotes the character that
+    # breaks a UUID). PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: either
+    # would fail the whole batch's commit, so both are written escaped.
+    if text is None:
+        return None
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
 
 
 def _args_field(error: TouchlineError) -> str | None:

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from backend.accounts.schemas import Email
-from sync_protocol.fields import Name
+from sync_protocol.fields import JSON_INTEGER, Name
+from sync_protocol.messages import SquadNumber
 
 Role = Literal["owner", "coach"]
-SquadNumber = Annotated[int, Field(ge=0, le=99)]
 
 
 class Request(BaseModel):
@@ -67,8 +67,8 @@ class PlayerOut(BaseModel):
 
 
 class InviteCreate(Request):
-    expires_in_hours: Annotated[int, Field(ge=1, le=720, strict=True)] = 72
-    max_uses: Annotated[int, Field(ge=1, le=100, strict=True)] = Field(
+    expires_in_hours: Annotated[int, Field(ge=1, le=720), JSON_INTEGER] = 72
+    max_uses: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] = Field(
         default=1, description="How many coaches may join with this invite."
     )
 

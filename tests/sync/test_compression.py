@@ -2,30 +2,43 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
 from backend.ops.compression import accepts
 from tests import factories
+from tests.databases import fresh_database
+from tests.e2e.server import running_server
 
 
 @pytest.mark.parametrize(
-    ("header", "expected"),
+    ("header", "coding", "expected"),
     [
-        ("gzip, deflate, br, zstd", True),
-        ("br;q=1.0, gzip;q=0.8", True),
-        ("BR", True),
-        ("gzip, br;q=0", False),
-        ("gzip, br; q=0.0", False),
-        ("brotli, gzip", False),
-        ("br;q=oops", False),
-        ("", False),
+        ("gzip, deflate, br, zstd", "br", True),
+        ("br;q=1.0, gzip;q=0.8", "br", True),
+        ("BR", "br", True),
+        ("gzip, br;q=0", "br", False),
+        ("gzip, br; q=0.0", "br", False),
+        ("brotli, gzip", "br", False),
+        ("br;q=oops", "br", False),
+        ("", "br", False),
+        ("gzip;q=0, identity", "gzip", False),
+        ("GZIP; Q=0.000, br", "gzip", False),
+        ("identity, gzip;q=0.5", "gzip", True),
+        ("*", "gzip", True),
+        ("*;q=0", "br", False),
+        ("br;q=0, *", "br", False),
+        ("gzip, *;q=0", "gzip", True),
     ],
 )
 def test_the_accept_encoding_header_is_read_by_coding_and_weight(
-    header: str, expected: bool
+    header: str, coding: str, expected: bool
 ) -> None:
-    assert accepts(header, "br") is expected
+    assert accepts(header, coding) is expected
 
 
 def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> None:
@@ -52,14 +65,44 @@ def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> 
     gzipped = pull("gzip")
     brotli = pull("gzip, deflate, br")
     refused = pull("gzip, br;q=0")
+    neither = pull("gzip;q=0, br;q=0, identity")
     # Large enough to compress, but not /sync: left plain.
     events = client.get(
         f"/api/matches/{match_id}/events", headers=headers | {"Accept-Encoding": "br"}
     )
 
-    assert plain[0] is None
+    assert plain[0] is None and neither[0] is None and neither[1] == plain[1]
     assert gzipped[0] == refused[0] == "gzip" and gzipped[1] < plain[1] / 3
     assert brotli[0] == "br" and brotli[1] < gzipped[1]
     assert brotli[2] == gzipped[2] == refused[2] == plain[2]
     assert len(events.content) > 1024
     assert "content-encoding" not in events.headers
+
+
+@pytest.mark.e2e
+def test_a_real_server_honours_the_weights_of_accept_encoding(tmp_path: Path) -> None:
+    with (
+        fresh_database("sqlite", tmp_path) as url,
+        running_server(url, tmp_path / "serve.log", migrate=True) as server,
+    ):
+        device_id, token = server.phone(server.sign_up())
+        for n in range(30):
+            server.request("POST", "/api/teams", {"name": f"Team {n:02d} of the league"}, token)
+        body = json.dumps({"protocol": 3, "device_id": device_id}).encode()
+
+        def encoding(accept_encoding: str) -> str | None:
+            connection = http.client.HTTPConnection(server.base_url.removeprefix("http://"))
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            connection.request(
+                "POST", "/sync", body, headers | {"Accept-Encoding": accept_encoding}
+            )
+            response = connection.getresponse()
+            raw = response.read()
+            connection.close()
+            assert response.status == 200, raw
+            return response.getheader("content-encoding")
+
+        assert encoding("gzip") == "gzip"
+        assert encoding("gzip;q=0, identity") is None
+        assert encoding("br;q=0, gzip;q=0.5") == "gzip"
+        assert encoding("*;q=0") is None

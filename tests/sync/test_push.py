@@ -151,6 +151,58 @@ def test_each_rejection_names_its_code_and_field(client: TestClient) -> None:
     assert answer["last_mutation_id"] == 10
 
 
+def test_an_argument_of_the_wrong_json_type_is_a_recorded_rejection_never_coerced(
+    client: TestClient,
+) -> None:
+    phone, team_id, match_id = _team_with_match(client)
+    player_id = factories.player(client, phone.headers, team_id)
+    goal = factories.event(client, phone.headers, match_id, "goal", minute=3)
+    new_match = {"id": str(uuid.uuid4()), "team_id": team_id, "opponent": "Greens"}
+    new_match |= {"kickoff_at": "2026-11-21T10:00:00Z"}
+    new_player = {"id": str(uuid.uuid4()), "team_id": team_id, "display_name": "Kit"}
+    batch = [
+        phone.add_event(match_id, minute="7"),
+        phone.add_event(match_id, period=True),
+        phone.add_event(match_id, stoppage="1"),
+        phone.add_event(match_id, recorded_at=1790000000),
+        phone.mutation("edit_event", event_id=goal["id"], changes={"minute": "9"}),
+        phone.mutation("create_match", **new_match | {"periods": "2"}),
+        phone.mutation("create_match", **new_match | {"is_home": "no"}),
+        phone.mutation("create_match", **new_match | {"kickoff_at": 1790000000}),
+        phone.mutation("update_match", match_id=match_id, is_home=0),
+        phone.mutation("add_player", **new_player | {"squad_number": "9"}),
+        phone.mutation("update_player", player_id=player_id, squad_number=True),
+    ]
+
+    answer = phone.sync(*batch)
+    retry = phone.sync(*batch)
+
+    assert [_error(r) for r in answer["results"]] == [
+        ("rejected", "invalid", field)
+        for field in [
+            "args.minute",
+            "args.period",
+            "args.stoppage",
+            "args.recorded_at",
+            "args.changes.minute",
+            "args.periods",
+            "args.is_home",
+            "args.kickoff_at",
+            "args.is_home",
+            "args.squad_number",
+            "args.squad_number",
+        ]
+    ]
+    assert [r["error"] for r in retry["results"]] == [r["error"] for r in answer["results"]]
+    assert answer["last_mutation_id"] == len(batch)
+    assert [e["minute"] for e in events(client, phone.headers, match_id)] == [3]
+    match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
+    assert match["is_home"] is True
+    assert client.get(f"/api/matches/{new_match['id']}", headers=phone.headers).status_code == 404
+    players = client.get(f"/api/teams/{team_id}/players", headers=phone.headers).json()
+    assert [p["squad_number"] for p in players] == [9]
+
+
 def test_every_command_applies_and_partial_updates_change_only_what_they_name(
     client: TestClient,
 ) -> None:
@@ -366,3 +418,38 @@ def test_an_event_id_sent_twice_in_one_batch_is_stored_once_and_only_in_its_matc
     match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
     assert match["venue"] == "Rec"
     assert stored[1]["seq"] == stored[0]["seq"] + 2 == match["seq"]
+
+
+def test_a_mutation_id_sent_twice_in_one_batch_is_applied_once_and_both_copies_answered(
+    client: TestClient,
+) -> None:
+    phone, _, match_id = _team_with_match(client)
+    goal = phone.add_event(match_id, minute=3)
+    save = phone.add_event(match_id, "save", minute=4)
+    rejected = phone.add_event(match_id, minute=200)
+    # The same ids again, even with other commands: a counter value is applied once.
+    goal_again = goal | {"args": goal["args"] | {"id": str(uuid.uuid4()), "minute": 9}}
+    rejected_again = rejected | {"name": "delete_match", "args": {"match_id": match_id}}
+
+    answer = phone.sync(goal, goal_again, save, rejected, rejected_again, goal)
+    retry = phone.sync(goal, goal_again, save, rejected, rejected_again, goal)
+
+    assert [(r["id"], r["verdict"], r.get("replayed", False)) for r in answer["results"]] == [
+        (1, "applied", False),
+        (1, "applied", True),
+        (2, "applied", False),
+        (3, "rejected", False),
+        (3, "rejected", True),
+        (1, "applied", True),
+    ]
+    assert answer["results"][4]["error"] == answer["results"][3]["error"]
+    assert _error(answer["results"][4]) == ("rejected", "invalid", "args.minute")
+    assert answer["last_mutation_id"] == 3
+    assert [r.get("error") for r in retry["results"]] == [r.get("error") for r in answer["results"]]
+    assert all(r["replayed"] for r in retry["results"])
+    stored = events(client, phone.headers, match_id)
+    assert [(e["id"], e["minute"]) for e in stored] == [
+        (goal["args"]["id"], 3),
+        (save["args"]["id"], 4),
+    ]
+    assert client.get(f"/api/matches/{match_id}", headers=phone.headers).status_code == 200
