@@ -54,7 +54,7 @@ def _owner_with_everything(client: TestClient) -> tuple[dict[str, str], dict[str
     headers = factories.coach(client)
     team_id = factories.team(client, headers)
     player_id = factories.player(client, headers, team_id)
-    match_id = factories.match(client, headers, team_id)
+    match_id = factories.live_match(client, headers, team_id)
     event_id = factories.event(client, headers, match_id, "goal", player_id=player_id)["id"]
     [device] = client.get("/api/devices", headers=headers).json()
     link_id = client.get(f"/api/matches/{match_id}/share", headers=headers).json()["id"]
