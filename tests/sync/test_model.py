@@ -343,7 +343,8 @@ class SyncModel(RuleBasedStateMachine):
                 model.note,
             )
             phone.local[change["id"]] = data
-        if change["id"] not in phone.known:
+        # The kick-off is never edited or undone here: every event is logged in play.
+        if change["id"] not in phone.known and change["id"] != self.kick_off:
             phone.known.append(change["id"])
 
     # --- what must always hold ----------------------------------------------------------
