@@ -87,6 +87,47 @@ class TransitionRefused(Exception):
     """A period marker that does not follow from the match's current state."""
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class MatchTime:
+    """When in a match something happened; ordered as the match is played."""
+
+    period: int
+    minute: int
+    stoppage: int = 0
+
+
+class EventRefused(Exception):
+    """An event (not a period marker) that the match's state does not allow.
+
+    ``code`` is ``match_not_started`` or ``match_finished``; the message is in a coach's
+    words.
+    """
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def check_event_time(state: MatchState, at: MatchTime, full_time: MatchTime | None) -> None:
+    """Raise :class:`EventRefused` unless an event at ``at`` fits the match.
+
+    Nothing happens before kick-off: a match that is still scheduled takes no events.
+    A finished match takes only events within the time it was played, up to and including
+    ``full_time`` (the full-time marker's time): a phone that logged while the match was
+    still on for it, and synced after another phone blew full time, loses nothing, while
+    an event logged after the final whistle is refused. In play and at a break every
+    event is taken.
+    """
+    if state.status is MatchStatus.SCHEDULED:
+        raise EventRefused(
+            "match_not_started", "This match has not kicked off yet: log the kick-off first."
+        )
+    if state.status is MatchStatus.FINISHED and (full_time is None or at > full_time):
+        raise EventRefused(
+            "match_finished", "This match is already finished: reopen it to log more."
+        )
+
+
 def apply_marker(state: MatchState, kind: EventKind, period: int, periods: int) -> MatchState:
     """Return the state after ``kind`` in ``period``, or raise :class:`TransitionRefused`.
 

@@ -50,6 +50,18 @@ def match(client: TestClient, headers: dict[str, str], team_id: str, **fields: A
     return str(response.json()["id"])
 
 
+def kick_off(client: TestClient, headers: dict[str, str], match_id: str) -> None:
+    """Start the match: it takes no other events before its kick-off."""
+    event(client, headers, match_id, "kick_off", minute=0)
+
+
+def live_match(client: TestClient, headers: dict[str, str], team_id: str, **fields: Any) -> str:
+    """A match that has kicked off, ready for events."""
+    match_id = match(client, headers, team_id, **fields)
+    kick_off(client, headers, match_id)
+    return match_id
+
+
 def event(
     client: TestClient, headers: dict[str, str], match_id: str, kind: str, **fields: Any
 ) -> dict[str, Any]:

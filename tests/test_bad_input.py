@@ -45,7 +45,7 @@ def _world(client: TestClient) -> World:
     headers = factories.coach(client)
     team_id = factories.team(client, headers)
     player_id = factories.player(client, headers, team_id)
-    match_id = factories.match(client, headers, team_id)
+    match_id = factories.live_match(client, headers, team_id)
     event_id = factories.event(client, headers, match_id, "goal", player_id=player_id)["id"]
     ids = {"team_id": team_id, "player_id": player_id, "match_id": match_id, "event_id": event_id}
     return World(headers, ids)

@@ -27,12 +27,15 @@ from sync_protocol.match import (
     PERIOD_MARKERS,
     SCORING,
     EventKind,
+    EventRefused,
     MatchState,
     MatchStatus,
+    MatchTime,
     Score,
     Side,
     TransitionRefused,
     apply_marker,
+    check_event_time,
     fold_markers,
     kick_off_instant,
     match_order,
@@ -262,7 +265,9 @@ class MatchWriter:
 
         ``fields`` are the event's columns (kind, side, period, minute, ...). A period
         marker must follow from the match's state, else :class:`Conflict` with code
-        ``transition_refused``.
+        ``transition_refused``; any other event needs a match that has kicked off and,
+        once it is finished, a time within the time played (:func:`check_event_time`),
+        else :class:`Conflict` with code ``match_not_started`` or ``match_finished``.
         """
         match = self.match(match_id, field="match_id")
         queued = self._queued.get(event_id)
@@ -373,6 +378,38 @@ class MatchWriter:
                 raise Invalid("no such player in this team", field=name, code="unknown_player")
         if fields["period"] > match.periods:
             raise Invalid(f"this match has {match.periods} periods", field="period")
+        if kind not in PERIOD_MARKERS:
+            at = MatchTime(fields["period"], fields["minute"], fields.get("stoppage") or 0)
+            try:
+                check_event_time(
+                    MatchState(match.status, match.current_period), at, self._full_time(match)
+                )
+            except EventRefused as refused:
+                raise Conflict(str(refused), field="kind", code=refused.code) from None
+
+    def _full_time(self, match: Match) -> MatchTime | None:
+        """When the finished match's final whistle went (None while it is not finished)."""
+        if match.status is not MatchStatus.FINISHED:
+            return None
+        queued = [
+            row
+            for row in self._queued.values()
+            if row["match_id"] == match.id and row["kind"] == EventKind.FULL_TIME
+        ]
+        if queued:
+            row = queued[-1]
+            return MatchTime(row["period"], row["minute"], row["stoppage"])
+        whistle = self.db_session.execute(
+            select(Event.period, Event.minute, Event.stoppage)
+            .where(
+                Event.match_id == match.id,
+                Event.kind == EventKind.FULL_TIME,
+                Event.deleted_at.is_(None),
+            )
+            .order_by(Event.seq.desc())
+            .limit(1)
+        ).one_or_none()
+        return MatchTime(*whistle) if whistle is not None else None
 
     # lineup
 

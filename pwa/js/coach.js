@@ -8,8 +8,11 @@
 import * as db from "./db.js";
 import * as m from "./mutations.js";
 import { MAX_MINUTE, MAX_NAME_LENGTH, MAX_NOTE_LENGTH, MAX_PERIOD_MINUTES, MAX_SQUAD_NUMBER, MAX_STOPPAGE } from "./protocol.js";
+import { refusalText } from "./refusals.js";
 import * as rules from "./rules.js";
 import { Syncer } from "./sync.js";
+import { barText } from "./syncbar.js";
+import { toast } from "./toast.js";
 
 /**
  * @typedef {import("./mutations.js").View} View
@@ -146,10 +149,13 @@ function squad(match) {
   };
 }
 
-/** @param {string} eventId */
+/**
+ * An event is "on phone" until the server's answer is on the phone: a request that was
+ * sent may still have been lost.
+ * @param {string} eventId
+ */
 function eventStatus(eventId) {
-  const pending = v.pending.get(eventId);
-  if (pending) return pending === "queued" ? "on phone" : "sent";
+  if (v.pending.has(eventId)) return "on phone";
   const refused = snap.outcomes.some((o) => m.eventIdOf(o) === eventId);
   return refused ? "conflict" : "confirmed";
 }
@@ -259,27 +265,16 @@ function restoreFormState(root, state) {
 }
 
 function renderBar() {
-  const pending = snap.outbox.length;
-  const last = snap.lastSyncedLocal ? new Date(snap.lastSyncedLocal).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" }) : "never";
-  const state = syncer.state;
-  /** @type {string} */
-  let text;
-  let tone = "ok";
-  if (!snap.device) {
-    text = pending ? `${pending} on phone · sign in to sync` : "Not signed in";
-    tone = pending ? "warn" : "ok";
-  } else if (state === "signed_out" || state === "error") {
-    text = syncer.problem ?? "Sync failed";
-    tone = "bad";
-  } else if (pending) {
-    text = `${pending} on phone · ${state === "offline" ? "offline" : state === "syncing" ? "syncing…" : "waiting"} · last synced ${last}`;
-    tone = "warn";
-  } else {
-    text = `All synced · last synced ${last}`;
-    if (state === "offline") text = `Offline · nothing waiting · last synced ${last}`;
-  }
+  const { text, tone } = barText({
+    signedIn: Boolean(snap.device),
+    pending: snap.outbox.length,
+    online: navigator.onLine,
+    state: syncer.state,
+    problem: syncer.problem,
+    lastSynced: snap.lastSyncedLocal,
+  });
   bar.className = `syncbar ${tone}`;
-  bar.dataset.pending = String(pending);
+  bar.dataset.pending = String(snap.outbox.length);
   bar.textContent = text;
 }
 
@@ -581,7 +576,7 @@ function matchScreen(matchId) {
     h(
       "header",
       { class: "scoreboard", "aria-label": "Score" },
-      h("div", { class: "teams" }, h("span", { class: "home" }, home), h("span", { class: "away" }, away)),
+      h("h1", { class: "teams" }, h("span", { class: "home" }, home), h("span", { class: "sr-only" }, " v "), h("span", { class: "away" }, away)),
       h(
         "div",
         { class: "score", id: "score", "aria-live": "polite" },
@@ -596,28 +591,21 @@ function matchScreen(matchId) {
         h("span", { class: "clock", id: "clock", role: "timer" }, clockText(match, state)),
       ),
     ),
-    h("div", { class: "row controls" }, clockButtons(match, state), last && h(
+    h("div", { class: "row controls" }, clockButtons(match, state), last && state.status !== "finished" && h(
       "button",
       { class: "secondary undo", onclick: () => queue(m.deleteEvent(last.id)), "aria-label": `Undo ${rules.kindLabel(last.kind)} ${rules.minuteLabel(last)}` },
       `Undo ${rules.kindLabel(last.kind)}`,
     )),
-    h("button", { class: "primary goal", onclick: () => logKind(match, "goal") }, "Goal"),
-    h(
-      "div",
-      { class: "grid" },
-      GRID.map((kind) =>
-        h("button", { class: `kind kind-${kind}`, onclick: () => logKind(match, kind), "aria-label": rules.kindLabel(kind) }, SHORT[kind] ?? rules.kindLabel(kind)),
-      ),
-    ),
+    state.status === "finished" ? lockedGrid(events) : logGrid(match),
     refused.length > 0 && h(
       "section",
       { class: "refused", role: "alert" },
-      h("h2", null, "Not accepted by the server"),
+      h("h2", null, "Not saved"),
       refused.map((o) =>
         h(
           "div",
           { class: "refused-item" },
-          h("p", null, h("strong", null, describeCommand(o)), ` — ${o.verdict}: ${o.error?.message ?? ""}`),
+          h("p", null, h("strong", null, describeCommand(o)), ` — ${refusalText(o, state.status)}`),
           h("button", { class: "secondary small", onclick: async () => { await db.dismissOutcome(o.id); await refresh(); } }, "Dismiss"),
         ),
       ),
@@ -629,6 +617,42 @@ function matchScreen(matchId) {
       [...events].reverse().map((e) => timelineItem(match, e)),
     ),
     events.length === 0 && h("p", { class: "lead" }, "Nothing logged yet. Tap Kick-off when the whistle goes."),
+  );
+}
+
+/** The Goal button and the grid under it. @param {Match} match */
+function logGrid(match) {
+  return [
+    h("button", { class: "primary goal", onclick: () => logKind(match, "goal") }, "Goal"),
+    h(
+      "div",
+      { class: "grid" },
+      GRID.map((kind) => {
+        const label = rules.kindLabel(kind);
+        const shown = SHORT[kind] ?? label;
+        // The spoken name must contain the words shown: "Yellow" may say "Yellow card",
+        // but "Intercept" cannot become "Interception".
+        return h("button", { class: `kind kind-${kind}`, onclick: () => logKind(match, kind), "aria-label": label.startsWith(`${shown} `) ? label : null }, shown);
+      }),
+    ),
+  ];
+}
+
+/**
+ * After full-time nothing more can be logged until the coach reopens the match, which
+ * removes the full-time marker (the same undo the server allows for the latest marker).
+ * @param {MatchEvent[]} events
+ */
+function lockedGrid(events) {
+  const whistle = lastMarker(events);
+  return h(
+    "section",
+    { class: "locked card" },
+    h("p", null, "Full-time: logging is closed. Edit an event from the timeline, or reopen the match to log more."),
+    whistle && h("button", { class: "secondary", onclick: async () => {
+      await queue(m.deleteEvent(whistle.id));
+      toast("Match reopened");
+    } }, "Reopen match"),
   );
 }
 
@@ -654,23 +678,29 @@ function describeCommand(outcome) {
 function timelineItem(match, e) {
   const status = eventStatus(e.id);
   const isMarker = rules.MARKERS.has(e.kind);
-  const who =
-    e.side === "opposition"
-      ? match.opponent
-      : e.kind === "substitution"
-        ? `${playerName(v.players.get(/** @type {string} */ (e.player_id)))} on for ${playerName(v.players.get(/** @type {string} */ (e.replaced_player_id)))}`
-        : playerName(v.players.get(/** @type {string} */ (e.player_id)));
+  const who = whoText(match, e);
+  // The button is named by its visible text (the spaces keep the words apart).
   return h(
     "li",
     { class: `event ${isMarker ? "marker" : ""} kind-${e.kind}`, "data-event-id": e.id, "data-status": status },
     h(
       "button",
-      { class: "event-button", onclick: () => editEvent(match, e), "aria-label": `${rules.minuteLabel(e)} ${rules.kindLabel(e.kind)} ${who}, ${status}. Edit` },
+      { class: "event-button", onclick: () => editEvent(match, e) },
       h("span", { class: "minute" }, rules.minuteLabel(e)),
+      " ",
       h("span", { class: "what" }, h("strong", null, rules.kindLabel(e.kind)), who ? ` ${who}` : ""),
-      h("span", { class: `badge ${status.replace(" ", "-")}` }, status === "confirmed" ? "✓ confirmed" : status),
+      " ",
+      h("span", { class: `badge ${status.replace(" ", "-")}` }, status === "confirmed" && h("span", { "aria-hidden": "true" }, "✓ "), status),
     ),
   );
+}
+
+/** Who an event names, as the timeline shows it ("" for our team, unnamed).
+ * @param {Match} match @param {MatchEvent} e */
+function whoText(match, e) {
+  if (e.side === "opposition") return match.opponent;
+  const name = (/** @type {string | null} */ id) => playerName(v.players.get(id ?? ""));
+  return e.kind === "substitution" ? `${name(e.player_id)} on for ${name(e.replaced_player_id)}` : name(e.player_id);
 }
 
 /** @param {Match} match @param {ReturnType<typeof rules.foldMarkers>} state */
@@ -706,7 +736,7 @@ async function logMarker(match, kind) {
     kind === "kick_off"
       ? { period, minute: Math.min((period - 1) * pm, MAX_MINUTE), stoppage: 0 }
       : rules.minuteNow(state, state.periodStartedAt, Date.now(), pm);
-  await queue(m.addEvent({ match_id: match.id, kind, side: "team", ...at }));
+  await logged(match, m.addEvent({ match_id: match.id, kind, side: "team", ...at }));
   if (kind === "kick_off") askForPersistentStorage();
 }
 
@@ -717,11 +747,31 @@ async function logMarker(match, kind) {
 async function logEvent(match, kind, who) {
   const state = matchState(match);
   const at = rules.minuteNow(state, state.periodStartedAt, Date.now(), match.period_minutes);
-  await queue(m.addEvent({ match_id: match.id, kind, ...at, ...who }));
+  await logged(match, m.addEvent({ match_id: match.id, kind, ...at, ...who }));
+}
+
+/** What a queued event's arguments may leave out, as the server would default it. */
+const UNNAMED = /** @type {const} */ ({ side: "team", player_id: null, replaced_player_id: null });
+const NO_STOPPAGE = /** @type {const} */ ({ stoppage: 0 });
+
+/**
+ * Queue a new event and confirm it near the thumb, with an Undo that names it.
+ * @param {Match} match @param {import("./mutations.js").Command} command
+ */
+async function logged(match, command) {
+  await queue(command);
+  const event = /** @type {MatchEvent} */ (command.args);
+  const who = whoText(match, { ...UNNAMED, ...event });
+  const what = `${rules.kindLabel(event.kind)} ${rules.minuteLabel({ ...NO_STOPPAGE, ...event })}${who ? ` · ${who}` : ""}`;
+  toast(`${what} logged`, { label: "Undo", name: `Undo ${what}`, run: () => queue(m.deleteEvent(event.id)) });
 }
 
 /** @param {Match} match @param {string} kind */
 function logKind(match, kind) {
+  if (matchState(match).status === "scheduled") {
+    offerKickOff(match, kind);
+    return;
+  }
   const { onPitch, bench } = squad(match);
   const label = rules.kindLabel(kind);
   if (kind === "substitution") {
@@ -736,6 +786,23 @@ function logKind(match, kind) {
   const title = kind === "own_goal" ? "Own goal: whose player?" : `${label}: who?`;
   pick(title, onPitch, { opposition: true, nobody: true }, (choice) =>
     logEvent(match, kind, choice === "opposition" ? { side: "opposition" } : { side: "team", player_id: choice }),
+  );
+}
+
+/**
+ * Nothing happens before kick-off (the server refuses it too): the first tap on a match
+ * that has not started offers to start it now, then carries on with the tap.
+ * @param {Match} match @param {string} kind
+ */
+function offerKickOff(match, kind) {
+  openSheet(
+    h("h2", { id: "sheet-title" }, "The match has not kicked off"),
+    h("p", null, `Kick off now, then log the ${rules.kindLabel(kind).toLowerCase()}?`),
+    h("button", { class: "primary big", onclick: async () => {
+      await logMarker(match, "kick_off");
+      logKind(match, kind);
+    } }, "Kick off now"),
+    h("button", { class: "secondary cancel", onclick: () => sheet.close() }, "Cancel"),
   );
 }
 
@@ -761,8 +828,9 @@ function pick(title, players, options, then) {
       players.map((p) =>
         h(
           "button",
-          { class: "player", onclick: () => choose(p.id), "aria-label": playerName(p) },
+          { class: "player", onclick: () => choose(p.id) },
           h("span", { class: "number" }, p.squad_number ?? "–"),
+          " ",
           h("span", { class: "name" }, p.display_name),
         ),
       ),

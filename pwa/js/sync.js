@@ -20,12 +20,16 @@ const TIMER_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 20_000;
 const BACKOFF_MAX_MS = 60_000;
 
-/** @typedef {"idle" | "syncing" | "offline" | "error" | "signed_out"} SyncState */
+/**
+ * "retrying": the last request failed (the server answered an error or not at all) and
+ * another is scheduled; "error": syncing stopped until the user acts.
+ * @typedef {"idle" | "syncing" | "offline" | "retrying" | "error" | "signed_out"} SyncState
+ */
 
 export class Syncer extends EventTarget {
   /** @type {SyncState} */
   state = "idle";
-  /** @type {string | null} */
+  /** @type {string | null} What went wrong, in the coach's words (never the server's raw message). */
   problem = null;
   #running = false;
   #again = false;
@@ -37,6 +41,9 @@ export class Syncer extends EventTarget {
   /** Start the triggers and sync once. */
   start() {
     addEventListener("online", () => this.kick());
+    addEventListener("offline", () => {
+      if (this.state !== "signed_out" && this.state !== "error") this.#set("offline", null);
+    });
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible") this.kick();
     });
@@ -95,7 +102,7 @@ export class Syncer extends EventTarget {
     }
     this.#failures += 1;
     const offline = !navigator.onLine || error instanceof TypeError || error instanceof DOMException;
-    this.#set(offline ? "offline" : "error", offline ? null : String(/** @type {any} */ (error)?.message ?? error));
+    this.#set(offline ? "offline" : "retrying", offline ? null : serverTrouble(/** @type {any} */ (error)?.status));
     const backoff = Math.min(1000 * 2 ** (this.#failures - 1), BACKOFF_MAX_MS) * (0.75 + Math.random() / 2);
     const asked = /** @type {any} */ (error)?.retryAfterMs ?? 0;
     this.#retry = setTimeout(() => this.kick(), Math.max(backoff, asked));
@@ -124,7 +131,9 @@ export class Syncer extends EventTarget {
       await db.markSent(entries.map((e) => e.id));
       this.dispatchEvent(new Event("data"));
     }
-    this.#set("syncing", null);
+    // While failures repeat, the bar keeps saying so until a request succeeds, rather
+    // than flickering to "syncing" on every retry.
+    if (this.state !== "retrying") this.#set("syncing", null);
 
     const response = await fetch("/sync", {
       method: "POST",
@@ -157,7 +166,7 @@ export class Syncer extends EventTarget {
     if (!response.ok || !body) {
       const error = new Error(body?.error?.message ?? `the server answered ${response.status}`);
       const retryAfter = Number(response.headers.get("Retry-After"));
-      throw Object.assign(error, { retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 0 });
+      throw Object.assign(error, { status: response.status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 0 });
     }
 
     if (body.reset?.reason === "unknown_device") {
@@ -175,6 +184,13 @@ export class Syncer extends EventTarget {
     if (body.reset?.reason === "unknown_device" || body.has_more) return true;
     return (await db.readOutbox(1)).length > 0 && entries.length > 0;
   }
+}
+
+/** @param {number | undefined} status */
+function serverTrouble(status) {
+  if (status === 429) return "server busy";
+  if (status === 507) return "server storage full";
+  return status && status >= 500 ? "server not answering" : "server refused the sync";
 }
 
 class StopSync extends Error {

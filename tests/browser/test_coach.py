@@ -3,11 +3,16 @@ keeps every tap through reloads and dead signal, and ends with exactly the serve
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
+
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser import pitchside
 from tests.browser.pitchside import clock, open_match, phone, screen_events, sign_in, tap
+from tests.browser.proxy import front_of
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -76,10 +81,10 @@ def test_a_half_logged_offline_reaches_the_server_exactly_once(
     page.locator(".timeline li.kind-tackle", has_text="6 Jo").wait_for()
     tap(page, "Foul", "6 Jo")
     tap(page, "Goal", "10 Mia")
-    tap(page, "Interception", "Our team, no name")
+    tap(page, "Intercept", "Our team, no name")
     # Undo the interception: it never reaches the server as a live event.
     page.locator("button.undo").click()
-    page.get_by_role("button", name="Substitution", exact=True).click()
+    page.get_by_role("button", name="Sub", exact=True).click()
     page.locator("#sheet").get_by_role("button", name="9 Ade", exact=True).click()
     page.locator("#sheet").get_by_role("button", name="14 Leo", exact=True).click()
     page.locator("#sheet").wait_for(state="hidden")
@@ -198,6 +203,23 @@ COLOURS = """() => {
 }"""
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
+
+
+def _accessible_name(snapshot: str) -> str:
+    """The name in the first line of an ARIA snapshot: ``- button "9 Ade":``."""
+    first = snapshot.splitlines()[0]
+    named = re.match(r'- \w+ "((?:[^"\\]|\\.)*)"', first)
+    return named.group(1).replace('\\"', '"') if named else ""
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """Whether ``part`` occurs in ``words`` as a run of whole words (axe's
+    label-content-name-mismatch rule)."""
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))
+
+
 def _check_names_and_contrast(page: Page) -> None:
     session = page.context.new_cdp_session(page)
     tree = session.send("Accessibility.getFullAXTree")
@@ -205,6 +227,15 @@ def _check_names_and_contrast(page: Page) -> None:
     assert buttons
     unnamed = [n for n in buttons if not str(n.get("name", {}).get("value", "")).strip()]
     assert unnamed == []
+    mismatched = []
+    for button in page.get_by_role("button").all():
+        if not button.is_visible():
+            continue
+        shown = _words(button.inner_text())
+        spoken = _words(_accessible_name(button.aria_snapshot()))
+        if shown and not _contains(spoken, shown):
+            mismatched.append((" ".join(shown), " ".join(spoken)))
+    assert mismatched == []
     low = [
         (item["text"], round(_contrast(item["fg"], item["bg"]), 2))
         for item in page.evaluate(COLOURS)
@@ -223,11 +254,192 @@ def test_the_match_screen_names_every_button_and_reads_in_sunlight(
     sign_in(page, server.base_url, club.email, club.team_name)
     _check_names_and_contrast(page)
     open_match(page, "Athletic")
+    assert page.get_by_role("heading", level=1).count() == 1
+    page.get_by_role("heading", level=1, name=f"{club.team_name} v Athletic").wait_for()
     clock(page, "Kick-off")
     tap(page, "Goal", "9 Ade")
     context.set_offline(True)
     tap(page, "Yellow card", "Opposition")
+    tap(page, "Intercept", "4 Priya")
     _check_names_and_contrast(page)
     page.get_by_role("button", name="Goal", exact=True).click()
     _check_names_and_contrast(page)
+    context.close()
+
+
+def _on_a_match(
+    browser: Browser, server: Server, opponent: str, base_url: str | None = None
+) -> tuple[pitchside.Club, str, BrowserContext, Page]:
+    """A club with a match made through the API, open on a signed-in phone (through
+    ``base_url`` when given)."""
+    club = pitchside.club(server)
+    match_id = pitchside.match(club, opponent)
+    context = phone(browser)
+    page = context.new_page()
+    sign_in(page, base_url or server.base_url, club.email, club.team_name)
+    open_match(page, opponent)
+    return club, match_id, context, page
+
+
+def _wait_until(condition: object, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _bar(page: Page) -> str:
+    return page.locator("#syncbar").inner_text()
+
+
+ALL_SYNCED = "() => document.getElementById('syncbar').textContent.startsWith('All synced')"
+
+# Where the toast and the newest timeline row are, and the viewport's height.
+LAYOUT = """() => {
+  const newest = document.querySelector(".timeline [data-event-id]");
+  const rect = (el) => {
+    const r = el.getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom };
+  };
+  return {
+    height: innerHeight,
+    toast: rect(document.getElementById("toast")),
+    newest: rect(newest),
+    newestText: newest.textContent,
+  };
+}"""
+
+# Every text the sync bar shows from now on, in order.
+RECORD_BAR = """() => {
+  const bar = document.getElementById("syncbar");
+  window.barTexts = [bar.textContent];
+  new MutationObserver(() => window.barTexts.push(bar.textContent))
+    .observe(bar, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def test_the_bar_says_offline_as_soon_as_the_signal_drops(browser: Browser, server: Server) -> None:
+    _, _, context, page = _on_a_match(browser, server, "Rangers")
+    page.wait_for_function(ALL_SYNCED)
+
+    context.set_offline(True)
+    # The next timed sync is up to 20 s away: only the browser's offline event can say it
+    # this soon.
+    page.wait_for_function(
+        "() => document.getElementById('syncbar').textContent"
+        ".startsWith('Offline · nothing waiting')",
+        timeout=5_000,
+    )
+    context.set_offline(False)
+    page.wait_for_function(ALL_SYNCED)
+    context.close()
+
+
+def test_a_server_answering_503_gets_one_steady_bar_that_keeps_the_count(
+    browser: Browser, server: Server
+) -> None:
+    with front_of(server.base_url) as front:
+        club, match_id, context, page = _on_a_match(browser, server, "Wanderers", front.base_url)
+        clock(page, "Kick-off")
+        pitchside.wait_synced(page)
+        page.evaluate(RECORD_BAR)
+
+        front.refuse_sync = True
+        tap(page, "Goal", "9 Ade")
+        _wait_until(lambda: front.refused >= 3, "three refused syncs")
+        texts: list[str] = page.evaluate("window.barTexts")
+        steady = "1 change on phone · server not answering, retrying"
+        # From the tap's first failed sync on, the bar says the same thing every time.
+        failing = texts[next(i for i, t in enumerate(texts) if t.startswith(steady)) :]
+        assert all(t.startswith(steady) for t in failing), texts
+        assert not any("database" in t for t in texts)
+        assert set(screen_events(page).values()) == {"confirmed", "on phone"}
+        goal = page.locator(".timeline li.kind-goal")
+        assert goal.get_attribute("data-status") == "on phone"
+        assert goal.locator(".badge").inner_text() == "on phone"
+        assert page.locator("#syncbar").get_attribute("data-pending") == "1"
+
+        front.refuse_sync = False
+        pitchside.wait_synced(page, timeout=60_000)
+        assert goal.locator(".badge").inner_text().endswith("confirmed")
+        assert len(pitchside.server_events(club, match_id)) == 2
+        context.close()
+
+
+def test_a_refusal_is_said_in_the_coachs_words(browser: Browser, server: Server) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "United")
+    clock(page, "Kick-off")
+    pitchside.wait_synced(page)
+
+    context.set_offline(True)
+    tap(page, "Goal", "9 Ade")  # at 1', on a phone that has not heard of full-time
+    whistle = {"id": str(uuid.uuid4()), "kind": "full_time", "period": 1, "minute": 0}
+    ended = server.request("POST", f"/api/matches/{match_id}/events", whistle, club.token)
+    assert ended.status == 201, ended.body
+    context.set_offline(False)
+
+    refused = page.locator(".refused")
+    refused.wait_for()
+    assert "Goal 1' — This match is already finished" in refused.inner_text()
+    assert "does not follow" not in refused.inner_text()
+    assert "match_finished" not in refused.inner_text()
+    page.locator(".timeline li.kind-goal").wait_for(state="detached")
+    assert pitchside.screen_score(page) == (0, 0)
+    context.close()
+
+
+def test_a_match_takes_taps_only_between_kick_off_and_full_time(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Dynamos")
+
+    # The first tap on a match that has not started offers to start it.
+    page.get_by_role("button", name="Goal", exact=True).click()
+    sheet = page.locator("#sheet")
+    sheet.get_by_text("The match has not kicked off").wait_for()
+    sheet.get_by_role("button", name="Kick off now", exact=True).click()
+    sheet.get_by_role("button", name="9 Ade", exact=True).click()
+    sheet.wait_for(state="hidden")
+    pitchside.wait_synced(page)
+    stored = pitchside.server_events(club, match_id)
+    assert [e["kind"] for e in stored] == ["kick_off", "goal"]
+    assert page.locator("#period").inner_text() == "1st half"
+    assert pitchside.screen_score(page) == (1, 0)
+
+    clock(page, "Half-time")
+    clock(page, "Start 2nd half")
+    clock(page, "Full-time")
+    assert page.get_by_role("button", name="Goal", exact=True).count() == 0
+    assert page.locator(".grid").count() == 0
+    page.get_by_role("button", name="Reopen match", exact=True).click()
+    page.get_by_role("button", name="Goal", exact=True).wait_for()
+    assert page.locator("#period").inner_text() == "2nd half"
+    pitchside.wait_synced(page)
+    assert club.get(f"/api/matches/{match_id}")["match"]["status"] == "live"
+    context.close()
+
+
+def test_each_tap_is_confirmed_by_the_thumb_and_the_newest_row_is_in_view(
+    browser: Browser, server: Server
+) -> None:
+    _, _, context, page = _on_a_match(browser, server, "Albion")
+    clock(page, "Kick-off")
+    tap(page, "Save", "1 Sam")
+    tap(page, "Goal", "9 Ade")
+
+    toast = page.locator("#toast")
+    assert toast.inner_text().startswith("Goal 1' · 9 Ade logged")
+    # Measured in one go: a sync may redraw the timeline at any moment.
+    seen = page.evaluate(LAYOUT)
+    pitchside.screenshot(page, "coach-toast.png")
+    box, row = seen["toast"], seen["newest"]
+    assert "9 Ade" in seen["newestText"]
+    assert seen["height"] / 2 < box["top"] and box["bottom"] <= seen["height"]
+    # In view, and not under the toast.
+    assert row["top"] >= 0 and row["bottom"] <= box["top"], (row, box)
+
+    toast.get_by_role("button", name="Undo Goal 1' · 9 Ade", exact=True).click()
+    page.locator(".timeline li.kind-goal").wait_for(state="detached")
+    assert pitchside.screen_score(page) == (0, 0)
+    assert toast.is_hidden()
     context.close()

@@ -8,19 +8,32 @@ from fastapi.testclient import TestClient
 from tests import factories
 
 
-def _setup(client: TestClient, **match_fields: Any) -> tuple[dict[str, str], str, str]:
+def _setup(
+    client: TestClient, *, live: bool = False, **match_fields: Any
+) -> tuple[dict[str, str], str, str]:
+    """A coach, a team and a match; ``live``: the match has kicked off."""
     headers = factories.coach(client)
     team_id = factories.team(client, headers)
-    return headers, team_id, factories.match(client, headers, team_id, **match_fields)
+    made = factories.live_match if live else factories.match
+    return headers, team_id, made(client, headers, team_id, **match_fields)
+
+
+MARKERS = {"kick_off", "half_time", "full_time"}
 
 
 def _events(
-    client: TestClient, headers: dict[str, str], match_id: str, **params: Any
+    client: TestClient,
+    headers: dict[str, str],
+    match_id: str,
+    *,
+    markers: bool = False,
+    **params: Any,
 ) -> list[dict[str, Any]]:
+    """The match's events; its period markers only with ``markers``."""
     response = client.get(f"/api/matches/{match_id}/events", params=params, headers=headers)
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return [e for e in items if markers or e["kind"] not in MARKERS]
 
 
 def _post(
@@ -41,7 +54,7 @@ def _state(client: TestClient, headers: dict[str, str], match_id: str) -> tuple[
 
 
 def test_the_same_event_id_is_stored_once(client: TestClient) -> None:
-    headers, _, match_id = _setup(client)
+    headers, _, match_id = _setup(client, live=True)
     body = {"id": str(uuid.uuid4()), "kind": "goal", "period": 1, "minute": 12}
 
     first = client.post(f"/api/matches/{match_id}/events", json=body, headers=headers)
@@ -55,7 +68,7 @@ def test_the_same_event_id_is_stored_once(client: TestClient) -> None:
 
 
 def test_an_event_id_used_in_another_match_is_a_conflict(client: TestClient) -> None:
-    headers, team_id, match_id = _setup(client)
+    headers, team_id, match_id = _setup(client, live=True)
     other_match = factories.match(client, headers, team_id)
     event = factories.event(client, headers, match_id, "goal")
 
@@ -71,7 +84,7 @@ def test_an_event_id_used_in_another_match_is_a_conflict(client: TestClient) -> 
 
 
 def test_editing_an_event_replaces_it_and_raises_its_seq(client: TestClient) -> None:
-    headers, team_id, match_id = _setup(client)
+    headers, team_id, match_id = _setup(client, live=True)
     scorer = factories.player(client, headers, team_id, number=11, name="Ada")
     event = factories.event(client, headers, match_id, "goal", minute=20)
 
@@ -91,7 +104,7 @@ def test_editing_an_event_replaces_it_and_raises_its_seq(client: TestClient) -> 
 
 
 def test_a_deleted_event_leaves_a_tombstone(client: TestClient) -> None:
-    headers, _, match_id = _setup(client)
+    headers, _, match_id = _setup(client, live=True)
     kept = factories.event(client, headers, match_id, "tackle")
     doomed = factories.event(client, headers, match_id, "goal")
 
@@ -109,7 +122,7 @@ def test_a_deleted_event_leaves_a_tombstone(client: TestClient) -> None:
 
 
 def test_a_deleted_event_cannot_be_edited(client: TestClient) -> None:
-    headers, _, match_id = _setup(client)
+    headers, _, match_id = _setup(client, live=True)
     event = factories.event(client, headers, match_id, "goal", minute=5)
     assert client.delete(f"/api/events/{event['id']}", headers=headers).status_code == 204
 
@@ -126,7 +139,7 @@ def test_a_deleted_event_cannot_be_edited(client: TestClient) -> None:
 
 
 def test_a_retried_post_of_a_deleted_event_does_not_revive_it(client: TestClient) -> None:
-    headers, _, match_id = _setup(client)
+    headers, _, match_id = _setup(client, live=True)
     body = {"id": str(uuid.uuid4()), "kind": "goal", "period": 1, "minute": 12}
     client.post(f"/api/matches/{match_id}/events", json=body, headers=headers)
     assert client.delete(f"/api/events/{body['id']}", headers=headers).status_code == 204
@@ -162,13 +175,13 @@ def test_a_marker_that_does_not_follow_is_refused(client: TestClient) -> None:
     assert _post(client, headers, match_id, "half_time").status_code == 409
     assert _post(client, headers, match_id, "kick_off", period=2).status_code == 409
     assert _post(client, headers, match_id, "kick_off").status_code == 201
-    before = _events(client, headers, match_id)
+    before = _events(client, headers, match_id, markers=True)
 
     again = _post(client, headers, match_id, "kick_off")
 
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "transition_refused"
-    assert _events(client, headers, match_id) == before
+    assert _events(client, headers, match_id, markers=True) == before
     assert _state(client, headers, match_id) == ("live", 1)
 
 
@@ -210,7 +223,7 @@ def test_a_marker_keeps_its_kind_and_period(client: TestClient) -> None:
 
 
 def test_events_page_by_sequence(client: TestClient) -> None:
-    headers, _, match_id = _setup(client)
+    headers, _, match_id = _setup(client, live=True)
     logged = [factories.event(client, headers, match_id, "tackle", minute=m) for m in range(7)]
 
     seen: list[str] = []
@@ -227,7 +240,7 @@ def test_events_page_by_sequence(client: TestClient) -> None:
             break
         after_seq = page["next_after_seq"]
 
-    assert seen == [e["id"] for e in logged]
+    assert seen[1:] == [e["id"] for e in logged]  # after the kick-off
     last = logged[-1]["seq"]
     assert _events(client, headers, match_id, after_seq=last) == []
     edited = client.put(
@@ -285,7 +298,7 @@ def test_a_period_beyond_the_match_is_refused(client: TestClient) -> None:
 
 
 def test_a_substitution_names_both_players(client: TestClient) -> None:
-    headers, team_id, match_id = _setup(client)
+    headers, team_id, match_id = _setup(client, live=True)
     on = factories.player(client, headers, team_id, number=12, name="Noor")
     off = factories.player(client, headers, team_id, number=7, name="Eli")
 
@@ -298,3 +311,38 @@ def test_a_substitution_names_both_players(client: TestClient) -> None:
     assert sub["replaced_player"]["display_name"] == "Eli"
     assert foul.status_code == 422
     assert foul.json()["error"]["field"] == "replaced_player_id"
+
+
+def test_an_event_before_kick_off_is_refused(client: TestClient) -> None:
+    headers, _, match_id = _setup(client)
+
+    early = _post(client, headers, match_id, "goal")
+
+    assert early.status_code == 409
+    assert early.json()["error"]["code"] == "match_not_started"
+    assert early.json()["error"]["field"] == "kind"
+    assert _events(client, headers, match_id) == []
+    match = client.get(f"/api/matches/{match_id}", headers=headers).json()["match"]
+    assert match["score"]["team"] == 0
+
+
+def test_a_finished_match_takes_only_events_within_its_played_time(client: TestClient) -> None:
+    headers, _, match_id = _setup(client, live=True, periods=1, period_minutes=20)
+    goal = factories.event(client, headers, match_id, "goal", minute=12)
+    assert _post(client, headers, match_id, "full_time", minute=20, stoppage=1).status_code == 201
+
+    in_time = _post(client, headers, match_id, "save", minute=20, stoppage=1)
+    after = _post(client, headers, match_id, "goal", minute=20, stoppage=2)
+    edit = {"kind": "goal", "period": 1}
+    moved_late = client.put(
+        f"/api/events/{goal['id']}", json=edit | {"minute": 22}, headers=headers
+    )
+    fixed = edit | {"minute": 13, "note": "header"}
+    corrected = client.put(f"/api/events/{goal['id']}", json=fixed, headers=headers)
+
+    assert in_time.status_code == 201, in_time.text
+    assert (after.status_code, after.json()["error"]["code"]) == (409, "match_finished")
+    assert (moved_late.status_code, moved_late.json()["error"]["code"]) == (409, "match_finished")
+    assert corrected.status_code == 200, corrected.text
+    assert [e["kind"] for e in _events(client, headers, match_id)] == ["save", "goal"]
+    assert _state(client, headers, match_id) == ("finished", 1)

@@ -11,6 +11,8 @@ from httpx2 import Response
 
 from tests import factories
 
+PERIOD_MARKERS = {"kick_off", "half_time", "full_time"}
+
 
 class Phone:
     def __init__(self, client: TestClient, headers: dict[str, str] | None = None):
@@ -59,8 +61,11 @@ class Phone:
         return status
 
 
-def events(client: TestClient, headers: dict[str, str], match_id: str) -> list[dict[str, Any]]:
-    """The match's events as REST shows them, tombstones included, in sequence order."""
+def events(
+    client: TestClient, headers: dict[str, str], match_id: str, *, markers: bool = True
+) -> list[dict[str, Any]]:
+    """The match's events as REST shows them, tombstones included, in sequence order;
+    without its period markers unless ``markers``."""
     response = client.get(
         f"/api/matches/{match_id}/events",
         params={"include_deleted": "true"},
@@ -68,4 +73,4 @@ def events(client: TestClient, headers: dict[str, str], match_id: str) -> list[d
     )
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
-    return items
+    return [e for e in items if markers or e["kind"] not in PERIOD_MARKERS]

@@ -85,9 +85,15 @@ def player(server: Server, token: str, team_id: str, number: int) -> str:
     return player_id
 
 
-def match(server: Server, token: str, team_id: str, opponent: str) -> str:
+def match(
+    server: Server, token: str, team_id: str, opponent: str, *, kicked_off: bool = False
+) -> str:
+    """A match; with ``kicked_off``, its kick-off logged too, so it takes events."""
     body = {"team_id": team_id, "opponent": opponent, "kickoff_at": "2026-11-21T10:00:00Z"}
     match_id: str = ok(server, "POST", "/api/matches", body, token)["id"]
+    if kicked_off:
+        whistle = {"id": new_id(), "kind": "kick_off", "period": 1, "minute": 0}
+        ok(server, "POST", f"/api/matches/{match_id}/events", whistle, token)
     return match_id
 
 

@@ -44,7 +44,7 @@ def test_the_accept_encoding_header_is_read_by_coding_and_weight(
 def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> None:
     headers = factories.coach(client)
     team_id = factories.team(client, headers)
-    match_id = factories.match(client, headers, team_id)
+    match_id = factories.live_match(client, headers, team_id)
     for minute in range(20):
         factories.event(client, headers, match_id, "tackle", minute=minute)
     device_id = client.get("/api/devices", headers=headers).json()[0]["id"]

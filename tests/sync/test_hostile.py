@@ -24,7 +24,7 @@ JSON = {"Content-Type": "application/json"}
 def _team_with_match(client: TestClient) -> tuple[Phone, str]:
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
-    return phone, factories.match(client, phone.headers, team_id)
+    return phone, factories.live_match(client, phone.headers, team_id)
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(
@@ -54,7 +54,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(
         assert "content-length" not in streamed.request.headers
         assert streamed.status_code == 413, streamed.text
         assert too_big.json()["error"]["code"] == "payload_too_large"
-        assert events(client, phone.headers, match_id) == []
+        assert events(client, phone.headers, match_id, markers=False) == []
         assert phone.lag()["last_mutation_id"] == 0
 
 
@@ -65,7 +65,7 @@ def test_more_than_500_mutations_are_refused_whole(client: TestClient) -> None:
 
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "mutations"
-    assert events(client, phone.headers, match_id) == []
+    assert events(client, phone.headers, match_id, markers=False) == []
 
 
 MALFORMED = [
@@ -192,7 +192,7 @@ def test_another_teams_match_is_indistinguishable_from_a_missing_one(client: Tes
 def test_another_teams_event_id_reveals_nothing_of_it(client: TestClient) -> None:
     phone, match_id = _team_with_match(client)
     rival = factories.coach(client)
-    rival_match = factories.match(client, rival, factories.team(client, rival))
+    rival_match = factories.live_match(client, rival, factories.team(client, rival))
     secret = factories.event(client, rival, rival_match, "goal", note="private note")
 
     answer = phone.sync(
@@ -206,7 +206,7 @@ def test_another_teams_event_id_reveals_nothing_of_it(client: TestClient) -> Non
     assert (added["verdict"], added["error"]["code"]) == ("rejected", "id_in_use")
     assert edited["error"] == deleted["error"] == missing["error"]
     assert "private note" not in json.dumps(answer)
-    assert [e["minute"] for e in events(client, rival, rival_match)] == [1]
+    assert [e["minute"] for e in events(client, rival, rival_match, markers=False)] == [1]
 
 
 def test_share_and_login_tokens_cannot_sync(client: TestClient, app: FastAPI) -> None:
@@ -273,7 +273,7 @@ def test_a_forged_cursor_is_refused_and_nothing_in_the_request_is_stored(
         assert response.json()["error"]["code"] == "invalid_cursor"
         assert response.json()["error"]["field"] == "cursor"
     assert phone.lag()["last_mutation_id"] == 0
-    assert events(client, phone.headers, match_id) == []
+    assert events(client, phone.headers, match_id, markers=False) == []
 
 
 def test_mutation_arguments_nested_too_deep_are_refused_by_name(client: TestClient) -> None:

@@ -111,7 +111,7 @@ class Phone:
     """Event ids the phone can target: its own, and every one it has pulled."""
     local: dict[str, dict[str, Any]] = field(default_factory=dict)
     """The live events as pulled."""
-    last_seq: int = 0
+    last_position: tuple[int, str] = (0, "")
 
 
 class SyncModel(RuleBasedStateMachine):
@@ -129,6 +129,13 @@ class SyncModel(RuleBasedStateMachine):
         )
         assert match.status_code == 201, match.text
         self.match_id: str = match.json()["id"]
+        # Kicked off first, as every match that takes events is.
+        self.kick_off = str(uuid.uuid4())
+        whistle = {"id": self.kick_off, "kind": "kick_off", "period": 1, "minute": 0}
+        kicked_off = self.client.post(
+            f"/api/matches/{self.match_id}/events", json=whistle, headers=world.logins[0]
+        )
+        assert kicked_off.status_code == 201, kicked_off.text
         self.owner = world.logins[0]
         self.phones = []
         for number, login in enumerate(world.logins):
@@ -140,8 +147,9 @@ class SyncModel(RuleBasedStateMachine):
             self.phones.append(
                 Phone(number, body["id"], {"Authorization": f"Bearer {body['token']}"})
             )
-        self.events: dict[str, ModelEvent] = {}
-        self.head = 1  # a new match's own row takes sequence number 1
+        # A new match's own row takes sequence number 1, its kick-off 2.
+        self.events: dict[str, ModelEvent] = {self.kick_off: ModelEvent("kick_off", 0, None, 2)}
+        self.head = 2
         self.verdicts: dict[tuple[int, int], str] = {}
         self.applied: dict[int, int] = {phone.number: 0 for phone in self.phones}
 
@@ -305,9 +313,14 @@ class SyncModel(RuleBasedStateMachine):
         change = full(compact)
         if change["space"] != self.match_id:
             return  # the team's roster: nothing of this match
-        # Positions only move forward: a change is never sent twice, nor out of order.
-        assert change["seq"] > phone.last_seq, change
-        phone.last_seq = change["seq"]
+        # Positions only move forward: a change is never sent twice, nor out of order. (A
+        # period marker and its match's row share the marker's seq: at one seq, a match row
+        # and an event may both come, two changes of one type never.)
+        last, last_type = phone.last_position
+        assert change["seq"] > last or (change["seq"] == last and change["type"] != last_type), (
+            change
+        )
+        phone.last_position = (change["seq"], change["type"])
         if change["type"] != "event":
             return
         # The pull reads after the push committed, so it sees the model's present.
@@ -324,7 +337,8 @@ class SyncModel(RuleBasedStateMachine):
                 model.note,
             )
             phone.local[change["id"]] = data
-        if change["id"] not in phone.known:
+        # The kick-off is never edited or undone here: every event is logged in play.
+        if change["id"] not in phone.known and change["id"] != self.kick_off:
             phone.known.append(change["id"])
 
     # --- what must always hold ----------------------------------------------------------
@@ -362,7 +376,7 @@ class SyncModel(RuleBasedStateMachine):
                     pass
             server = self._server_events()
             ids = [e["id"] for e in server]
-            logged = {
+            logged = {self.kick_off} | {
                 m["args"]["id"]
                 for phone in self.phones
                 for m in phone.queued.values()

@@ -166,6 +166,12 @@ def _build_club(server: Server, tmp_path: Path, ground: Ground) -> tuple[Club, l
             client = SyncClient(path, ground.base_url, device.token, device.device_id)
             client.sync()
             devices.append(Device(path.stem, path, number, client))
+            if index == 0:
+                # The team's first phone kicks every match off: only then do they take events.
+                for match_id in club.matches[-1]:
+                    kick_off = client.add_event(match_id, "kick_off", period=1, minute=0)
+                    devices[-1].queued_adds.append(kick_off)
+                client.sync()
     return club, devices
 
 

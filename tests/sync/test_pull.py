@@ -14,11 +14,16 @@ from backend.db.models import Membership, ServerMeta
 from backend.sync.cursors import Position
 from sync_protocol.paging import Candidate, SpaceChanges, cut_page
 from tests import factories
-from tests.sync import Phone, events
+from tests.sync import PERIOD_MARKERS, Phone, events
+
+
+def _logged(changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The changes without period markers (each match is kicked off before its events)."""
+    return [c for c in changes if (c.get("data") or {}).get("kind") not in PERIOD_MARKERS]
 
 
 def _kinds(changes: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(c["type"], c["id"]) for c in changes]
+    return [(c["type"], c["id"]) for c in _logged(changes)]
 
 
 def test_a_first_sync_receives_everything_and_the_next_nothing(client: TestClient) -> None:
@@ -27,7 +32,7 @@ def test_a_first_sync_receives_everything_and_the_next_nothing(client: TestClien
     player_id = factories.player(client, phone.headers, team_id)
     dropped = factories.player(client, phone.headers, team_id, number=3, name="Jo")
     client.delete(f"/api/players/{dropped}", headers=phone.headers)
-    match_id = factories.match(client, phone.headers, team_id)
+    match_id = factories.live_match(client, phone.headers, team_id)
     client.put(
         f"/api/matches/{match_id}/lineup",
         json={"players": [{"player_id": player_id, "role": "starting"}]},
@@ -47,10 +52,10 @@ def test_a_first_sync_receives_everything_and_the_next_nothing(client: TestClien
         ("lineup", match_id),
         ("event", goal["id"]),
     ]
-    team, player, match, lineup, event = first["changes"]
+    team, player, match, lineup, event = _logged(first["changes"])
     assert team["data"] == {"id": team_id, "name": "Reds U10", "role": "owner"}
     assert player["data"]["display_name"] == "Sam" and player["space"] == team_id
-    assert match["data"]["status"] == "scheduled" and match["space"] == match_id
+    assert match["data"]["status"] == "live" and match["space"] == match_id
     assert lineup["data"] == {
         "players": [{"player_id": player_id, "role": "starting", "position": None}]
     }
@@ -87,7 +92,7 @@ def test_a_long_pull_arrives_in_pages_with_every_change_once(client: TestClient)
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
     players = [factories.player(client, phone.headers, team_id, number=n) for n in range(3)]
-    matches = [factories.match(client, phone.headers, team_id) for _ in range(3)]
+    matches = [factories.live_match(client, phone.headers, team_id) for _ in range(3)]
     logged = [phone.add_event(m, minute=minute) for m in matches for minute in range(11)]
     phone.sync(*logged, pull=False)
     expected = {("team", team_id)} | {("player", p) for p in players}
@@ -98,7 +103,8 @@ def test_a_long_pull_arrives_in_pages_with_every_change_once(client: TestClient)
         pages.append(phone.sync(max_changes=7))
 
     received = [change for page in pages for change in page["changes"]]
-    assert len(received) == len(expected) == 40
+    assert len(_logged(received)) == len(expected) == 40
+    assert len(received) == 40 + 3  # and each match's kick-off
     assert set(_kinds(received)) == expected
     assert len(pages) >= 6
     assert all(len(page["changes"]) <= 7 for page in pages)
@@ -128,7 +134,7 @@ def test_a_coach_added_to_a_team_receives_its_data_on_the_next_pull(client: Test
     helper = Phone(client, factories.coach(client, email=email))
     team_id = factories.team(client, owner)
     player_id = factories.player(client, owner, team_id)
-    match_id = factories.match(client, owner, team_id)
+    match_id = factories.live_match(client, owner, team_id)
     goal = factories.event(client, owner, match_id, "goal")
     assert helper.sync()["changes"] == []
 
@@ -180,7 +186,7 @@ def test_a_cursor_from_another_generation_is_answered_with_a_reset_and_everythin
 ) -> None:
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
-    match_id = factories.match(client, phone.headers, team_id)
+    match_id = factories.live_match(client, phone.headers, team_id)
     phone.pull_all()
     db_session.execute(update(ServerMeta).values(generation=uuid.uuid4()))
     db_session.commit()
@@ -218,7 +224,7 @@ def test_a_cursor_ahead_of_the_server_is_answered_with_a_reset(
 def test_another_devices_id_gets_a_reset_naming_the_callers_device(client: TestClient) -> None:
     phone, stranger = Phone(client), Phone(client)
     team_id = factories.team(client, phone.headers)
-    match_id = factories.match(client, phone.headers, team_id)
+    match_id = factories.live_match(client, phone.headers, team_id)
     phone.sync(phone.add_event(match_id), phone.add_event(match_id))
 
     response = client.post(
@@ -236,7 +242,7 @@ def test_another_devices_id_gets_a_reset_naming_the_callers_device(client: TestC
     assert answer["reset"]["reason"] == "unknown_device"
     assert (answer["device_id"], answer["last_mutation_id"]) == (phone.device_id, 2)
     assert answer["results"] == []
-    assert len(events(client, phone.headers, match_id)) == 2
+    assert len(events(client, phone.headers, match_id)) == 1 + 2  # the kick-off, two goals
     assert {c["id"] for c in answer["changes"]} >= {team_id, match_id}
     assert stranger.lag()["last_mutation_id"] == 0
 
@@ -244,7 +250,7 @@ def test_another_devices_id_gets_a_reset_naming_the_callers_device(client: TestC
 def test_the_lag_endpoint_counts_what_the_device_has_not_pulled(client: TestClient) -> None:
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
-    match_id = factories.match(client, phone.headers, team_id)
+    match_id = factories.live_match(client, phone.headers, team_id)
     assert phone.lag()["behind"] is None
 
     phone.pull_all()

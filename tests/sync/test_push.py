@@ -12,10 +12,12 @@ from tests import factories
 from tests.sync import Phone, events
 
 
-def _team_with_match(client: TestClient) -> tuple[Phone, str, str]:
+def _team_with_match(client: TestClient, *, live: bool = True) -> tuple[Phone, str, str]:
+    """A phone, its team and a match, kicked off (through REST) unless not ``live``."""
     phone = Phone(client)
     team_id = factories.team(client, phone.headers)
-    return phone, team_id, factories.match(client, phone.headers, team_id)
+    made = factories.live_match if live else factories.match
+    return phone, team_id, made(client, phone.headers, team_id)
 
 
 def _error(result: dict[str, Any]) -> tuple[str, str, str | None]:
@@ -23,7 +25,7 @@ def _error(result: dict[str, Any]) -> tuple[str, str, str | None]:
 
 
 def test_a_batch_sent_twice_is_applied_once_and_answered_the_same(client: TestClient) -> None:
-    phone, _, match_id = _team_with_match(client)
+    phone, _, match_id = _team_with_match(client, live=False)
     batch = [
         phone.add_event(match_id, "kick_off", minute=0),
         phone.add_event(match_id, "goal", minute=4),
@@ -66,7 +68,7 @@ def test_a_retry_that_overlaps_the_acknowledged_part_applies_only_the_rest(
         (3, False),
         (4, False),
     ]
-    assert len(events(client, phone.headers, match_id)) == 4
+    assert len(events(client, phone.headers, match_id, markers=False)) == 4
 
 
 def test_a_gap_stops_the_batch_and_names_where_to_resend_from(client: TestClient) -> None:
@@ -78,12 +80,12 @@ def test_a_gap_stops_the_batch_and_names_where_to_resend_from(client: TestClient
     assert answer["gap"] == {"expected": 3}
     assert answer["last_mutation_id"] == 2
     assert [r["id"] for r in answer["results"]] == [1, 2]
-    assert len(events(client, phone.headers, match_id)) == 2
+    assert len(events(client, phone.headers, match_id, markers=False)) == 2
 
     resent = phone.sync(*queue[2:])
     assert resent["gap"] is None
     assert [r["verdict"] for r in resent["results"]] == ["applied"] * 3
-    assert len(events(client, phone.headers, match_id)) == 5
+    assert len(events(client, phone.headers, match_id, markers=False)) == 5
 
 
 def test_a_batch_that_starts_past_the_counter_applies_nothing(client: TestClient) -> None:
@@ -97,7 +99,7 @@ def test_a_batch_that_starts_past_the_counter_applies_nothing(client: TestClient
         0,
         [],
     )
-    assert events(client, phone.headers, match_id) == []
+    assert events(client, phone.headers, match_id, markers=False) == []
 
 
 def test_a_bad_mutation_in_the_middle_is_rejected_and_the_rest_apply(client: TestClient) -> None:
@@ -112,12 +114,12 @@ def test_a_bad_mutation_in_the_middle_is_rejected_and_the_rest_apply(client: Tes
     assert [r["verdict"] for r in answer["results"]] == ["applied", "rejected", "applied"]
     assert _error(answer["results"][1]) == ("rejected", "invalid", "args.kind")
     assert answer["last_mutation_id"] == 3
-    assert [e["minute"] for e in events(client, phone.headers, match_id)] == [1, 3]
+    assert [e["minute"] for e in events(client, phone.headers, match_id, markers=False)] == [1, 3]
 
 
 def test_each_rejection_names_its_code_and_field(client: TestClient) -> None:
     phone, team_id, match_id = _team_with_match(client)
-    other_match = factories.match(client, phone.headers, team_id)
+    other_match = factories.live_match(client, phone.headers, team_id)
     taken = factories.event(client, phone.headers, other_match, "goal")
     goal = phone.add_event(match_id, minute=2)
 
@@ -237,20 +239,21 @@ def test_every_command_applies_and_partial_updates_change_only_what_they_name(
                 {"player_id": sub_id, "role": "bench"},
             ],
         ),
+        phone.add_event(match_id, "kick_off", minute=0),
         phone.add_event(match_id, id=event_id, player_id=player_id, note="top corner"),
         phone.mutation("edit_event", event_id=event_id, changes={"minute": 9}),
         phone.mutation("edit_event", event_id=event_id, changes={"note": None}),
         phone.mutation("delete_player", player_id=sub_id),
     )
 
-    assert [r["verdict"] for r in answer["results"]] == ["applied"] * 12
+    assert [r["verdict"] for r in answer["results"]] == ["applied"] * 13
     player = client.get(f"/api/players/{player_id}", headers=phone.headers).json()
     sub = client.get(f"/api/players/{sub_id}", headers=phone.headers).json()
     assert (player["squad_number"], player["display_name"]) == (None, "Ada")
     assert (sub["display_name"], sub["full_name"]) == ("Bobby", "Bo B")
     match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
     assert (match["venue"], match["competition"], match["opponent"]) == (None, "Cup", "Blues")
-    [event] = events(client, phone.headers, match_id)
+    [event] = events(client, phone.headers, match_id, markers=False)
     assert (event["minute"], event["note"], event["player"]["id"]) == (9, None, player_id)
 
     deleted = phone.sync(phone.mutation("delete_match", match_id=match_id))
@@ -267,7 +270,7 @@ def test_an_edit_of_an_event_another_coach_deleted_is_a_conflict_showing_the_tom
     second = Phone(client, factories.coach(client, email=email))
     team_id = factories.team(client, first.headers)
     factories.join(client, first.headers, team_id, second.headers)
-    match_id = factories.match(client, first.headers, team_id)
+    match_id = factories.live_match(client, first.headers, team_id)
     goal = first.add_event(match_id, minute=30)
     first.sync(goal)
     event_id = goal["args"]["id"]
@@ -280,7 +283,7 @@ def test_an_edit_of_an_event_another_coach_deleted_is_a_conflict_showing_the_tom
     assert _error(result) == ("conflict", "event_deleted", "args.event_id")
     assert result["current"]["id"] == event_id
     assert (result["current"]["deleted"], result["current"]["data"]) == (True, None)
-    [stored] = events(client, first.headers, match_id)
+    [stored] = events(client, first.headers, match_id, markers=False)
     assert (stored["deleted"], stored["minute"]) == (True, 30)
 
 
@@ -296,14 +299,14 @@ def test_an_edit_before_the_delete_is_overwritten_by_it(client: TestClient) -> N
     )
 
     assert [r["verdict"] for r in answer["results"]] == ["applied"] * 4
-    [stored] = events(client, phone.headers, match_id)
+    [stored] = events(client, phone.headers, match_id, markers=False)
     assert stored["deleted"] is True
 
 
 def test_a_refused_kick_off_is_a_conflict_carrying_the_match_and_changes_nothing(
     client: TestClient,
 ) -> None:
-    phone, _, match_id = _team_with_match(client)
+    phone, _, match_id = _team_with_match(client, live=False)
     phone.sync(phone.add_event(match_id, "kick_off", minute=0))
     phone.pull_all()
     phone.sync()
@@ -325,7 +328,7 @@ def test_a_refused_kick_off_is_a_conflict_carrying_the_match_and_changes_nothing
 def test_period_markers_only_move_the_match_through_its_state_machine(
     client: TestClient,
 ) -> None:
-    phone, _, match_id = _team_with_match(client)
+    phone, _, match_id = _team_with_match(client, live=False)
     kick_off = phone.add_event(match_id, "kick_off", minute=0)
     half_time = phone.add_event(match_id, "half_time", minute=45)
 
@@ -364,14 +367,14 @@ def test_a_protocol_newer_than_the_server_is_refused_with_409(client: TestClient
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "protocol_too_new"
     assert response.json()["error"]["field"] == "protocol"
-    assert events(client, phone.headers, match_id) == []
+    assert events(client, phone.headers, match_id, markers=False) == []
     assert phone.lag()["last_mutation_id"] == 0
 
 
 def test_a_player_added_mid_batch_can_be_named_by_the_events_after_it(
     client: TestClient,
 ) -> None:
-    phone, team_id, match_id = _team_with_match(client)
+    phone, team_id, match_id = _team_with_match(client, live=False)
     latecomer = str(uuid.uuid4())
     batch = [
         phone.add_event(match_id, "kick_off", minute=0),
@@ -411,9 +414,9 @@ def test_an_event_id_sent_twice_in_one_batch_is_stored_once_and_only_in_its_matc
         "applied"
     ] * 2
     assert _error(answer["results"][2]) == ("rejected", "id_in_use", "args.id")
-    stored = events(client, phone.headers, match_id)
+    stored = events(client, phone.headers, match_id, markers=False)
     assert [(e["id"], e["minute"]) for e in stored] == [(event_id, 3), (stored[1]["id"], 6)]
-    assert events(client, phone.headers, other_match) == []
+    assert events(client, phone.headers, other_match, markers=False) == []
     # The match's sequence follows the batch: the goal, the update, then the save.
     match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
     assert match["venue"] == "Rec"

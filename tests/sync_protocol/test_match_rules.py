@@ -10,14 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sync_protocol.match import (
+    MAX_MINUTE,
     MAX_PERIODS,
+    MAX_STOPPAGE,
     PERIOD_MARKERS,
     EventKind,
+    EventRefused,
     MatchState,
     MatchStatus,
+    MatchTime,
     Side,
     TransitionRefused,
     apply_marker,
+    check_event_time,
     clock_seconds,
     fold_markers,
     score,
@@ -227,3 +232,53 @@ def test_the_clock_stands_still_between_periods_and_after_full_time(
     status: MatchStatus, period: int, started: datetime, now: datetime
 ) -> None:
     assert clock_seconds(MatchState(status, period), started, now, 20) == period * 20 * 60
+
+
+match_times = st.builds(
+    MatchTime,
+    st.integers(1, MAX_PERIODS),
+    st.integers(0, MAX_MINUTE),
+    st.integers(0, MAX_STOPPAGE),
+)
+
+
+@given(match_times)
+def test_nothing_is_logged_before_kick_off(at: MatchTime) -> None:
+    with pytest.raises(EventRefused) as refused:
+        check_event_time(MatchState(), at, None)
+    assert refused.value.code == "match_not_started"
+
+
+@given(st.sampled_from([MatchStatus.LIVE, MatchStatus.INTERVAL]), match_times)
+def test_everything_is_logged_in_play_and_at_a_break(status: MatchStatus, at: MatchTime) -> None:
+    check_event_time(MatchState(status, at.period), at, None)
+
+
+@given(match_times, match_times)
+def test_a_finished_match_takes_exactly_the_events_within_its_played_time(
+    at: MatchTime, whistle: MatchTime
+) -> None:
+    state = MatchState(MatchStatus.FINISHED, whistle.period)
+    played = (at.period, at.minute, at.stoppage) <= (
+        whistle.period,
+        whistle.minute,
+        whistle.stoppage,
+    )
+    try:
+        check_event_time(state, at, whistle)
+    except EventRefused as refused:
+        assert refused.code == "match_finished"
+        assert not played
+    else:
+        assert played
+
+
+def test_an_event_of_the_final_minute_counts_but_not_one_after() -> None:
+    state = MatchState(MatchStatus.FINISHED, 2)
+    whistle = MatchTime(2, 50, 2)
+    check_event_time(state, MatchTime(2, 50, 2), whistle)
+    check_event_time(state, MatchTime(1, 25, 4), whistle)  # first-half added time
+    with pytest.raises(EventRefused):
+        check_event_time(state, MatchTime(2, 50, 3), whistle)
+    with pytest.raises(EventRefused):
+        check_event_time(state, MatchTime(1, 0), None)  # no whistle found: nothing fits

@@ -1,0 +1,38 @@
+// @ts-check
+/**
+ * The server's verdicts in a coach's words. The codes are sync_protocol/SPEC.md's
+ * ("Verdicts and error codes"); an unknown code falls back to what its verdict means.
+ */
+
+/** @type {Record<string, string>} */
+const WORDS = {
+  match_finished: "This match is already finished: it was logged after full-time.",
+  match_not_started: "The match had not kicked off yet.",
+  marker_not_latest: "Only the latest whistle can be undone.",
+  marker_immutable: "A whistle cannot be changed: remove it and log it again.",
+  event_deleted: "This event was deleted on another phone.",
+  unknown_player: "That player is no longer in the squad.",
+  not_found: "The match or event no longer exists.",
+  id_in_use: "This could not be saved. Log it again.",
+  invalid: "This could not be saved: some of its details were not accepted.",
+};
+
+/** @type {Record<string, string>} */
+const WHISTLE = {
+  kick_off: "This period had already kicked off on another phone.",
+  half_time: "The break had already been logged on another phone.",
+  full_time: "The match was not in play, so full-time was not logged.",
+};
+
+/**
+ * @param {import("./db.js").Outcome} outcome
+ * @param {import("./rules.js").Status | undefined} status the match's status now
+ */
+export function refusalText(outcome, status) {
+  const code = outcome.error?.code ?? "";
+  if (code === "transition_refused") {
+    if (status === "finished") return "This match is already finished.";
+    return WHISTLE[outcome.args.kind] ?? "Another phone moved the match clock on first.";
+  }
+  return WORDS[code] ?? (outcome.verdict === "conflict" ? "Another phone changed this first." : "The server could not accept this.");
+}
