@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.db.changes import iso
 from backend.db.engine import Database
 from backend.db.models import (
     Account,
@@ -37,7 +38,6 @@ from backend.live import publish
 from backend.settings import Settings
 from backend.sharing.tokens import ShareTokens
 from backend.signing_keys import signing_keys
-from backend.sync.changes import iso
 from backend.sync.lag import changes_behind
 
 Row = dict[str, Any]
