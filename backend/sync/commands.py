@@ -7,7 +7,6 @@ import argparse
 
 from sqlalchemy import select
 
-from backend.accounts import service as accounts
 from backend.commands import (
     DatabaseOption,
     Group,
@@ -50,6 +49,10 @@ def devices_lag(operator: Operator, args: argparse.Namespace) -> list[Row]:
 
 
 def devices_revoke(operator: Operator, args: argparse.Namespace) -> Row:
+    # Imported here: the accounts service brings the web framework and the password
+    # hasher with it, which every other operator command starts without.
+    from backend.accounts import service as accounts  # noqa: PLC0415
+
     device_id = parse_uuid(args.device_id, "DEVICE_ID")
     return revoke_row(operator, Device, device_id, "device", accounts.revoke)
 
