@@ -19,12 +19,12 @@ from backend.live import publish
 from backend.live.hub import Hub
 from backend.live.router import live_channel
 from backend.matches.router import router as matches_router
+from backend.metrics import Metrics
 from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
-from backend.ops.metrics import Metrics
 from backend.ops.observer import Observer
-from backend.ops.ratelimit import Limiter, Rate, Rates
 from backend.ops.router import router as ops_router
+from backend.ratelimit import Limiter, Rate, Rates
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
 from backend.sharing.tokens import ShareTokens

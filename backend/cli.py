@@ -14,12 +14,17 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from backend import commands as operator_commands
+from backend import signing_keys
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
-from backend.ops import admin
+from backend.live import publish
+from backend.matches import commands as match_commands
 from backend.ops.logs import logging_config
 from backend.settings import Settings
+from backend.sharing import commands as share_commands
+from backend.sync import commands as device_commands
 
 # Keepalive pings well inside the 60 s idle cut of common proxies; small client frames.
 WS_PING_SECONDS = 20.0
@@ -218,15 +223,24 @@ def build_parser() -> argparse.ArgumentParser:
     database_option(create_parser)
     create_parser.set_defaults(handler=coach_create)
 
-    admin.add_commands(commands, database_option)
+    # Each domain's operator commands, answered by operator_commands.run.
+    for domain in (device_commands, share_commands, match_commands, signing_keys):
+        domain.add_commands(commands, database_option)
     return parser
+
+
+def _operator_database(settings: Settings) -> Database:
+    db = Database.connect(settings.database_url, pool_size=2)
+    # So that a revocation reaches viewers on every running instance (PostgreSQL).
+    publish.install(db.writer, db.engine.dialect.name, lambda _notices: None)
+    return db
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.handler is admin.run:
-        code: int = admin.run(args, _settings(args))
-        return code
+    if "operation" in vars(args):
+        operator = operator_commands.Operator(_settings(args), _operator_database)
+        return operator_commands.run(args, operator)
     result: int = args.handler(args)
     return result
 

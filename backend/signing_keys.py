@@ -9,12 +9,14 @@ on that database finds the same key. Production requires configured keys (settin
 
 from __future__ import annotations
 
+import argparse
 import logging
 import secrets
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from backend.commands import DatabaseOption, Group, Operator, Row, add_command, add_group
 from backend.db.engine import Database
 from backend.db.models import ServerMeta
 from backend.settings import Settings
@@ -67,3 +69,22 @@ def _database_key(db: Database) -> tuple[str, bool] | None:
     except (OperationalError, ProgrammingError):
         return None
     return (key, made is not None) if key else None
+
+
+def keys_rotate(operator: Operator, _args: argparse.Namespace) -> Row:
+    """``touchline keys rotate``: the configured key list with a new key appended. Deploy
+    it, and drop the oldest key once the links and login tokens it signed may lapse."""
+    keys = [*operator.settings.secret_keys, secrets.token_urlsafe(GENERATED_KEY_BYTES)]
+    return {
+        "TOUCHLINE_SECRET_KEYS": ",".join(keys),
+        "keys": len(keys),
+        "next": "set TOUCHLINE_SECRET_KEYS to this value on every instance and restart them",
+    }
+
+
+def add_commands(commands: Group, database_option: DatabaseOption) -> None:
+    keys = add_group(commands, "keys", "signing keys")
+    add_command(
+        keys, "rotate", "print the key list with a new signing key appended", keys_rotate,
+        database_option,
+    )  # fmt: skip

@@ -26,7 +26,7 @@ from backend.accounts.credentials import (
 from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.db.session import database
 from backend.errors import Unauthorized
-from backend.ops.ratelimit import Limiter, Rates, client_address
+from backend.ratelimit import Limiter, Rates, client_address
 from backend.sharing.tokens import ShareTokens
 
 LAST_SEEN_GRANULARITY = timedelta(minutes=1)

@@ -62,6 +62,12 @@ def revoke_device(db_session: Session, account_id: uuid.UUID, device_id: uuid.UU
     device = db_session.get(Device, device_id)
     if device is None or device.account_id != account_id:
         raise NotFound("device")
+    return revoke(db_session, device)
+
+
+def revoke(db_session: Session, device: Device) -> Device:
+    """Revoke ``device``, which the caller has the right to (once revoked, it stays so);
+    its live connections are closed on every instance once this transaction commits."""
     if device.revoked_at is None:
         device.revoked_at = utcnow()
         publish.device_revoked(db_session, device.id)

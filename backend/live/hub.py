@@ -43,10 +43,10 @@ import anyio
 from fastapi import WebSocket
 from sqlalchemy import select
 
+from backend.db import changes
 from backend.db.engine import Database
 from backend.db.models import Device, Match, ShareLink, utcnow
-from backend.ops.metrics import Metrics
-from backend.sync import changes
+from backend.metrics import Metrics
 
 log = logging.getLogger("touchline.live")
 

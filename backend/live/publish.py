@@ -1,9 +1,9 @@
 """Announce committed changes to the live channels, from inside the write path.
 
-Installed on the writer sessions, it notes every match a transaction changed, and what
-the transaction's writer announced itself (a share link or a device it revoked, through
-:func:`link_revoked` and :func:`device_revoked`), and sends them exactly when the
-transaction commits:
+A writer says what it changed, in the transaction that changes it: a match
+(:func:`match_changed`, called where a match's sequence advances), a share link or a
+device it revoked (:func:`link_revoked`, :func:`device_revoked`). Installed on the
+writer sessions, this sends those announcements exactly when the transaction commits:
 
 - on PostgreSQL with ``NOTIFY touchline_live`` inside the transaction, which PostgreSQL
   delivers on commit (and never on rollback) to every server instance listening;
@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from itertools import chain
-from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.db.models import Match
-
 CHANNEL = "touchline_live"
-TOUCHED_KEY = "live_touched_matches"
+# The session's own dictionary for what its transaction announced (SQLAlchemy keeps
+# ``Session.info`` for its user); only this module reads or writes these keys.
 ANNOUNCED_KEY = "live_announced_notices"
 PENDING_KEY = "live_pending_notices"
 
@@ -46,36 +43,39 @@ def device_revoke_notice(device_id: uuid.UUID) -> str:
     return f"d:{device_id.hex}"
 
 
+def _announce(session: Session, notice: str) -> None:
+    session.info.setdefault(ANNOUNCED_KEY, set()).add(notice)
+
+
+def match_changed(session: Session, match_id: uuid.UUID) -> None:
+    """Announce with this transaction's commit that the match's sync space changed (an
+    event, the match itself or its lineup): its viewers read what is new on every
+    instance. Announcing a match twice in one transaction sends one notice."""
+    _announce(session, match_notice(match_id))
+
+
 def link_revoked(session: Session, link_id: uuid.UUID) -> None:
     """Announce with this transaction's commit that the share link is revoked: whoever
     watches through it is disconnected (4410) on every instance."""
-    session.info.setdefault(ANNOUNCED_KEY, set()).add(revoke_notice(link_id))
+    _announce(session, revoke_notice(link_id))
 
 
 def device_revoked(session: Session, device_id: uuid.UUID) -> None:
     """Announce with this transaction's commit that the device is revoked: its live
     connections are closed (4401) on every instance."""
-    session.info.setdefault(ANNOUNCED_KEY, set()).add(device_revoke_notice(device_id))
-
-
-def _collect(session: Session, _flush_context: Any) -> None:
-    touched = session.info.setdefault(TOUCHED_KEY, set())
-    for obj in chain(session.new, session.dirty):
-        if isinstance(obj, Match):
-            touched.add(obj.id)
+    _announce(session, device_revoke_notice(device_id))
 
 
 def _take_notices(session: Session) -> list[str]:
+    # Flushed first, so that a write that fails does so before anything is announced.
     session.flush()
-    touched = session.info.pop(TOUCHED_KEY, set())
-    announced = session.info.pop(ANNOUNCED_KEY, set())
-    return [match_notice(m) for m in sorted(touched)] + sorted(announced)
+    return sorted(session.info.pop(ANNOUNCED_KEY, set()))
 
 
 def install(factory: sessionmaker[Session], dialect: str, deliver_local: Deliver) -> None:
-    """Make every transaction from ``factory`` announce what it changed when it commits."""
-    event.listen(factory, "after_flush", _collect)
-
+    """Make every transaction from ``factory`` send what its writers announced when it
+    commits, and nothing when it rolls back. Without this, announcements are dropped
+    with the session (nothing listens)."""
     if dialect == "postgresql":
 
         @event.listens_for(factory, "before_commit")
@@ -100,5 +100,5 @@ def install(factory: sessionmaker[Session], dialect: str, deliver_local: Deliver
 
     @event.listens_for(factory, "after_rollback")
     def _forget(session: Session) -> None:
-        for key in (TOUCHED_KEY, ANNOUNCED_KEY, PENDING_KEY):
+        for key in (ANNOUNCED_KEY, PENDING_KEY):
             session.info.pop(key, None)

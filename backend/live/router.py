@@ -41,7 +41,7 @@ from backend.live.hub import (
     Subscriber,
 )
 from backend.matches.service import get_match, players_by_id
-from backend.ops.ratelimit import RateLimited
+from backend.ratelimit import RateLimited
 from backend.sharing import service as sharing
 from backend.sharing.tokens import ShareTokens
 

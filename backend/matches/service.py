@@ -1,8 +1,9 @@
 """Matches, events and lineups: the one write path that REST and /sync share.
 
 Every write locks the match row (``SELECT ... FOR UPDATE``; on SQLite the writer already
-holds the database's write lock), takes the next number of the match's sequence, and stamps
-the changed rows with it. Functions take the calling coach's account id; a match of a team
+holds the database's write lock), takes the next number of the match's sequence, stamps
+the changed rows with it, and announces the match changed to its live channels (sent when
+the transaction commits). Functions take the calling coach's account id; a match of a team
 the coach is not in is indistinguishable from a match that does not exist.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import Event, LineupEntry, Match, Membership, Player, Team, utcnow
 from backend.errors import Conflict, Gone, Invalid, NotFound
+from backend.live import publish
 from backend.matches.schemas import (
     MatchFilters,
 )
@@ -65,14 +67,16 @@ def get_match(
     return match
 
 
-def next_seq(match: Match) -> int:
-    """Take the match's next sequence number; the caller must hold the match's lock."""
+def next_seq(db_session: Session, match: Match) -> int:
+    """Take the match's next sequence number, and announce that the match changed; the
+    caller must hold the match's lock. Every change a viewer can see takes one."""
     match.head_seq += 1
+    publish.match_changed(db_session, match.id)
     return match.head_seq
 
 
-def _touch_match(match: Match) -> None:
-    match.seq = next_seq(match)
+def _touch_match(db_session: Session, match: Match) -> None:
+    match.seq = next_seq(db_session, match)
     match.updated_at = utcnow()
 
 
@@ -226,6 +230,7 @@ class MatchWriter:
         _apply_fields(match, fields)
         self.db_session.add(match)
         self.db_session.flush()
+        publish.match_changed(self.db_session, match.id)
         self._matches[match.id] = match
         return match, True
 
@@ -233,12 +238,12 @@ class MatchWriter:
         """Change the given fields of a match (the others keep their value)."""
         match = self.match(match_id, field="match_id")
         _apply_fields(match, fields)
-        _touch_match(match)
+        _touch_match(self.db_session, match)
         return match
 
     def delete_match(self, match_id: uuid.UUID) -> Match:
         match = self.match(match_id, field="match_id")
-        _touch_match(match)
+        _touch_match(self.db_session, match)
         match.deleted_at = match.updated_at
         self._matches[match_id] = None
         return match
@@ -286,7 +291,7 @@ class MatchWriter:
         if kind in PERIOD_MARKERS:
             # Before the sequence advances: a refused marker must leave no hole in it.
             _advance_state(match, kind, fields["period"], fields.get("recorded_at"), now)
-        seq = next_seq(match)
+        seq = next_seq(self.db_session, match)
         if kind in PERIOD_MARKERS:
             match.seq = seq
         row = _NEW_EVENT | dict(fields)
@@ -330,7 +335,7 @@ class MatchWriter:
         self._check_event(match, fields)
         for name, value in changes.items():
             setattr(event, name, value)
-        event.seq = next_seq(match)
+        event.seq = next_seq(self.db_session, match)
         event.updated_at = utcnow()
         return event
 
@@ -356,7 +361,7 @@ class MatchWriter:
                 raise Conflict(
                     "only the latest period marker can be removed", code="marker_not_latest"
                 )
-        event.seq = next_seq(match)
+        event.seq = next_seq(self.db_session, match)
         event.updated_at = event.deleted_at = utcnow()
         if event.kind in PERIOD_MARKERS:
             self.db_session.flush()
@@ -432,7 +437,7 @@ class MatchWriter:
             )
             for slot in slots
         )
-        match.lineup_seq = next_seq(match)
+        match.lineup_seq = next_seq(self.db_session, match)
         return match
 
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.metrics import Metrics
 from backend.ops.logs import ACCESS_LOGGER
-from backend.ops.metrics import Metrics
-from backend.ops.ratelimit import Limiter, Rate, RateLimited, client_address
+from backend.ratelimit import Limiter, Rate, RateLimited, client_address
 
 log = logging.getLogger(ACCESS_LOGGER)
 

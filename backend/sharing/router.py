@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from backend.accounts.auth import CurrentCoach, NoStore, bearer
+from backend.db.changes import Form, event_record, event_rows
 from backend.db.models import Event, Match, ShareLink, utcnow
 from backend.db.session import DbSession
 from backend.errors import Unauthorized
@@ -22,7 +23,6 @@ from backend.sharing.schemas import (
     WatchSummary,
 )
 from backend.sharing.tokens import ShareTokens
-from backend.sync.changes import Form, event_record, event_rows
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 

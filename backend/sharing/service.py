@@ -22,9 +22,17 @@ def create_link(
     db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID, data: ShareLinkCreate
 ) -> ShareLink:
     match = get_match(db_session, account_id, match_id)
+    return open_link(db_session, match, data, created_by=account_id)
+
+
+def open_link(
+    db_session: Session, match: Match, data: ShareLinkCreate, created_by: uuid.UUID | None
+) -> ShareLink:
+    """A new link to ``match``, which the caller has the right to share (a coach of its
+    team, or the operator: ``created_by`` None)."""
     link = ShareLink(
         match_id=match.id,
-        created_by=account_id,
+        created_by=created_by,
         names=data.names,
         expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
     )
@@ -50,11 +58,15 @@ def current_link(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID
 
 
 def list_links(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID) -> list[ShareLink]:
-    match = get_match(db_session, account_id, match_id)
+    return match_links(db_session, get_match(db_session, account_id, match_id).id)
+
+
+def match_links(db_session: Session, match_id: uuid.UUID) -> list[ShareLink]:
+    """Every link to the match, newest first; the caller has the right to see them."""
     return list(
         db_session.scalars(
             select(ShareLink)
-            .where(ShareLink.match_id == match.id)
+            .where(ShareLink.match_id == match_id)
             .order_by(ShareLink.created_at.desc())
         )
     )
@@ -70,6 +82,13 @@ def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) 
         get_match(db_session, account_id, link.match_id)
     except NotFound:
         raise NotFound("share link") from None
+    return revoke(db_session, link)
+
+
+def revoke(db_session: Session, link: ShareLink) -> ShareLink:
+    """Revoke ``link``, which the caller has the right to (once revoked, it stays so);
+    viewers watching through it are disconnected on every instance once this transaction
+    commits."""
     if link.revoked_at is None:
         link.revoked_at = utcnow()
         publish.link_revoked(db_session, link.id)

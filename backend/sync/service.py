@@ -19,6 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import Principal
+from backend.db import changes
 from backend.db.engine import Database
 from backend.db.models import (
     Device,
@@ -30,10 +31,9 @@ from backend.db.models import (
     utcnow,
 )
 from backend.errors import Conflict, Gone, NotFound, TouchlineError
+from backend.faults import crash_point
 from backend.matches.service import MatchWriter
-from backend.ops.faults import crash_point
-from backend.ops.metrics import Metrics
-from backend.sync import changes
+from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
 from backend.teams import service as teams
 from backend.teams.schemas import PlayerCreate

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from backend.app import create_app
 from backend.db.engine import create_db_engine
 from backend.db.migrate import upgrade
-from backend.ops import admin
+from backend.matches import commands as match_commands
 from backend.settings import Settings
 from tests import factories
 from tests.databases import fresh_database
@@ -112,6 +112,7 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             revoke_unknown,
             create,
             create_unknown,
+            create_too_long,
             share_revoke_unknown,
             export_csv,
             export_json,
@@ -124,6 +125,7 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             ("devices", "revoke", UNKNOWN, *db),
             ("share", "create", match_id, "--names", "initials", "--json", *db),
             ("share", "create", UNKNOWN, *db),
+            ("share", "create", match_id, "--hours", "721", *db),
             ("share", "revoke", UNKNOWN, *db),
             ("match", "export", match_id, *db),
             ("match", "export", match_id, "--format", "json", "--output", str(exported), *db),
@@ -138,6 +140,8 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
         assert "DEVICE_ID must be a UUID" in _refused(revoke_bad)
         assert f"no device {UNKNOWN}" in _refused(revoke_unknown)
         assert f"no match {UNKNOWN}" in _refused(create_unknown)
+        # The same limits as a coach's link: the sharing service's own.
+        assert "expires_in_hours" in _refused(create_too_long)
         assert f"no share link {UNKNOWN}" in _refused(share_revoke_unknown)
         assert f"no match {UNKNOWN}" in _refused(export_unknown)
 
@@ -235,5 +239,5 @@ def test_match_export_neutralises_formulas_and_writes_times_as_the_api_does(
 
 def test_negative_numbers_in_a_csv_export_stay_numbers() -> None:
     export = {"events": [{"minute": -3, "stoppage": -1, "note": "-3", "kind": "goal"}]}
-    rows = list(csv.DictReader(io.StringIO(admin._as_csv(export))))
+    rows = list(csv.DictReader(io.StringIO(match_commands._as_csv(export))))
     assert (rows[0]["minute"], rows[0]["stoppage"], rows[0]["note"]) == ("-3", "-1", "'-3")

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from backend.accounts.credentials import hash_password, verify_password
-from backend.ops.ratelimit import Limiter, Rate
+from backend.ratelimit import Limiter, Rate
 from tests import factories
 from tests.databases import fresh_database
 from tests.e2e.server import Server, running_server, touchline

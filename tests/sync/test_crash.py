@@ -1,5 +1,5 @@
 """/sync when the server dies mid-request: real `touchline serve` processes, SIGKILLed at an
-armed crash point (see backend/ops/faults.py), then restarted on the same database.
+armed crash point (see backend/faults.py), then restarted on the same database.
 
 Killed after the commit, the phone never hears its acknowledgement and sends the batch
 again: every mutation is answered as a replay and stored once. Killed before the commit,

@@ -7,7 +7,7 @@ What is limited, and by what key (README, "Rate limits"):
   token spends the same bucket, and a crowd behind one carrier NAT is not one budget;
 - a request whose credential is missing or does not verify, per client address, with the
   anonymous rate (``auth.py`` again), so junk tokens cannot make fresh buckets;
-- register, login and share-link views, per client address (``observer.py``); never a
+- register, login and share-link views, per client address (``ops/observer.py``); never a
   CORS preflight;
 - login attempts, per account e-mail (``accounts/router.py``).
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from backend.db import changes
 from backend.db.models import Event, Match
-from backend.sync import changes
 from sync_protocol.records import full
 from tests import factories
 from tests.sync import Phone, events
