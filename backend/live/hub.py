@@ -15,8 +15,8 @@ full makes the send wait; the rest of that send then finishes in a task of its o
 later messages queue behind it. A subscriber with more than ``QUEUE_SIZE`` queued is
 closed with 4429 (resume later with your last seq) before it costs memory or delays
 anyone else; a client that reads nothing more never takes that close frame, so the
-connection's protocol ends it within a bounded time anyway (``backend/live/protocol.py``).
-An idle subscriber is one small object.
+connection's protocol ends it within a bounded time anyway (the uvicorn WebSocket adapter,
+``backend/live/uvicorn_websocket.py``). An idle subscriber is one small object.
 
 Reads are paged (``read_limit`` changes at most); a catch-up or a refresh reads page
 after page until it reaches the head it found, so a subscriber always ends caught up.
@@ -379,8 +379,8 @@ class Hub:
 
         The close frame queues behind what the connection has already buffered, so for a
         client that stopped reading this waits until the connection ends: within
-        ``protocol.CLOSE_TIMEOUT_SECONDS`` under ``touchline serve``, whose protocol aborts a
-        connection that has not closed by then. Never await it while holding a channel's
+        ``uvicorn_websocket.CLOSE_TIMEOUT_SECONDS`` under ``touchline serve``, whose protocol
+        aborts a connection that has not closed by then. Never await it while holding a channel's
         lock, and close several subscribers with :meth:`close_all`.
         """
         if subscriber.closed:
