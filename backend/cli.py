@@ -126,8 +126,10 @@ def coach_create(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"touchline: {problems}", file=sys.stderr)
         return 2
-    password_hash = hash_password(data.password)  # before the write transaction begins
-    db = Database.connect(_settings(args).database_url)
+    settings = _settings(args)
+    # Before the write transaction begins.
+    password_hash = hash_password(data.password, settings.password_hasher)
+    db = Database.connect(settings.database_url)
     try:
         with db.writer() as session:
             account = create_account(session, data, password_hash)
