@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.add_middleware(CompressSync)
     app.state.metrics = Metrics()
     app.state.limiter = Limiter()
-    app.state.passwords = Passwords(settings.password_hash_concurrency)
+    app.state.passwords = Passwords(settings.password_hash_concurrency, settings.password_hasher)
     app.state.rates = Rates(
         credential=Rate(settings.rate_per_second, settings.rate_burst),
         anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),

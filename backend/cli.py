@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
 import getpass
 import json
 import os
@@ -30,9 +28,6 @@ from backend.sync import commands as device_commands
 WS_PING_SECONDS = 20.0
 WS_MAX_MESSAGE_BYTES = 64 * 1024
 GRACEFUL_SHUTDOWN_SECONDS = 20
-# glibc's malloc: at most this many arenas, and blocks this large or larger always mapped
-# from (and given back to) the system. Each answers to its environment variable instead.
-MALLOC_TUNING = (("MALLOC_ARENA_MAX", -8, 2), ("MALLOC_MMAP_THRESHOLD_", -3, 256 * 1024))
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -55,10 +50,11 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn  # noqa: PLC0415
 
     from backend.app import create_app  # noqa: PLC0415
-    from backend.live.protocol import WebSocketProtocol  # noqa: PLC0415
+    from backend.live.uvicorn_websocket import TrimmedWebSocketProtocol  # noqa: PLC0415
+    from backend.ops import process_tuning  # noqa: PLC0415
     from backend.ops.http_limits import LimitedHttpProtocol  # noqa: PLC0415
 
-    _tune_malloc()
+    process_tuning.tune_malloc()
     settings = _settings(args)
     if settings.environment == "production" and "*" in args.forwarded_allow_ips.split(","):
         # Every address trusted means the first X-Forwarded-For entry, which the client
@@ -75,10 +71,7 @@ def serve(args: argparse.Namespace) -> int:
         else (settings.environment == "production")
     )
     app = create_app(settings)
-    # What is imported and built by now lives as long as the process. Frozen, it is left
-    # out of every full garbage collection, whose pause (a live message waits it out)
-    # would otherwise include walking it all again.
-    gc.freeze()
+    process_tuning.freeze_startup_heap()
     uvicorn.run(
         app,
         host=args.host,
@@ -88,7 +81,7 @@ def serve(args: argparse.Namespace) -> int:
         log_config=logging_config(json_lines, args.log_level),
         access_log=False,
         http=LimitedHttpProtocol,
-        ws=WebSocketProtocol,
+        ws=TrimmedWebSocketProtocol,
         ws_max_size=WS_MAX_MESSAGE_BYTES,
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,
@@ -98,25 +91,6 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
-
-
-def _tune_malloc() -> None:
-    """Keep memory the server has let go of from staying with it, on glibc.
-
-    By default each worker thread that finds the arenas busy makes one more (up to eight
-    per core), each holding on to what was freed in it; and each large block freed raises
-    the size below which blocks come from an arena rather than the system, so a catch-up
-    page, once sent, leaves its megabytes behind. Python runs one thread at a time, so
-    two arenas serve it; large blocks always go back to the system.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is None:
-        return
-    for variable, parameter, value in MALLOC_TUNING:
-        if variable not in os.environ:
-            mallopt(parameter, value)
 
 
 def _upgrade_in_child(settings: Settings) -> None:
@@ -157,8 +131,10 @@ def coach_create(args: argparse.Namespace) -> int:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"touchline: {problems}", file=sys.stderr)
         return 2
-    password_hash = hash_password(data.password)  # before the write transaction begins
-    db = Database.connect(_settings(args).database_url)
+    settings = _settings(args)
+    # Before the write transaction begins.
+    password_hash = hash_password(data.password, settings.password_hasher)
+    db = Database.connect(settings.database_url)
     try:
         with db.writer() as session:
             account = create_account(session, data, password_hash)

@@ -1,4 +1,10 @@
-"""Render every failure as ``{"error": {"code", "message", "field"}}`` (see backend.errors)."""
+"""Render every failure as ``{"error": {"code", "message", "field"}}`` (see backend.errors).
+
+Every failure becomes a :class:`~backend.errors.TouchlineError` first (the framework's
+validation and routing errors, the database's refusals) and is rendered by
+:func:`error_response`, or by :func:`send_error` in middleware that answers before the
+framework runs: nothing else writes an error body.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +19,16 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
+from starlette.types import Send
 
-from backend.errors import TouchlineError
+from backend.errors import (
+    BadRequest,
+    Conflict,
+    Invalid,
+    StorageFull,
+    TouchlineError,
+    Unavailable,
+)
 
 log = logging.getLogger("touchline.errors")
 
@@ -51,11 +65,26 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _render(
-    status: int, code: str, message: str, field: str | None, **headers: str
-) -> JSONResponse:
-    body = {"error": {"code": code, "message": message, "field": field}}
-    return JSONResponse(body, status_code=status, headers=headers or None)
+def error_response(error: TouchlineError) -> JSONResponse:
+    """``error``'s body, status and headers as a response."""
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers or None)
+
+
+async def send_error(send: Send, error: TouchlineError) -> None:
+    """Answer with ``error`` through a bare ASGI ``send``, as :func:`error_response` would."""
+    response = error_response(error)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": response.raw_headers,
+        }
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def _malformed_json() -> BadRequest:
+    return BadRequest("the body is not valid JSON", field="body", code="malformed_json")
 
 
 def _field(loc: tuple[Any, ...]) -> str | None:
@@ -67,22 +96,26 @@ def _field(loc: tuple[Any, ...]) -> str | None:
 
 async def _touchline_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TouchlineError)
-    return _render(exc.status, exc.code, exc.message, exc.field, **exc.headers)
+    return error_response(exc)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    return error_response(_validation_refusal(exc))
+
+
+def _validation_refusal(exc: RequestValidationError) -> TouchlineError:
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
-        return _render(400, "malformed_json", "the body is not valid JSON", "body")
+        return _malformed_json()
     field = _field(tuple(first.get("loc", ())))
     message = str(first.get("msg", "invalid"))
     if first.get("type") == "extra_forbidden":
         message = "unknown field; the server sets it or it does not exist"
     if first.get("type") == "missing" and field is None:
-        return _render(422, "invalid", "a JSON body is required", "body")
-    return _render(422, "invalid", f"{field}: {message}" if field else message, field)
+        return Invalid("a JSON body is required", field="body")
+    return Invalid(f"{field}: {message}" if field else message, field=field)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -95,32 +128,39 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+class _RoutingError(TouchlineError):
+    """Starlette's own answer (no such route, method not allowed), in our shape and with
+    its status and headers."""
+
+    def __init__(self, exc: HTTPException, codes: dict[int, str]):
+        super().__init__(str(exc.detail), code=codes.get(exc.status_code, "http_error"))
+        self.status = exc.status_code  # type: ignore[misc]
+        self.headers = dict(exc.headers or {})
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 400:
         # FastAPI's own answer when the body cannot be parsed at all (e.g. nesting deeper
         # than the parser's recursion limit).
-        return _render(400, "malformed_json", "the body is not valid JSON", "body")
-    codes = {404: "not_found", 405: "method_not_allowed"}
-    headers = dict(exc.headers or {})
+        return error_response(_malformed_json())
+    error = _RoutingError(exc, {404: "not_found", 405: "method_not_allowed"})
     if exc.status_code == 405:
-        headers["Allow"] = _allowed_methods(request)
-    return _render(
-        exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), None, **headers
-    )
+        error.headers["Allow"] = _allowed_methods(request)
+    return error_response(error)
 
 
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     # Two requests racing to create the same unique thing; the loser is told, not crashed.
     log.info("integrity conflict: %s", type(exc).__name__)
-    return _render(409, "conflict", "this conflicts with a concurrent change; retry", None)
+    return error_response(Conflict("this conflicts with a concurrent change; retry"))
 
 
 async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     # A value the database cannot hold (NUL in PostgreSQL text, a number out of range):
     # the request's fault, not an outage. A 503 would have the client retry it for ever.
     log.warning("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
-    return _render(422, "invalid", "a value in the request cannot be stored", None)
+    return error_response(Invalid("a value in the request cannot be stored"))
 
 
 def _disk_full(exc: Exception) -> bool:
@@ -134,19 +174,17 @@ async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     if _disk_full(exc):
         # Not a moment's outage: retrying soon will not help, and an operator must act.
         log.error("database storage is full; writes are refused until space is freed")
-        return _render(
-            507,
-            "storage_full",
-            "the server's storage is full; nothing was saved, keep the data and retry later",
-            None,
+        return error_response(
+            StorageFull(
+                "the server's storage is full; nothing was saved, keep the data and retry later"
+            )
         )
     log.warning("database unavailable: %s", type(exc).__name__)
-    return _render(
-        503,
-        "unavailable",
-        "the database is unavailable; nothing was saved, retry shortly",
-        None,
-        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    return error_response(
+        Unavailable(
+            "the database is unavailable; nothing was saved, retry shortly",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
     )
 
 

@@ -1,4 +1,5 @@
-"""Rate limits: token buckets kept in each process (RateLimited lives here, with them).
+"""Rate limits: token buckets kept in each process; a request over one raises
+:class:`backend.errors.RateLimited`.
 
 What is limited, and by what key (README, "Rate limits"):
 
@@ -29,19 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from backend.errors import TouchlineError
+from backend.errors import RateLimited
 
 MAX_KEYS = 100_000
-
-
-class RateLimited(TouchlineError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, retry_after: int):
-        super().__init__(f"too many requests; retry in {retry_after} s")
-        self.retry_after = retry_after
-        self.headers = {"Retry-After": str(retry_after)}
 
 
 @dataclass(frozen=True)

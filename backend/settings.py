@@ -33,6 +33,10 @@ def estimated_bits(key: str) -> float:
     return len(key) * per_character
 
 
+# How passwords are hashed (backend/accounts/credentials.py has the parameters).
+PasswordHasherName = Literal["argon2id", "fast"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TOUCHLINE_", extra="ignore", frozen=True, populate_by_name=True
@@ -65,6 +69,8 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(default=10, ge=1)
     # Argon2id hashes running at once; each takes 19 MiB while it runs.
     password_hash_concurrency: int = Field(default=2, ge=1)
+    # "fast" (Argon2id at its floor) is for test suites that do not test hashing only.
+    password_hasher: PasswordHasherName = "argon2id"  # noqa: S105 (a name, not a secret)
     # /metrics answers loopback clients, or anyone sending this as a Bearer token.
     metrics_token: str | None = None
     log_json: bool | None = Field(
@@ -98,6 +104,11 @@ class Settings(BaseSettings):
                 "TOUCHLINE_SECRET_KEYS: the development key is published in the source, so "
                 "anyone could sign with it; use a random string of at least "
                 f"{MIN_SECRET_LENGTH} characters instead"
+            )
+        if self.password_hasher == "fast" and self.environment != "test":  # noqa: S105
+            raise ValueError(
+                "TOUCHLINE_PASSWORD_HASHER: 'fast' makes passwords cheap to guess and is for "
+                "test suites only (TOUCHLINE_ENVIRONMENT=test); use 'argon2id'"
             )
         if self.environment == "production" and (
             not self.secret_keys

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
 from backend.db.engine import Database, create_db_engine
-from backend.settings import Settings
+from backend.settings import PasswordHasherName, Settings
 from tests.databases import migrated_database, postgres_required
 
 
@@ -52,7 +52,20 @@ def db_session(connection: Connection) -> Iterator[Session]:
 
 
 @pytest.fixture
-def app(engine: Engine, connection: Connection, database_url: str) -> FastAPI:
+def password_hasher() -> PasswordHasherName:
+    """The app's password hasher: Argon2id at its floor, as hashing has tests of its own. A
+    test of hashing itself asks for the real one with
+    ``@pytest.mark.parametrize("password_hasher", ["argon2id"])``."""
+    return "fast"
+
+
+@pytest.fixture
+def app(
+    engine: Engine,
+    connection: Connection,
+    database_url: str,
+    password_hasher: PasswordHasherName,
+) -> FastAPI:
     joined = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
@@ -64,6 +77,7 @@ def app(engine: Engine, connection: Connection, database_url: str) -> FastAPI:
         rate_burst=1_000_000,
         anonymous_burst=1_000_000,
         login_attempts_per_minute=1_000_000,
+        password_hasher=password_hasher,
     )
     return create_app(settings, database=database)
 

@@ -1,10 +1,11 @@
 """Passwords, device tokens and login tokens.
 
 - Passwords are hashed with Argon2id at OWASP's small-instance parameters (19 MiB, two
-  passes, one lane). :class:`Passwords` runs every hash and verification in a worker
-  thread, at most a fixed number at once, never inside a database transaction; a
-  verification for an unknown account does the same work through the same gate, so
-  response time does not reveal which emails exist.
+  passes, one lane); test suites may name a hasher at Argon2id's floor instead.
+  :class:`Passwords` runs every hash and verification in a worker thread, at most a fixed
+  number at once, never inside a database transaction; a verification for an unknown
+  account does the same work through the same gate, so response time does not reveal
+  which emails exist.
 - A device token is ``tld_`` followed by 43 random URL-safe characters. Only its SHA-256 is
   stored; the token itself is shown once, when the device is registered.
 - A login token is signed with itsdangerous (salt ``touchline.login``) and expires; it lets
@@ -26,6 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from backend.settings import PasswordHasherName as HasherName
 from backend.sharing.tokens import canonical
 
 DEVICE_TOKEN_PREFIX = "tld_"  # noqa: S105 (a prefix, not a secret)
@@ -35,40 +37,44 @@ LOGIN_SALT = "touchline.login"
 # 64 MiB (the library's default) would make each concurrent login cost 64 MiB on a small
 # instance. Hashes made with other parameters still verify and are replaced on login.
 HASH_MEMORY_KIB = 19 * 1024
-_hasher = PasswordHasher(time_cost=2, memory_cost=HASH_MEMORY_KIB, parallelism=1)
+HASHERS = {
+    "argon2id": PasswordHasher(time_cost=2, memory_cost=HASH_MEMORY_KIB, parallelism=1),
+    # Argon2id's floor (8 KiB, one pass): for test suites that do not test hashing, where
+    # every sign-up would otherwise spend 19 MiB and tens of milliseconds. Settings refuse
+    # it outside the test environment.
+    "fast": PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+}
 
 
 @cache
-def _unknown_account_hash() -> str:
+def _unknown_account_hash(hasher: HasherName) -> str:
     # Made on first use, not at import: every CLI start would otherwise pay for a hash.
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return HASHERS[hasher].hash(secrets.token_urlsafe(16))
 
 
-def hash_password(password: str) -> str:
-    """Blocking, about 19 MiB and tens of milliseconds: in a request, use :class:`Passwords`."""
-    return _hasher.hash(password)
+def hash_password(password: str, hasher: HasherName = "argon2id") -> str:
+    """Blocking, about 19 MiB and tens of milliseconds with Argon2id's parameters: in a
+    request, use :class:`Passwords`."""
+    return HASHERS[hasher].hash(password)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
-    """True if ``password`` matches; pass ``None`` for an unknown account (still costs a hash)."""
+def verify_password(
+    password: str, password_hash: str | None, hasher: HasherName = "argon2id"
+) -> bool:
+    """True if ``password`` matches; pass ``None`` for an unknown account (still costs a
+    hash with ``hasher``'s parameters). A hash verifies with the parameters it was made
+    with, whichever ``hasher`` is named."""
     try:
-        return _hasher.verify(password_hash or _unknown_account_hash(), password) and (
-            password_hash is not None
-        )
+        return HASHERS[hasher].verify(
+            password_hash or _unknown_account_hash(hasher), password
+        ) and (password_hash is not None)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(password_hash: str) -> bool:
-    """True if the hash was made with other parameters than the current ones."""
-    try:
-        return _hasher.check_needs_rehash(password_hash)
-    except InvalidHashError:
-        return False
-
-
 class Passwords:
-    """Hash and verify off the event loop, ``concurrency`` at a time.
+    """Hash and verify off the event loop, ``concurrency`` at a time, with the ``hasher``
+    the settings name (``TOUCHLINE_PASSWORD_HASHER``).
 
     Peak memory for hashing is ``concurrency`` times 19 MiB, however many sign-ins arrive at
     once; the rest wait their turn without holding a thread. Call these before opening a
@@ -76,22 +82,32 @@ class Passwords:
     pooled PostgreSQL connection for its whole duration.
     """
 
-    def __init__(self, concurrency: int):
+    def __init__(self, concurrency: int, hasher: HasherName = "argon2id"):
         self._gate = anyio.CapacityLimiter(concurrency)
+        self._hasher = hasher
 
     async def prepare(self) -> None:
         """Make the stand-in hash for unknown accounts now (once per process), so the first
         sign-in with an unknown email costs no more than any other."""
-        await anyio.to_thread.run_sync(_unknown_account_hash, limiter=self._gate)
+        await anyio.to_thread.run_sync(_unknown_account_hash, self._hasher, limiter=self._gate)
 
     async def hash(self, password: str) -> str:
-        return await anyio.to_thread.run_sync(hash_password, password, limiter=self._gate)
+        return await anyio.to_thread.run_sync(
+            hash_password, password, self._hasher, limiter=self._gate
+        )
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """As :func:`verify_password`, through the gate."""
         return await anyio.to_thread.run_sync(
-            verify_password, password, password_hash, limiter=self._gate
+            verify_password, password, password_hash, self._hasher, limiter=self._gate
         )
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        """True if the hash was made with other parameters than this hasher's."""
+        try:
+            return HASHERS[self._hasher].check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return False
 
 
 @dataclass(frozen=True)

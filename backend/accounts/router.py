@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts import service
 from backend.accounts.auth import CurrentCoach, NoStore, bearer, device_for_token, login_tokens
-from backend.accounts.credentials import LoginTokens, Passwords, needs_rehash
+from backend.accounts.credentials import LoginTokens, Passwords
 from backend.accounts.schemas import (
     AccountCreate,
     AccountOut,
@@ -82,7 +82,7 @@ async def login(
     stored = account.password_hash if account else None
     if not await hasher.verify(data.password, stored) or account is None or stored is None:
         raise Unauthorized("wrong email or password", code="invalid_credentials")
-    if needs_rehash(stored):
+    if hasher.needs_rehash(stored):
         await run_in_threadpool(
             _store_hash, db, account.id, stored, await hasher.hash(data.password)
         )

@@ -15,8 +15,8 @@ full makes the send wait; the rest of that send then finishes in a task of its o
 later messages queue behind it. A subscriber with more than ``QUEUE_SIZE`` queued is
 closed with 4429 (resume later with your last seq) before it costs memory or delays
 anyone else; a client that reads nothing more never takes that close frame, so the
-connection's protocol ends it within a bounded time anyway (``backend/live/protocol.py``).
-An idle subscriber is one small object.
+connection's protocol ends it within a bounded time anyway (the uvicorn WebSocket adapter,
+``backend/live/uvicorn_websocket.py``). An idle subscriber is one small object.
 
 Reads are paged (``read_limit`` changes at most); a catch-up or a refresh reads page
 after page until it reaches the head it found, so a subscriber always ends caught up.
@@ -46,6 +46,7 @@ from sqlalchemy import select
 from backend.db import changes
 from backend.db.engine import Database
 from backend.db.models import Device, Match, ShareLink, utcnow
+from backend.errors import Gone, NotFound, RateLimited, Unauthorized
 from backend.metrics import Metrics
 
 log = logging.getLogger("touchline.live")
@@ -55,11 +56,8 @@ READ_LIMIT = 5000
 EXPIRY_SWEEP_SECONDS = 10.0
 STOP_CLOSE_SECONDS = 2.0
 
+# Not a refusal: the server is stopping, and the viewer should resume elsewhere.
 CLOSE_GOING_AWAY = 1001
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_NOT_FOUND = 4404
-CLOSE_GONE = 4410
-CLOSE_TOO_SLOW = 4429
 
 
 @dataclass(eq=False, slots=True)
@@ -208,7 +206,7 @@ class Hub:
                     if read is None:
                         self._spawn(
                             self.close_all(
-                                list(channel.subscribers), CLOSE_NOT_FOUND, "match deleted"
+                                list(channel.subscribers), NotFound.close_code, "match deleted"
                             )
                         )
                         return
@@ -245,7 +243,9 @@ class Hub:
             subscriber.queued.append(message)
             subscriber.last = head
         else:
-            self._spawn(self.close(subscriber, CLOSE_TOO_SLOW, "too slow; resume with last_seq"))
+            self._spawn(
+                self.close(subscriber, RateLimited.close_code, "too slow; resume with last_seq")
+            )
 
     def answer(self, subscriber: Subscriber, message: str) -> None:
         """Send the subscriber a reply to its own message (a pong), in order with its
@@ -292,7 +292,7 @@ class Hub:
         while not subscriber.closed:
             read = await self._read(subscriber.match_id, subscriber.last)
             if read is None:
-                self._spawn(self.close(subscriber, CLOSE_NOT_FOUND, "match deleted"))
+                self._spawn(self.close(subscriber, NotFound.close_code, "match deleted"))
                 return
             message = changes_message(subscriber.last, read.head, read.payloads)
             self._offer(subscriber, message, read.head)
@@ -379,8 +379,8 @@ class Hub:
 
         The close frame queues behind what the connection has already buffered, so for a
         client that stopped reading this waits until the connection ends: within
-        ``protocol.CLOSE_TIMEOUT_SECONDS`` under ``touchline serve``, whose protocol aborts a
-        connection that has not closed by then. Never await it while holding a channel's
+        ``uvicorn_websocket.CLOSE_TIMEOUT_SECONDS`` under ``touchline serve``, whose protocol
+        aborts a connection that has not closed by then. Never await it while holding a channel's
         lock, and close several subscribers with :meth:`close_all`.
         """
         if subscriber.closed:
@@ -394,11 +394,11 @@ class Hub:
         await asyncio.gather(*[self.close(s, code, reason) for s in subscribers])
 
     async def revoke(self, link_id: uuid.UUID) -> None:
-        await self.close_all(list(self.by_link.get(link_id, ())), CLOSE_GONE, "link revoked")
+        await self.close_all(list(self.by_link.get(link_id, ())), Gone.close_code, "link revoked")
 
     async def revoke_device(self, device_id: uuid.UUID) -> None:
         subscribers = list(self.by_device.get(device_id, ()))
-        await self.close_all(subscribers, CLOSE_UNAUTHORIZED, "device revoked")
+        await self.close_all(subscribers, Unauthorized.close_code, "device revoked")
 
     async def _sweep_ended(self) -> None:
         """Close subscribers whose link expired, or whose link or device was revoked
@@ -413,7 +413,7 @@ class Hub:
             )
             for link_id in links:
                 ending = list(self.by_link.get(link_id, ()))
-                self._spawn(self.close_all(ending, CLOSE_GONE, "link revoked or expired"))
+                self._spawn(self.close_all(ending, Gone.close_code, "link revoked or expired"))
             for device_id in devices:
                 self._spawn(self.revoke_device(device_id))
 

@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import anyio
 from fastapi import WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse
 from starlette import routing
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
@@ -31,40 +30,29 @@ from backend.accounts.auth import device_for_token
 from backend.accounts.credentials import DEVICE_TOKEN_PREFIX
 from backend.db.engine import Database
 from backend.db.models import Match
-from backend.errors import Gone, NotFound, Unauthorized
-from backend.live.hub import (
-    CLOSE_GONE,
-    CLOSE_NOT_FOUND,
-    CLOSE_TOO_SLOW,
-    CLOSE_UNAUTHORIZED,
-    Hub,
-    Subscriber,
+from backend.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    RequestTimeout,
+    TouchlineError,
+    Unauthorized,
 )
+from backend.http_errors import error_response
+from backend.live.hub import Hub, Subscriber
 from backend.matches.service import get_match, players_by_id
-from backend.ratelimit import RateLimited
 from backend.sharing import service as sharing
 from backend.sharing.tokens import ShareTokens
 
 HELLO_TIMEOUT_SECONDS = 10.0
 MAX_CLIENT_MESSAGE = 4096
-CLOSE_BAD_HELLO = 4400
-# Sent before the accept, so on the wire the upgrade is answered HTTP 403 and the code
-# reaches only an in-process test client.
-CLOSE_ORIGIN = 4403
-CLOSE_NO_HELLO = 4408
-CLOSE_TOO_LARGE = 4413
 LIVE_RETRY_AFTER_SECONDS = 30
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # A client cannot see the protocol's own pings: it sends this when the channel has been
 # quiet, and a connection that brings no pong back is dead however open it looks.
 PONG = '{"type":"pong"}'
-
-
-class Refused(Exception):
-    def __init__(self, code: int, reason: str):
-        super().__init__(reason)
-        self.code = code
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -105,26 +93,24 @@ def _site(url: str) -> tuple[str, str, int] | None:
 
 
 def authorize(db: Database, tokens: ShareTokens, match_id: uuid.UUID, token: str) -> Access:
+    """What ``token`` may see of the match. Raises the refusal the channel closes with:
+    :class:`Unauthorized` (4401), :class:`NotFound` (4404) or, for a revoked or expired
+    link, :class:`~backend.errors.Gone` (4410). Runs in a worker thread."""
     with db.reader() as session:
         if token.startswith(DEVICE_TOKEN_PREFIX):
             device = device_for_token(session, token)
             if device is None:
-                raise Refused(CLOSE_UNAUTHORIZED, "unknown or revoked device token")
-            try:
-                match = get_match(session, device.account_id, match_id)
-            except NotFound:
-                raise Refused(CLOSE_NOT_FOUND, "match not found") from None
+                raise Unauthorized("unknown or revoked device token")
+            match = get_match(session, device.account_id, match_id)
             role, link_id, device_id, names = "coach", None, device.id, "full_names"
         else:
             try:
                 grant = sharing.resolve(session, tokens, token)
             except Unauthorized:
-                raise Refused(CLOSE_UNAUTHORIZED, "invalid share token") from None
-            except Gone as gone:
-                raise Refused(CLOSE_GONE, gone.code) from None
+                raise Unauthorized("invalid share token") from None
             found = session.get(Match, match_id)
             if grant.match_id != match_id or found is None:
-                raise Refused(CLOSE_NOT_FOUND, "match not found")
+                raise NotFound("match")
             match = found
             role, link_id, device_id, names = "viewer", grant.link_id, None, grant.names
         players = sharing.viewer_players(players_by_id(session, match.team_id).values(), names)  # type: ignore[arg-type]
@@ -166,9 +152,7 @@ async def match_channel(websocket: WebSocket) -> None:
     address = websocket.client.host if websocket.client is not None else ""
     if not hub.occupy(address, websocket.app.state.settings.max_live_per_address):
         refusal = RateLimited(LIVE_RETRY_AFTER_SECONDS)
-        await websocket.send_denial_response(
-            JSONResponse(refusal.body(), status_code=refusal.status, headers=refusal.headers)
-        )
+        await websocket.send_denial_response(error_response(refusal))
         return
     subscriber = None
     try:
@@ -179,7 +163,7 @@ async def match_channel(websocket: WebSocket) -> None:
                 break
             size = len(message.get("text") or message.get("bytes") or b"")
             if size > MAX_CLIENT_MESSAGE:
-                await hub.close(subscriber, CLOSE_TOO_LARGE, "message too large")
+                await hub.close(subscriber, PayloadTooLarge.close_code, "message too large")
             elif _is_ping(message.get("text")):
                 hub.answer(subscriber, PONG)
     except (WebSocketDisconnect, RuntimeError):
@@ -192,12 +176,24 @@ async def match_channel(websocket: WebSocket) -> None:
 
 async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscriber | None:
     """Accept, read the hello, send the welcome and join the hub; None if the connection
-    was refused or is gone. The welcome's player list lives only in this frame, so it is
-    not kept for the life of the connection."""
+    was refused (closed with the refusal's close code and message) or is gone. The
+    welcome's player list lives only in this frame, so it is not kept for the life of the
+    connection."""
+    try:
+        return await _handshake(websocket, match_id, hub)
+    except TouchlineError as refused:
+        await websocket.close(code=refused.close_code, reason=refused.message)
+        return None
+    except (WebSocketDisconnect, RuntimeError):
+        return None  # gone before the welcome: nothing to clean up yet
+
+
+async def _handshake(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscriber | None:
     app = websocket.app
     if not origin_allowed(websocket.scope, app.state.settings.ws_origins):
-        await websocket.close(code=CLOSE_ORIGIN)
-        return None
+        # Refused before the accept: on the wire the upgrade is answered HTTP 403, and the
+        # close code reaches only an in-process test client.
+        raise Forbidden("this page's origin may not open live channels")
     # Nothing reads the request's headers again, and the scope lives as long as the
     # connection: a browser's dozen headers would cost every idle viewer a kilobyte or two.
     websocket.scope["headers"] = []
@@ -205,35 +201,25 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
     try:
         first = await asyncio.wait_for(websocket.receive(), HELLO_TIMEOUT_SECONDS)
     except TimeoutError:
-        await websocket.close(code=CLOSE_NO_HELLO, reason="send hello first")
-        return None
-    except (WebSocketDisconnect, RuntimeError):
-        return None
+        raise RequestTimeout("send hello first") from None
     if first["type"] == "websocket.disconnect":
         return None
     raw = first.get("text")
     if len(raw if raw is not None else first.get("bytes") or b"") > MAX_CLIENT_MESSAGE:
-        await websocket.close(code=CLOSE_TOO_LARGE, reason="message too large")
-        return None
+        raise PayloadTooLarge("message too large")
     if raw is None:
-        await websocket.close(code=CLOSE_BAD_HELLO, reason="the hello must be a text message")
-        return None
+        raise BadRequest("the hello must be a text message")
     try:
         token, last_seq = _hello(raw)
         access = await anyio.to_thread.run_sync(
             authorize, app.state.db, app.state.share_tokens, match_id, token
         )
     except ValueError as bad:
-        await websocket.close(code=CLOSE_BAD_HELLO, reason=str(bad)[:120])
-        return None
-    except Refused as refused:
-        await websocket.close(code=refused.code, reason=refused.reason)
-        return None
+        raise BadRequest(str(bad)[:120]) from None
     if access.link_id is not None and (
         hub.viewers_of(access.link_id) >= app.state.settings.max_viewers_per_link
     ):
-        await websocket.close(code=CLOSE_TOO_SLOW, reason="too many viewers on this link")
-        return None
+        raise RateLimited(LIVE_RETRY_AFTER_SECONDS, "too many viewers on this link")
 
     reset = last_seq > access.head
     subscriber = Subscriber(
@@ -251,10 +237,7 @@ async def _admit(websocket: WebSocket, match_id: uuid.UUID, hub: Hub) -> Subscri
         "reset": reset,
         "players": access.players,
     }
-    try:
-        await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
-    except (WebSocketDisconnect, RuntimeError):
-        return None  # gone before the welcome: nothing to clean up yet
+    await websocket.send_text(json.dumps(welcome, separators=(",", ":")))
     await hub.join(subscriber, access.head)
     return subscriber
 

@@ -7,9 +7,11 @@ without one (chunked) is counted as it streams and refused the moment it passes 
 from __future__ import annotations
 
 import contextlib
-import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from backend.http_errors import send_error
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -27,15 +29,17 @@ class BodyGuard:
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit():
-                await _refuse(send, 400, "bad_request", "Content-Length is not a number")
+                await send_error(send, BadRequest("Content-Length is not a number", field="body"))
                 return
             if int(length) > self.max_body_bytes:
-                await _refuse(send, 413, "payload_too_large", self._too_large())
+                await send_error(send, self._too_large())
                 return
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         has_body = length != b"0" and (length is not None or b"transfer-encoding" in headers)
         if has_body and content_type != b"application/json":
-            await _refuse(send, 415, "unsupported_media_type", "send the body as application/json")
+            await send_error(
+                send, UnsupportedMediaType("send the body as application/json", field="body")
+            )
             return
 
         received = 0
@@ -60,26 +64,11 @@ class BodyGuard:
         with contextlib.suppress(_BodyTooLarge):
             await self.app(scope, counted_receive, guarded_send)
         if too_large:
-            await _refuse(send, 413, "payload_too_large", self._too_large())
+            await send_error(send, self._too_large())
 
-    def _too_large(self) -> str:
-        return f"the body is larger than {self.max_body_bytes} bytes"
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes", field="body")
 
 
 class _BodyTooLarge(Exception):
     pass
-
-
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message, "field": "body"}}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -3,18 +3,18 @@ limits, metrics and one access log line. Pure ASGI, so it adds no per-request ta
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import time
 import uuid
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.errors import RateLimited
+from backend.http_errors import send_error
 from backend.metrics import Metrics
 from backend.ops.logs import ACCESS_LOGGER
-from backend.ratelimit import Limiter, Rate, RateLimited, client_address
+from backend.ratelimit import Limiter, Rate, client_address
 
 log = logging.getLogger(ACCESS_LOGGER)
 
@@ -89,7 +89,7 @@ class Observer:
         refusal = self._limit(path, scope)
         try:
             if refusal is not None:
-                await _refuse(send_observed, refusal)
+                await send_error(send_observed, refusal)
             else:
                 await self.app(scope, receive, send_observed)
         finally:
@@ -119,19 +119,3 @@ class Observer:
             return None
         wait = self.limiter.hit("address", client_address(scope), self.anonymous_rate)
         return RateLimited(wait) if wait is not None else None
-
-
-async def _refuse(send: Any, refusal: RateLimited) -> None:
-    body = json.dumps(refusal.body()).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(refusal.retry_after).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

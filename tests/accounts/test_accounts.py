@@ -3,12 +3,14 @@ from __future__ import annotations
 import uuid
 
 import httpx2
+import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.db.models import Account, Device
+from backend.settings import Settings
 from tests.factories import PASSWORD
 
 
@@ -187,6 +189,7 @@ def test_only_a_hash_of_the_device_token_is_stored(client: TestClient, db_sessio
         assert token.removeprefix("tld_") not in str(value)
 
 
+@pytest.mark.parametrize("password_hasher", ["argon2id"])
 def test_passwords_are_stored_with_argon2id(client: TestClient, db_session: Session) -> None:
     email, _ = _new_coach(client)
 
@@ -196,6 +199,7 @@ def test_passwords_are_stored_with_argon2id(client: TestClient, db_session: Sess
     assert PASSWORD not in stored
 
 
+@pytest.mark.parametrize("password_hasher", ["argon2id"])
 def test_a_hash_with_older_parameters_still_signs_in_and_is_replaced(
     client: TestClient, db_session: Session
 ) -> None:
@@ -215,6 +219,7 @@ def test_a_hash_with_older_parameters_still_signs_in_and_is_replaced(
     assert _login(client, email, "not the password").status_code == 401
 
 
+@pytest.mark.parametrize("password_hasher", ["argon2id"])
 def test_new_hashes_use_owasp_parameters_for_a_small_instance(
     client: TestClient, db_session: Session
 ) -> None:
@@ -223,3 +228,30 @@ def test_new_hashes_use_owasp_parameters_for_a_small_instance(
     stored = db_session.scalars(select(Account.password_hash).where(Account.email == email)).one()
 
     assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_the_suite_hashes_at_argon2id_s_floor_where_it_does_not_test_hashing(
+    client: TestClient, db_session: Session
+) -> None:
+    email, _ = _new_coach(client)
+
+    stored = db_session.scalars(select(Account.password_hash).where(Account.email == email)).one()
+
+    assert stored.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert _login(client, email, PASSWORD).status_code == 200
+    assert _login(client, email, "not the password").status_code == 401
+
+
+def test_argon2id_is_the_default_hasher() -> None:
+    assert Settings().password_hasher == "argon2id"
+
+
+@pytest.mark.parametrize("environment", ["development", "production"])
+def test_the_fast_hasher_is_refused_outside_the_test_environment(environment: str) -> None:
+    key = "k" + uuid.uuid4().hex + uuid.uuid4().hex
+    with pytest.raises(ValueError, match="TOUCHLINE_PASSWORD_HASHER: 'fast'"):
+        Settings(
+            environment=environment,  # type: ignore[arg-type]
+            secret_keys=[key],
+            password_hasher="fast",
+        )

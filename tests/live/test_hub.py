@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from backend.live.hub import CLOSE_TOO_SLOW, QUEUE_SIZE, Hub, Subscriber, read_since
+from backend.errors import RateLimited
+from backend.live.hub import QUEUE_SIZE, Hub, Subscriber, read_since
 from backend.live.publish import match_notice
 from tests import factories
 
@@ -146,7 +147,7 @@ def test_a_viewer_too_far_behind_is_closed_with_4429_and_sent_nothing_more(
         for _ in range(QUEUE_SIZE + 2):
             await scene.push()
         await slow.until(lambda c: c.closed_with is not None and c.waiting == 0)
-        assert slow.closed_with == CLOSE_TOO_SLOW
+        assert slow.closed_with == RateLimited.close_code == 4429
 
         slow.flowing.set()
         await scene.push()

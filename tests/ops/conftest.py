@@ -30,6 +30,7 @@ def ops_client(engine: Engine, connection: Connection, database_url: str) -> Ops
             "rate_burst": 1_000_000,
             "anonymous_burst": 1_000_000,
             "login_attempts_per_minute": 1_000_000,
+            "password_hasher": "fast",
         }
         settings = Settings(
             **({"environment": "test", "database_url": database_url} | roomy | overrides)

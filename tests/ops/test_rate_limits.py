@@ -232,7 +232,8 @@ def test_guessing_from_elsewhere_never_locks_the_coach_out_of_a_phone_they_use(
 def test_signing_in_takes_no_write_lock_while_the_password_is_checked(tmp_path: Path) -> None:
     with fresh_database("sqlite", tmp_path) as database_url:
         assert touchline("db", "upgrade", "--database-url", database_url).returncode == 0
-        env = {"TOUCHLINE_DB_POOL_TIMEOUT_SECONDS": "1"}
+        # Argon2id, so that checking the password takes as long as it does in production.
+        env = {"TOUCHLINE_DB_POOL_TIMEOUT_SECONDS": "1", "TOUCHLINE_PASSWORD_HASHER": "argon2id"}
         with running_server(database_url, tmp_path / "server.log", env=env) as server:
             email = f"coach-{uuid.uuid4().hex[:8]}@example.org"
             account = {"email": email, "password": PASSWORD, "display_name": "Coach"}

@@ -59,7 +59,7 @@ def world(
     with migrated_database(request.param, tmp_path_factory.mktemp("model")) as url:
         database = Database.connect(url)
         # Every example's checks read through the owner's token: no rate limit applies here.
-        unlimited = {"rate_per_second": 1e6, "rate_burst": 1_000_000}
+        unlimited = {"rate_per_second": 1e6, "rate_burst": 1_000_000, "password_hasher": "fast"}
         app = create_app(
             Settings(environment="test", database_url=url, **unlimited), database=database
         )

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from sync_protocol.client import ServerUnavailable, SyncClient
+from sync_client.client import ServerUnavailable, SyncClient
 from tests.e2e.server import Server
 from tests.sync.clubs import (
     Ground,

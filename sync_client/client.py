@@ -1,7 +1,7 @@
 """A reference /sync client: queue offline, sync in one round trip, keep a local replica.
 
 It uses the standard library only (urllib for HTTP, sqlite3 for the durable store in
-:mod:`sync_protocol.outbox`), so it runs anywhere Python does, and it follows SPEC.md:
+:mod:`sync_client.outbox`), so it runs anywhere Python does, and it follows SPEC.md:
 
 - :meth:`SyncClient.queue` (and the command helpers) write the mutation to the outbox
   and commit before returning; nothing else is needed to be sure it is never lost.
@@ -34,9 +34,9 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
+from sync_client.outbox import LocalStore, Problem, Queued, now_iso
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.match import EventKind, Score, Side, score
-from sync_protocol.outbox import LocalStore, Problem, Queued, now_iso
 
 __all__ = [
     "ProtocolTooNew",

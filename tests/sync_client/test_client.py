@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sync_protocol.client import ServerUnavailable, SyncClient
+from sync_client.client import ServerUnavailable, SyncClient
 from sync_protocol.match import Score
 from tests.e2e.server import Server
 from tests.sync.clubs import (

@@ -1,6 +1,6 @@
-"""The light stand-ins the WebSocket protocol uses for uvicorn's queue and event keep their
-contracts: nothing received is lost to a reader that gave up waiting (as the hello
-timeout does), and a send held by a full transport goes on once it drains."""
+"""The light stand-ins the uvicorn WebSocket adapter uses for uvicorn's queue and event
+keep their contracts: nothing received is lost to a reader that gave up waiting (as the
+hello timeout does), and a send held by a full transport goes on once it drains."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import asyncio
 
 import pytest
 
-from backend.live.protocol import Gate, Inbox
+from backend.live.uvicorn_websocket import Gate, Inbox
 
 
 def test_a_reader_that_gives_up_loses_nothing() -> None:
