@@ -25,6 +25,7 @@ from backend.ops.metrics import Metrics
 from backend.ops.observer import Observer
 from backend.ops.ratelimit import Limiter, Rate, Rates
 from backend.ops.router import router as ops_router
+from backend.push.router import router as push_router
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
 from backend.sharing.tokens import ShareTokens
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         teams_router,
         matches_router,
         sharing_router,
+        push_router,
         sync_router,
     ):
         app.include_router(router)

@@ -19,6 +19,7 @@ from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
 from backend.ops import admin
 from backend.ops.logs import logging_config
+from backend.push import keys as push_keys
 from backend.settings import Settings
 
 # Keepalive pings well inside the 60 s idle cut of common proxies; small client frames.
@@ -219,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     create_parser.set_defaults(handler=coach_create)
 
     admin.add_commands(commands, database_option)
+    push_keys.add_commands(commands)
     return parser
 
 

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
         default=None, description="/docs and /openapi.json; default: off in production"
     )
     db_pool_size: int = Field(default=10, ge=1)
+    # Web Push (backend/push/): off while the key is unset; `touchline push keys` makes one.
+    vapid_private_key: str | None = None
+    vapid_subject: str = "mailto:admin@localhost"
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
@@ -113,6 +116,25 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_key_is_p256(cls, value: str | None) -> str | None:
+        if value:
+            from backend.push.keys import public_key  # noqa: PLC0415
+
+            public_key(value)
+        return value or None
+
+    @property
+    def push_enabled(self) -> bool:
+        return self.vapid_private_key is not None
+
+    @property
+    def push_allows_loopback_http(self) -> bool:
+        """Push endpoints must be https, except http://127.0.0.1 outside production (for a
+        push service run by the tests)."""
+        return self.environment != "production"
 
     @cached_property
     def serves_api_docs(self) -> bool:
