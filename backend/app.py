@@ -26,6 +26,7 @@ from backend.ops.observer import Observer
 from backend.ops.ratelimit import Limiter, Rate, Rates
 from backend.ops.router import router as ops_router
 from backend.push.router import router as push_router
+from backend.push.sender import PushSender
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
 from backend.sharing.tokens import ShareTokens
@@ -77,6 +78,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         hub.start()
         dialect = db.engine.dialect.name
         publish.install(db.writer, dialect, hub.deliver_threadsafe)
+        sender = None
+        if settings.vapid_private_key is not None:
+            sender = PushSender(
+                db,
+                settings.vapid_private_key,
+                settings.vapid_subject,
+                app.state.metrics.push_notices,
+            )
+            sender.start()
         listener = None
         if dialect == "postgresql":
             # Imported here: psycopg (some 5 MB) has no use in a server on SQLite.
@@ -87,6 +97,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             yield
         finally:
             await hub.stop()
+            if sender is not None:
+                await asyncio.to_thread(sender.stop)
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
