@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
                 settings.vapid_private_key,
                 settings.vapid_subject,
                 app.state.metrics.push_notices,
+                app.state.share_tokens,
             )
             sender.start()
         listener = None

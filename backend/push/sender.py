@@ -44,6 +44,7 @@ from backend.db.models import (
 )
 from backend.push.notices import Choices, EventFact, Notice, decide
 from backend.sharing.service import viewer_name
+from backend.sharing.tokens import ShareTokens
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +72,16 @@ class PushSender:
     """Start with :meth:`start`; :meth:`stop` ends both threads (queued notices are
     dropped). ``outcomes`` counts notices by ``sent``, ``failed`` and ``dropped``."""
 
-    def __init__(self, db: Database, private_key: str, subject: str, outcomes: Counter) -> None:
+    def __init__(
+        self,
+        db: Database,
+        private_key: str,
+        subject: str,
+        outcomes: Counter,
+        share_tokens: ShareTokens,
+    ) -> None:
         self._db = db
+        self._share_tokens = share_tokens
         self._vapid = Vapid02.from_raw(private_key.encode())
         self._subject = subject
         self._outcomes = outcomes
@@ -196,10 +205,13 @@ class PushSender:
                     PushAnnouncement(subscription_id=subscription.id, event_id=event_id, body=body)
                 )
         subscription.last_seq = match.head_seq
+        # The payload is encrypted for this browser, which already holds the token: the
+        # notification opens the page, and its "Stop alerts" unsubscribes, with it.
+        url = f"/watch#{self._share_tokens.issue(link.id)}"
         return [
             Delivery(
                 subscription.id, subscription.endpoint, subscription.p256dh,
-                subscription.auth, notice, "/watch",
+                subscription.auth, notice, url,
             )
             for notice in notices
         ]  # fmt: skip

@@ -120,7 +120,7 @@ def test_every_goal_arrives_once_in_order_across_two_instances(tmp_path: Path) -
             "title": "Goal disallowed",
             "body": "Reds U10 2\u20130 Blues",
             "tag": goals[1],
-            "url": "/watch",
+            "url": f"/watch#{link['token']}",
         }
         until(lambda: sent(servers) == 12, "both instances done")
         assert all(len(b.received) == 4 for b in family)

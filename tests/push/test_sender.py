@@ -46,7 +46,10 @@ def test_one_instance_claims_each_alert_and_expired_links_lose_their_subscriptio
         assert subscribed.status_code == 200, subscribed.text
         factories.event(client, coach, match_id, "kick_off")
         factories.event(client, coach, match_id, "goal", minute=9, player_id=player_id)
-        first, second = (PushSender(db, KEY, "mailto:a@b.c", Metrics().push_notices) for _ in "ab")
+        tokens = client.app.state.share_tokens  # type: ignore[attr-defined]
+        first, second = (
+            PushSender(db, KEY, "mailto:a@b.c", Metrics().push_notices, tokens) for _ in "ab"
+        )
 
         with db.writer() as claiming:
             claiming.execute(select(PushSubscription).with_for_update()).all()
@@ -54,6 +57,7 @@ def test_one_instance_claims_each_alert_and_expired_links_lose_their_subscriptio
             claiming.rollback()
         [delivery] = first.claim()
         assert delivery.notice.body == "Reds U10 1\u20130 Blues (Zara, 9')"
+        assert delivery.url == f"/watch#{link['token']}"
         assert second.claim() == []
         assert first.claim() == []
 
