@@ -122,7 +122,7 @@ class PushSender:
         dead = select(ShareLink.id).where(
             (ShareLink.expires_at <= utcnow()) | ShareLink.revoked_at.is_not(None)
         )
-        with self._db.writer() as session:
+        with self._db.write_turn(), self._db.writer() as session:
             deleted = session.scalars(
                 delete(PushSubscription)
                 .where(PushSubscription.link_id.in_(dead))
@@ -144,7 +144,7 @@ class PushSender:
         if behind is None:
             return []
         deliveries: list[Delivery] = []
-        with self._db.writer() as session:
+        with self._db.write_turn(), self._db.writer() as session:
             claimed = session.scalars(
                 select(PushSubscription)
                 .join(Match, Match.id == PushSubscription.match_id)
@@ -261,6 +261,6 @@ class PushSender:
         return "failed"
 
     def _forget(self, subscription_id: uuid.UUID) -> None:
-        with self._db.writer() as session:
+        with self._db.write_turn(), self._db.writer() as session:
             session.execute(delete(PushSubscription).where(PushSubscription.id == subscription_id))
             session.commit()

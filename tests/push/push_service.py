@@ -5,7 +5,7 @@ auth secret and its own endpoint. A push to it must carry a VAPID JWT (RFC 8292)
 the server's key, for this origin, unexpired; its body is decrypted (aes128gcm, RFC 8291)
 with the browser's private key, and the JSON inside is kept, in arrival order. A push that
 fails a check is answered 400 and kept in ``refused``. An endpoint can be told to answer
-410 (the browser unsubscribed) instead.
+410 (the browser unsubscribed) instead, or 503 (overloaded) a number of times first.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ class Browser:
     auth: bytes
     received: list[dict[str, Any]] = field(default_factory=list)
     gone: bool = False
+    # How many pushes to answer 503 (the service is struggling) before taking one.
+    unavailable: int = 0
 
     def subscription(self) -> dict[str, Any]:
         """What ``PushSubscription.toJSON()`` would give."""
@@ -97,6 +99,10 @@ class PushService:
         browser = self.browsers.get(path.rsplit("/", 1)[-1])
         if browser is None or browser.gone:
             return 410
+        with self.lock:
+            if browser.unavailable > 0:
+                browser.unavailable -= 1
+                return 503
         try:
             check_vapid(headers.get("Authorization", ""), self.origin, self.server_key)
             if headers.get("Content-Encoding") != "aes128gcm" or headers.get("TTL") is None:

@@ -159,3 +159,25 @@ def test_a_revoked_link_stops_alerts_and_a_410_removes_the_subscription(
         goal(team, server, 30)
         until(lambda: len(on_kept.received) == 3, "third goal")
         assert sent([server], "failed") == 1, "a deleted subscription is not tried again"
+
+
+def test_a_push_service_that_answers_503_gets_the_alert_again_later(tmp_path: Path) -> None:
+    with (
+        push_service(public_key(VAPID_KEY)) as service,
+        pushing_servers("sqlite", tmp_path, 1) as servers,
+    ):
+        team = coach(servers[0], players=((7, "Zara", "Zara Okafor"),))
+        phone = service.browser()
+        phone.unavailable = 2
+        subscribe(servers[0], team.share(), phone)
+        team.push("kick_off")
+        goal(team, servers[0], 10)
+        until(lambda: sent(servers) == 1, "the goal sent on its third try")
+        assert texts(phone) == ["GOAL! | Reds U10 1\u20130 Blues (Zara, 10')"]
+        assert (phone.unavailable, sent(servers, "failed")) == (0, 0)
+
+        phone.unavailable = 3
+        goal(team, servers[0], 20)
+        until(lambda: sent(servers, "failed") == 1, "the goal given up after three tries")
+        assert phone.unavailable == 0
+        assert len(phone.received) == 1
