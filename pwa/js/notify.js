@@ -105,7 +105,7 @@ export async function offerAlerts(after, token) {
       choice("goals", "Goals", true),
       choice("breaks", "Half-time and full-time score", true),
       choice("cards", "Cards", false),
-      h("button", { type: "submit", id: "notify-me" }, "Notify me"),
+      h("button", { type: "submit", id: "notify-me", class: "primary" }, "Notify me"),
       status,
     );
     form.addEventListener("submit", (event) => {
