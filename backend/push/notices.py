@@ -7,10 +7,11 @@ it announced of them; this decides the notices, in log order, and what is announ
 from __future__ import annotations
 
 import uuid
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sync_protocol.match import SCORING, EventKind, Side, score, timeline_key
+from sync_protocol.match import SCORING, EventKind, Score, Side, score, timeline_key
 
 CARDS = frozenset({EventKind.YELLOW_CARD, EventKind.RED_CARD})
 BREAKS = frozenset({EventKind.HALF_TIME, EventKind.FULL_TIME})
@@ -54,23 +55,48 @@ class Notice:
     tag: str
 
 
+def _key(event: EventFact) -> tuple[int, int, int, bool, None, str]:
+    return timeline_key(event.period, event.minute, event.stoppage, None, str(event.id))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The running score of a match's live events, made once and shared by every
+    subscriber of the match: the score at any point of the timeline is a bisection."""
+
+    keys: list[tuple[int, int, int, bool, None, str]]
+    scores: list[Score]
+
+    @classmethod
+    def of(cls, live: Iterable[EventFact]) -> Timeline:
+        goals = sorted((e for e in live if e.kind in SCORING), key=_key)
+        scores = [score((g.kind, g.side) for g in goals[: n + 1]) for n in range(len(goals))]
+        return cls([_key(g) for g in goals], scores)
+
+    def at(self, event: EventFact) -> Score:
+        """The score with every goal up to ``event`` (itself included) on the timeline."""
+        n = bisect_right(self.keys, _key(event))
+        return self.scores[n - 1] if n else Score()
+
+    @property
+    def now(self) -> Score:
+        return self.scores[-1] if self.scores else Score()
+
+
 def _minute(event: EventFact) -> str:
     return f"{event.minute}+{event.stoppage}'" if event.stoppage else f"{event.minute}'"
 
 
-def _line(team: str, opponent: str, events: Iterable[EventFact]) -> str:
-    now = score((e.kind, e.side) for e in events if e.kind in SCORING)
+def _line(team: str, opponent: str, now: Score) -> str:
     return f"{team} {now.team}\u2013{now.opposition} {opponent}"
 
 
 def describe(
-    event: EventFact, live: list[EventFact], team: str, opponent: str
+    event: EventFact, timeline: Timeline, team: str, opponent: str
 ) -> tuple[str, str] | None:
-    """Title and body for ``event``, the score taken from the ``live`` events up to it on
-    the timeline; None for a kind no one is alerted to."""
-    key = timeline_key(event.period, event.minute, event.stoppage, None, str(event.id))
-    upto = [e for e in live if timeline_key(e.period, e.minute, e.stoppage, None, str(e.id)) <= key]
-    line = _line(team, opponent, upto)
+    """Title and body for ``event``, with the score up to it on the timeline; None for a
+    kind no one is alerted to."""
+    line = _line(team, opponent, timeline.at(event))
     if event.kind in SCORING:
         ours = (event.kind is EventKind.GOAL) == (event.side is Side.TEAM)
         who = event.player if event.kind is EventKind.GOAL and event.side is Side.TEAM else None
@@ -91,7 +117,7 @@ def describe(
 
 def decide(
     changed: Iterable[EventFact],
-    live: list[EventFact],
+    timeline: Timeline,
     announced: Mapping[uuid.UUID, str],
     choices: Choices,
     team: str,
@@ -106,7 +132,7 @@ def decide(
     for event in sorted(changed, key=lambda e: e.seq):
         before = announced.get(event.id)
         wanted = not event.deleted and choices.wants(event.kind)
-        text = describe(event, live, team, opponent) if wanted else None
+        text = describe(event, timeline, team, opponent) if wanted else None
         said = None if text is None else f"{text[0]}\n{text[1]}"
         if text is not None and said != before:
             title = text[0] if before is None else f"Corrected: {text[0]}"
@@ -115,6 +141,6 @@ def decide(
         elif text is None and before is not None:
             was_goal = before.startswith(("GOAL!", "Goal for"))
             title = "Goal disallowed" if was_goal else before.split("\n")[0] + " withdrawn"
-            notices.append(Notice(title, _line(team, opponent, live), str(event.id)))
+            notices.append(Notice(title, _line(team, opponent, timeline.now), str(event.id)))
             updates[event.id] = None
     return notices, updates

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import Counter
 from py_vapid import Vapid02  # type: ignore[import-untyped]
@@ -42,7 +43,7 @@ from backend.db.models import (
     Team,
     utcnow,
 )
-from backend.push.notices import Choices, EventFact, Notice, decide
+from backend.push.notices import Choices, EventFact, Notice, Timeline, decide
 from backend.sharing.service import viewer_name
 from backend.sharing.tokens import ShareTokens
 
@@ -56,6 +57,30 @@ SEND_TIMEOUT = 5.0
 ATTEMPTS = 3
 FIRST_BACKOFF = 0.5
 TTL_SECONDS = 600
+
+
+MatchFacts = tuple[Match, str, list[EventFact], Timeline]
+
+
+def match_facts(session: Session, match_id: uuid.UUID, names: str) -> MatchFacts:
+    """The match, its team's name, every event of it (deleted ones too, players named as
+    ``names`` allows) and the running score of the live ones."""
+    match = session.get(Match, match_id)
+    assert match is not None
+    team = session.get(Team, match.team_id)
+    assert team is not None
+    players = {
+        p.id: viewer_name(p, names)  # type: ignore[arg-type]
+        for p in session.scalars(select(Player).where(Player.team_id == match.team_id))
+    }
+    facts = [
+        EventFact(
+            e.id, e.seq, e.kind, e.side, e.period, e.minute, e.stoppage,
+            players.get(e.player_id) if e.player_id else None, e.deleted_at is not None,
+        )
+        for e in session.scalars(select(Event).where(Event.match_id == match.id))
+    ]  # fmt: skip
+    return match, team.name, facts, Timeline.of(f for f in facts if not f.deleted)
 
 
 @dataclass(frozen=True)
@@ -108,11 +133,13 @@ class PushSender:
                 if time.monotonic() >= next_purge:
                     self.purge()
                     next_purge = time.monotonic() + PURGE_SECONDS
-                for delivery in self.claim():
-                    try:
-                        self._queue.put_nowait(delivery)
-                    except queue.Full:
-                        self._outcomes.labels("dropped").inc()
+                # One short transaction per batch, so writers in between wait for one only.
+                while deliveries := self.claim():
+                    for delivery in deliveries:
+                        try:
+                            self._queue.put_nowait(delivery)
+                        except queue.Full:
+                            self._outcomes.labels("dropped").inc()
             except Exception:
                 log.exception("push: claiming alerts failed; trying again")
 
@@ -153,55 +180,46 @@ class PushSender:
                 .limit(CLAIM_BATCH)
                 .with_for_update(of=PushSubscription, skip_locked=True)
             ).all()
+            # Subscribers of one match (and one name policy) share what is read of it.
+            read: dict[Any, MatchFacts] = {}
             for subscription in claimed:
-                deliveries += self._advance(session, subscription)
+                deliveries += self._advance(session, subscription, read)
             session.commit()
         return deliveries
 
-    def _advance(self, session: Session, subscription: PushSubscription) -> list[Delivery]:
+    def _advance(
+        self, session: Session, subscription: PushSubscription, read: dict[Any, MatchFacts]
+    ) -> list[Delivery]:
         link = session.get(ShareLink, subscription.link_id)
         if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
             session.delete(subscription)
             return []
-        match = session.get(Match, subscription.match_id)
-        assert match is not None
-        team = session.get(Team, match.team_id)
-        assert team is not None
-        players = {
-            p.id: viewer_name(p, link.names)  # type: ignore[arg-type]
-            for p in session.scalars(select(Player).where(Player.team_id == match.team_id))
-        }
-        facts = [
-            EventFact(
-                e.id, e.seq, e.kind, e.side, e.period, e.minute, e.stoppage,
-                players.get(e.player_id) if e.player_id else None, e.deleted_at is not None,
-            )
-            for e in session.scalars(select(Event).where(Event.match_id == match.id))
-        ]  # fmt: skip
-        announced = {
-            a.event_id: a.body
+        key = (subscription.match_id, link.names)
+        if key not in read:
+            read[key] = match_facts(session, subscription.match_id, link.names)
+        match, team_name, facts, timeline = read[key]
+        told = {
+            a.event_id: a
             for a in session.scalars(
                 select(PushAnnouncement).where(PushAnnouncement.subscription_id == subscription.id)
             )
         }
         notices, updates = decide(
             [f for f in facts if f.seq > subscription.last_seq],
-            [f for f in facts if not f.deleted],
-            announced,
+            timeline,
+            {event_id: a.body for event_id, a in told.items()},
             Choices(subscription.goals, subscription.breaks, subscription.cards),
-            team.name,
+            team_name,
             match.opponent,
         )
         for event_id, body in updates.items():
-            if body is None:
-                session.execute(
-                    delete(PushAnnouncement).where(
-                        PushAnnouncement.subscription_id == subscription.id,
-                        PushAnnouncement.event_id == event_id,
-                    )
-                )
-            else:
-                session.merge(
+            before = told.get(event_id)
+            if body is None and before is not None:
+                session.delete(before)
+            elif before is not None and body is not None:
+                before.body = body
+            elif body is not None:
+                session.add(
                     PushAnnouncement(subscription_id=subscription.id, event_id=event_id, body=body)
                 )
         subscription.last_seq = match.head_seq

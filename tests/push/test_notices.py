@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from backend.push.notices import Choices, EventFact, decide
+from backend.push.notices import Choices, EventFact, Timeline, decide
 from sync_protocol.match import EventKind, Side
 
 ALL = Choices(goals=True, breaks=True, cards=True)
@@ -24,7 +24,7 @@ def fact(
 
 
 def said(changed: list[EventFact], live: list[EventFact], choices: Choices = ALL) -> list[str]:
-    notices, _ = decide(changed, live, {}, choices, "Riverside", "Blues")
+    notices, _ = decide(changed, Timeline.of(live), {}, choices, "Riverside", "Blues")
     return [f"{n.title} | {n.body}" for n in notices]
 
 
@@ -68,14 +68,14 @@ def test_breaks_and_cards_only_for_those_who_chose_them() -> None:
 def test_an_announced_goal_edited_or_deleted_is_corrected_once() -> None:
     goal_id = uuid.uuid4()
     first = fact(1, EventKind.GOAL, 10, event_id=goal_id)
-    _, announced = decide([first], [first], {}, ALL, "Riverside", "Blues")
+    _, announced = decide([first], Timeline.of([first]), {}, ALL, "Riverside", "Blues")
     told = {k: v for k, v in announced.items() if v is not None}
 
     unchanged = fact(2, EventKind.GOAL, 10, event_id=goal_id)
-    assert decide([unchanged], [unchanged], told, ALL, "Riverside", "Blues")[0] == []
+    assert decide([unchanged], Timeline.of([unchanged]), told, ALL, "Riverside", "Blues")[0] == []
 
     moved = fact(3, EventKind.GOAL, 12, player="Ann", event_id=goal_id)
-    [correction], _ = decide([moved], [moved], told, ALL, "Riverside", "Blues")
+    [correction], _ = decide([moved], Timeline.of([moved]), told, ALL, "Riverside", "Blues")
     assert (correction.title, correction.body, correction.tag) == (
         "Corrected: GOAL!",
         "Riverside 1\u20130 Blues (Ann, 12')",
@@ -83,7 +83,7 @@ def test_an_announced_goal_edited_or_deleted_is_corrected_once() -> None:
     )
 
     gone = fact(4, EventKind.GOAL, 10, deleted=True, event_id=goal_id)
-    [disallowed], forget = decide([gone], [], told, ALL, "Riverside", "Blues")
+    [disallowed], forget = decide([gone], Timeline.of([]), told, ALL, "Riverside", "Blues")
     assert (disallowed.title, disallowed.body) == ("Goal disallowed", "Riverside 0\u20130 Blues")
     assert forget == {goal_id: None}
-    assert decide([gone], [], {}, ALL, "Riverside", "Blues") == ([], {})
+    assert decide([gone], Timeline.of([]), {}, ALL, "Riverside", "Blues") == ([], {})

@@ -47,6 +47,8 @@ def browser_subscription(endpoint: str = "https://push.example.net/send/abc") ->
 def _client(
     engine: Engine, connection: Connection, database_url: str, **settings: Any
 ) -> TestClient:
+    """A client of an app on the test's own connection, its lifespan not run: the alert
+    sender (a thread of its own) must not share that one connection with the requests."""
     joined = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
@@ -57,6 +59,7 @@ def _client(
                 "database_url": database_url,
                 "anonymous_burst": 1_000_000,
                 "rate_burst": 1_000_000,
+                "secret_keys": [_b64(bytes(range(48)))],
             }
             | settings
         ),
@@ -67,8 +70,7 @@ def _client(
 
 @pytest.fixture
 def push_client(engine: Engine, connection: Connection, database_url: str) -> Iterator[TestClient]:
-    with _client(engine, connection, database_url, vapid_private_key=VAPID_KEY) as client:
-        yield client
+    yield _client(engine, connection, database_url, vapid_private_key=VAPID_KEY)
 
 
 def _shared_match(client: TestClient) -> tuple[dict[str, str], str, dict[str, Any]]:
@@ -89,15 +91,15 @@ def test_the_server_answers_its_public_key_only_when_push_is_set_up(
         "enabled": True,
         "public_key": public_key(VAPID_KEY),
     }
-    with _client(engine, connection, database_url) as off:
-        assert off.get("/api/watch/push").json() == {"enabled": False, "public_key": None}
-        _, _, link = _shared_match(off)
-        refused = off.post(
-            "/api/watch/push",
-            json={"subscription": browser_subscription()},
-            headers={"Authorization": f"Bearer {link['token']}"},
-        )
-        assert refused.status_code == 404
+    off = _client(engine, connection, database_url)
+    assert off.get("/api/watch/push").json() == {"enabled": False, "public_key": None}
+    _, _, link = _shared_match(off)
+    refused = off.post(
+        "/api/watch/push",
+        json={"subscription": browser_subscription()},
+        headers={"Authorization": f"Bearer {link['token']}"},
+    )
+    assert refused.status_code == 404
 
 
 def test_a_family_subscribes_with_the_share_token_and_unsubscribes(
@@ -182,19 +184,15 @@ def test_loopback_http_endpoints_are_for_development_only(
         ).status_code
         == 200
     )
-    production = {
-        "vapid_private_key": VAPID_KEY,
-        "environment": "production",
-        "secret_keys": [_b64(bytes(range(48)))],
-    }
-    with _client(engine, connection, database_url, **production) as strict:
-        _, _, link = _shared_match(strict)
-        refused = strict.post(
-            "/api/watch/push",
-            json={"subscription": loopback},
-            headers={"Authorization": f"Bearer {link['token']}"},
-        )
-        assert refused.status_code == 422
+    production = {"vapid_private_key": VAPID_KEY, "environment": "production"}
+    strict = _client(engine, connection, database_url, **production)
+    _, _, link = _shared_match(strict)
+    refused = strict.post(
+        "/api/watch/push",
+        json={"subscription": loopback},
+        headers={"Authorization": f"Bearer {link['token']}"},
+    )
+    assert refused.status_code == 422
 
 
 def test_revoking_the_link_deletes_its_subscriptions(
