@@ -184,7 +184,11 @@ def test_loopback_http_endpoints_are_for_development_only(
         ).status_code
         == 200
     )
-    production = {"vapid_private_key": VAPID_KEY, "environment": "production"}
+    production = {
+        "vapid_private_key": VAPID_KEY,
+        "environment": "production",
+        "vapid_subject": "mailto:fixtures@riverside.example",
+    }
     strict = _client(engine, connection, database_url, **production)
     _, _, link = _shared_match(strict)
     refused = strict.post(
@@ -224,3 +228,9 @@ def test_touchline_push_keys_prints_a_working_key_pair() -> None:
     assert public_key(pair["TOUCHLINE_VAPID_PRIVATE_KEY"]) == pair["public_key"]
     with pytest.raises(ValueError, match="VAPID"):
         Settings(vapid_private_key="not-a-key")
+    with pytest.raises(ValueError, match="TOUCHLINE_VAPID_SUBJECT"):
+        Settings(vapid_subject="admin@club.org")
+    strong = {"environment": "production", "secret_keys": [_b64(bytes(range(48)))]}
+    with pytest.raises(ValueError, match="TOUCHLINE_VAPID_SUBJECT: in production"):
+        Settings(**strong, vapid_private_key=VAPID_KEY)
+    assert Settings(**strong).push_enabled is False
