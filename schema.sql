@@ -262,3 +262,38 @@ CREATE TABLE grassroots.share_links (
         REFERENCES grassroots.accounts (id) ON DELETE SET NULL
 );
 CREATE INDEX ix_share_links_match_id ON grassroots.share_links (match_id);
+
+-- A browser subscribed by Web Push to a share link's match (goals, the half- and full-time
+-- score, cards, as it chose). It dies with its link; last_seq is how far through the
+-- match's change log it has been told about, advanced by whichever instance claims the row.
+CREATE TABLE grassroots.push_subscriptions (
+    id uuid NOT NULL,
+    link_id uuid NOT NULL,
+    match_id uuid NOT NULL,
+    endpoint text NOT NULL,
+    p256dh text NOT NULL,
+    auth text NOT NULL,
+    goals boolean DEFAULT true NOT NULL,
+    breaks boolean DEFAULT true NOT NULL,
+    cards boolean DEFAULT false NOT NULL,
+    last_seq bigint DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_push_subscriptions PRIMARY KEY (id),
+    CONSTRAINT fk_push_subscriptions_link_id FOREIGN KEY (link_id)
+        REFERENCES grassroots.share_links (id) ON DELETE CASCADE,
+    CONSTRAINT fk_push_subscriptions_match_id FOREIGN KEY (match_id)
+        REFERENCES grassroots.matches (id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX ix_push_subscriptions_link_id_endpoint
+    ON grassroots.push_subscriptions (link_id, endpoint);
+CREATE INDEX ix_push_subscriptions_match_id ON grassroots.push_subscriptions (match_id);
+
+-- What a subscription was told about an event, so an edit or delete of it is corrected.
+CREATE TABLE grassroots.push_announcements (
+    subscription_id uuid NOT NULL,
+    event_id uuid NOT NULL,
+    body text NOT NULL,
+    CONSTRAINT pk_push_announcements PRIMARY KEY (subscription_id, event_id),
+    CONSTRAINT fk_push_announcements_subscription_id FOREIGN KEY (subscription_id)
+        REFERENCES grassroots.push_subscriptions (id) ON DELETE CASCADE
+);

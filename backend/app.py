@@ -24,6 +24,8 @@ from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
 from backend.ops.observer import Observer
 from backend.ops.router import router as ops_router
+from backend.push.router import router as push_router
+from backend.push.sender import PushSender
 from backend.ratelimit import Limiter, Rate, Rates
 from backend.settings import Settings
 from backend.sharing.router import router as sharing_router
@@ -76,6 +78,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         hub.start()
         dialect = db.engine.dialect.name
         publish.install(db.writer, dialect, hub.deliver_threadsafe)
+        sender = None
+        if settings.vapid_private_key is not None:
+            sender = PushSender(
+                db,
+                settings.vapid_private_key,
+                settings.vapid_subject,
+                app.state.metrics.push_notices,
+                app.state.share_tokens,
+            )
+            sender.start()
         listener = None
         if dialect == "postgresql":
             # Imported here: psycopg (some 5 MB) has no use in a server on SQLite.
@@ -86,6 +98,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             yield
         finally:
             await hub.stop()
+            if sender is not None:
+                await asyncio.to_thread(sender.stop)
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -116,6 +130,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         teams_router,
         matches_router,
         sharing_router,
+        push_router,
         sync_router,
     ):
         app.include_router(router)

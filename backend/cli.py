@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from backend import commands as operator_commands
 from backend import signing_keys
+from backend import vapid_keys as push_keys
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
 from backend.errors import TouchlineError
@@ -202,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Each domain's operator commands, answered by operator_commands.run.
     for domain in (device_commands, share_commands, match_commands, signing_keys):
         domain.add_commands(commands, database_option)
+    push_keys.add_commands(commands)
     return parser
 
 

@@ -42,6 +42,12 @@ class Metrics:
         self.live_connections = Gauge(
             "touchline_live_connections", "Open live WebSocket subscribers", registry=self.registry
         )
+        self.push_notices = Counter(
+            "touchline_push_notices",
+            "Web Push alerts by outcome: sent, failed (after retries, or gone) or dropped",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.fanout = Histogram(
             "touchline_fanout_seconds",
             "From a commit notice to every live subscriber's message being queued",

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 # anyone can sign with it: it is refused everywhere, and nothing signs with it.
 DEVELOPMENT_SECRET = "touchline-development-secret-do-not-use-in-production"  # noqa: S105 (refused)
 MIN_SECRET_LENGTH = 32
+DEFAULT_VAPID_SUBJECT = "mailto:admin@localhost"
 # A production key must carry at least this much entropy, as estimated from its own
 # characters: 32 random hex digits (128 bits) estimate at 100 to 120, 40 copies of one
 # character at 0, four characters repeated to length at 80.
@@ -80,6 +81,9 @@ class Settings(BaseSettings):
         default=None, description="/docs and /openapi.json; default: off in production"
     )
     db_pool_size: int = Field(default=10, ge=1)
+    # Web Push (backend/push/): off while the key is unset; `touchline push keys` makes one.
+    vapid_private_key: str | None = None
+    vapid_subject: str = DEFAULT_VAPID_SUBJECT
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
@@ -124,6 +128,40 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+    @field_validator("vapid_private_key")
+    @classmethod
+    def _vapid_key_is_p256(cls, value: str | None) -> str | None:
+        if value:
+            from backend.vapid_keys import public_key  # noqa: PLC0415
+
+            public_key(value)
+        return value or None
+
+    @model_validator(mode="after")
+    def _vapid_subject_reaches_someone(self) -> Settings:
+        if not self.vapid_subject.startswith(("mailto:", "https://")):
+            raise ValueError("TOUCHLINE_VAPID_SUBJECT: a mailto: or https:// URL")
+        if (
+            self.environment == "production"
+            and self.vapid_private_key is not None
+            and self.vapid_subject == DEFAULT_VAPID_SUBJECT
+        ):
+            raise ValueError(
+                "TOUCHLINE_VAPID_SUBJECT: in production, give push services a way to reach "
+                "you (mailto:you@club.org or your site's https:// URL)"
+            )
+        return self
+
+    @property
+    def push_enabled(self) -> bool:
+        return self.vapid_private_key is not None
+
+    @property
+    def push_allows_loopback_http(self) -> bool:
+        """Push endpoints must be https, except http://127.0.0.1 outside production (for a
+        push service run by the tests)."""
+        return self.environment != "production"
 
     @cached_property
     def serves_api_docs(self) -> bool:

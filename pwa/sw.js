@@ -22,6 +22,7 @@ const WATCH_SHELL = [
   "/watch",
   "/app.css",
   "/js/watch.js",
+  "/js/notify.js",
   "/js/protocol.js",
   "/js/records.js",
   "/js/rules.js",
@@ -36,6 +37,7 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/coach.js",
   "/js/db.js",
   "/js/mutations.js",
+  "/js/notify.js",
   "/js/protocol.js",
   "/js/records.js",
   "/js/refusals.js",
@@ -98,3 +100,53 @@ sw.addEventListener("sync", (event) => {
     }),
   );
 });
+
+// Goal alerts (notify.js subscribes; the server sends {title, body, tag, url}, encrypted
+// for this browser). The tag is the event's id, so a correction replaces its alert.
+sw.addEventListener("push", (event) => {
+  /** @type {{ title?: string, body?: string, tag?: string, url?: string }} */
+  let data = {};
+  try {
+    data = event.data?.json() ?? {};
+  } catch {
+    data = { body: event.data?.text() };
+  }
+  event.waitUntil(
+    sw.registration.showNotification(
+      data.title ?? "Touchline",
+      // `actions` is in the Notifications standard but not yet in TypeScript's DOM types.
+      /** @type {NotificationOptions} */ ({
+        body: data.body ?? "",
+        tag: data.tag,
+        icon: "/icons/icon-192.png",
+        data: { url: data.url ?? "/watch" },
+        actions: [{ action: "unsubscribe", title: "Stop alerts" }],
+      }),
+    ),
+  );
+});
+
+sw.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL(event.notification.data?.url ?? "/watch", sw.location.origin);
+  event.waitUntil(event.action === "unsubscribe" ? stopAlerts(url) : openPage(url));
+});
+
+/** @param {URL} url the watch page of the link, its token after `#` */
+async function openPage(url) {
+  const windows = await sw.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const open = windows.find((client) => client.url === url.href);
+  if (open) return open.focus();
+  return sw.clients.openWindow(url.href);
+}
+
+/** @param {URL} url */
+async function stopAlerts(url) {
+  const subscription = await sw.registration.pushManager.getSubscription();
+  if (!subscription) return;
+  await fetch("/api/watch/push", {
+    method: "DELETE",
+    headers: { Authorization: `Bearer ${decodeURIComponent(url.hash.slice(1))}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ endpoint: subscription.endpoint }),
+  });
+}

@@ -14,7 +14,8 @@ from fastapi.testclient import TestClient
 
 from tests import factories
 
-PUBLIC = {("POST", "/api/accounts"), ("POST", "/api/auth/login")}
+# GET /api/watch/push answers only the VAPID public key, which every subscriber is given.
+PUBLIC = {("POST", "/api/accounts"), ("POST", "/api/auth/login"), ("GET", "/api/watch/push")}
 KICKOFF = "2026-11-21T10:00:00Z"
 
 # A valid body for every write that names an id in its path, so that the id is the only

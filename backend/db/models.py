@@ -349,3 +349,38 @@ class ShareLink(Base):
     created_at: Mapped[datetime] = _created()
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class PushSubscription(Base):
+    """A browser that asked for Web Push alerts about a share link's match; it dies with the
+    link. ``last_seq`` is how far through the match's change log it has been told about."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index(None, "link_id", "endpoint", unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    link_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("share_links.id", ondelete="CASCADE"))
+    match_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    endpoint: Mapped[str] = mapped_column(Text)
+    p256dh: Mapped[str] = mapped_column(Text)
+    auth: Mapped[str] = mapped_column(Text)
+    goals: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    breaks: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    cards: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created_at: Mapped[datetime] = _created()
+
+
+class PushAnnouncement(Base):
+    """What a subscription was told about one event, so an edit or delete of it sends a
+    correction rather than silence."""
+
+    __tablename__ = "push_announcements"
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("push_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Match, Player, ShareLink, utcnow
+from backend.db.models import Match, Player, PushSubscription, ShareLink, utcnow
 from backend.errors import Gone, NotFound, Unauthorized
 from backend.live import publish
 from backend.matches.service import get_match
@@ -74,7 +74,7 @@ def match_links(db_session: Session, match_id: uuid.UUID) -> list[ShareLink]:
 
 def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) -> ShareLink:
     """Revoke a link; viewers watching through it are disconnected on every instance once
-    this transaction commits."""
+    this transaction commits, and its push subscriptions are deleted with it."""
     link = db_session.get(ShareLink, link_id)
     if link is None:
         raise NotFound("share link")
@@ -92,6 +92,7 @@ def revoke(db_session: Session, link: ShareLink) -> ShareLink:
     if link.revoked_at is None:
         link.revoked_at = utcnow()
         publish.link_revoked(db_session, link.id)
+        db_session.execute(delete(PushSubscription).where(PushSubscription.link_id == link.id))
         db_session.flush()
     return link
 

@@ -18,6 +18,7 @@
  * dropped once the link has expired or the server says the link no longer works.
  */
 
+import * as notify from "./notify.js";
 import * as records from "./records.js";
 import * as rules from "./rules.js";
 import * as story from "./story.js";
@@ -103,11 +104,13 @@ async function load() {
   events.clear();
   for (const change of summary.events) apply(change);
   lastSeq = summary.head;
+  const first = !loaded;
   loaded = true;
   heardAt = Date.now();
   render();
   remember();
   connect();
+  if (first) notify.offerAlerts(root, token);
 }
 
 /** The server could not be reached: show what the page last knew, and try again. */
@@ -269,6 +272,7 @@ function ended(code) {
   clearTimeout(retry);
   clearTimeout(quiet);
   if (socket) drop(socket);
+  notify.withdrawAlerts();
   try {
     localStorage.removeItem(STORE_PREFIX + token);
   } catch {
