@@ -38,6 +38,7 @@ from backend.sync.cursors import CursorCodec, Position
 from backend.teams import service as teams
 from backend.teams.schemas import PlayerCreate
 from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.counter import Step, plan_batch
 from sync_protocol.messages import (
     COMMANDS,
     AddEvent,
@@ -212,23 +213,13 @@ def push(
             )
         }
 
-    fresh: list[tuple[int, Mutation]] = []
-    repeats: list[int] = []
-    gap = None
-    expected = last + 1
-    for index, mutation in enumerate(mutations):
-        if mutation.id <= last:
-            answers[index] = _replayed(mutation.id, kept.get(mutation.id))
-        elif mutation.id == expected:
-            fresh.append((index, mutation))
-            expected += 1
-        elif mutation.id < expected:
-            repeats.append(index)  # a second copy within this batch: never applied
-        else:
-            gap = expected
-            break
+    plan = plan_batch([m.id for m in mutations], last)
+    fresh = [i for i, step in enumerate(plan.steps) if step is Step.FRESH]
+    for index, step in enumerate(plan.steps):
+        if step is Step.REPLAYED:
+            answers[index] = _replayed(mutations[index].id, kept.get(mutations[index].id))
 
-    parsed = [(index, mutation, commands[index]) for index, mutation in fresh]
+    parsed = [(index, mutations[index], commands[index]) for index in fresh]
     writer = MatchWriter(session, principal.account_id, device_id)
     event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
     writer.prefetch(
@@ -273,7 +264,7 @@ def push(
             }
         )
     writer.flush_events()
-    device_values: dict[str, Any] = {"last_mutation_id": expected - 1}
+    device_values: dict[str, Any] = {"last_mutation_id": plan.last_mutation_id}
     if acknowledged is not None:
         # The cursor the device sends back is what it has received: its pulled position.
         device_values |= {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
@@ -282,12 +273,12 @@ def push(
     if outcomes:
         session.execute(insert(MutationOutcome), outcomes)
     first_copies = {answer["id"]: answer for answer in answers.values()}
-    for index in repeats:
+    for index in (i for i, step in enumerate(plan.steps) if step is Step.REPEAT):
         # Answered as a retry in a later request would be: the first copy's verdict.
         first = first_copies[mutations[index].id]
         answers[index] = {k: v for k, v in first.items() if k != "current"} | {"replayed": True}
     results = [answers[index] for index in sorted(answers)]
-    return PushOutcome(results, expected - 1, gap)
+    return PushOutcome(results, plan.last_mutation_id, plan.gap)
 
 
 def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
