@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ from backend.db.models import (
     Team,
     utcnow,
 )
-from backend.errors import Conflict, Gone, NotFound, TouchlineError
+from backend.errors import Conflict, NotFound, TouchlineError
 from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
@@ -57,16 +58,9 @@ from sync_protocol.messages import (
     Verdict,
 )
 from sync_protocol.paging import SpaceChanges, cut_page
+from sync_protocol.verdicts import choose_reset, refusal, repeat_answer, reset_answer, verdict_for
 
 MAX_PULL_BYTES = 2_560 * 1024  # 2.5 MiB: a full page of MAX_CHANGES typical records fits
-RESET_MESSAGES = {
-    ResetReason.GENERATION_CHANGED: "the server's database was replaced; rebuild from this pull",
-    ResetReason.CURSOR_AHEAD: "the cursor is ahead of the server; rebuild from this pull",
-    ResetReason.UNKNOWN_DEVICE: (
-        "this token belongs to another device id; renumber queued mutations after "
-        "last_mutation_id, rebuild from this pull, and push again"
-    ),
-}
 
 
 @dataclass
@@ -95,11 +89,11 @@ def sync(
     position = codec.decode(request.cursor) if request.cursor is not None else None
     reset: ResetReason | None = None
     form = changes.Form.for_protocol(request.protocol)
+    own_device = request.device_id == principal.device_id
 
-    if request.device_id != principal.device_id:
+    if not own_device:
         # The mutation ids belong to another device's counter: applying them could skip
         # or duplicate. Push nothing; tell the device who it is and let it renumber.
-        reset, position = ResetReason.UNKNOWN_DEVICE, None
         pushed = _pull_only(db, principal.device_id, None)
     elif not request.mutations:
         pushed = _pull_only(db, principal.device_id, position)
@@ -125,17 +119,27 @@ def sync(
     }
     payloads: list[str] = []
     cursor, has_more = request.cursor, False
-    if request.pull or reset is not None:
+    if request.pull or not own_device:
         with db.reader() as session:
             generation = session.scalar(select(ServerMeta.generation))
             assert generation is not None
-            if position is not None and position.generation != generation:
-                reset, position = ResetReason.GENERATION_CHANGED, None
+            reset_for = partial(
+                choose_reset,
+                own_device=own_device,
+                cursor_generation=position.generation if position is not None else None,
+                generation=generation,
+            )
+            reset = reset_for(cursor_ahead=False)
             pulled = pull(
-                session, principal.account_id, generation, position, request.max_changes, form
+                session,
+                principal.account_id,
+                generation,
+                None if reset else position,
+                request.max_changes,
+                form,
             )
             if pulled is None:
-                reset = ResetReason.CURSOR_AHEAD
+                reset = reset_for(cursor_ahead=True)
                 pulled = pull(
                     session, principal.account_id, generation, None, request.max_changes, form
                 )
@@ -145,7 +149,7 @@ def sync(
         if metrics is not None:
             metrics.sync_behind.observe(behind)
         cursor = codec.encode(new_position)
-    body["reset"] = {"reason": reset.value, "message": RESET_MESSAGES[reset]} if reset else None
+    body["reset"] = reset_answer(reset)
     body["cursor"] = cursor
     body["has_more"] = has_more
     body["server_time"] = changes.iso(utcnow())
@@ -228,28 +232,18 @@ def push(
     )
     outcomes = []
     for index, mutation, args in parsed:
-        if isinstance(args, TouchlineError):
-            error, verdict, current = args, Verdict.REJECTED, None
-        else:
+        error, current = args, None
+        if not isinstance(args, TouchlineError):
             try:
                 _apply(session, writer, principal.account_id, args)
                 answers[index] = {"id": mutation.id, "verdict": Verdict.APPLIED.value}
                 continue
-            except (Conflict, Gone) as refused:
-                if refused.code == "id_in_use":
-                    # The id names a record this device may not see: nothing to show, and
-                    # retrying can never succeed.
-                    error, verdict, current = refused, Verdict.REJECTED, None
-                else:
-                    error, verdict = refused, Verdict.CONFLICT
-                    current = _current(writer, args, form)
             except TouchlineError as refused:
-                error, verdict, current = refused, Verdict.REJECTED, None
-        problem = {
-            "code": error.code,
-            "message": _escaped(error.message),
-            "field": _escaped(_args_field(error)),
-        }
+                error = refused
+        verdict = verdict_for(error.status, error.code)
+        if verdict is Verdict.CONFLICT:
+            current = _current(writer, args, form)
+        problem = refusal(error.code, error.message, error.field)
         result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
         if current is not None:
             result["current"] = current
@@ -276,7 +270,7 @@ def push(
     for index in (i for i, step in enumerate(plan.steps) if step is Step.REPEAT):
         # Answered as a retry in a later request would be: the first copy's verdict.
         first = first_copies[mutations[index].id]
-        answers[index] = {k: v for k, v in first.items() if k != "current"} | {"replayed": True}
+        answers[index] = repeat_answer(first)
     results = [answers[index] for index in sorted(answers)]
     return PushOutcome(results, plan.last_mutation_id, plan.gap)
 
@@ -290,21 +284,6 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
         "error": {"code": kept.code, "message": kept.message, "field": kept.field},
         "replayed": True,
     }
-
-
-def _escaped(text: str | None) -> str | None:
-    # A rejection may quote the client's own text (pydantic quotes the character that
-    # breaks a UUID). PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: either
-    # would fail the whole batch's commit, so both are written escaped.
-    if text is None:
-        return None
-    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
-
-
-def _args_field(error: TouchlineError) -> str | None:
-    if error.field is None or error.field.startswith(("args", "name")):
-        return error.field
-    return f"args.{error.field}"
 
 
 def _parse(mutation: Mutation) -> Any:
