@@ -36,25 +36,16 @@ from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
-from backend.teams import service as teams
-from backend.teams.schemas import PlayerCreate
+from backend.sync.mutations import HANDLERS, Turn
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.counter import Step, plan_batch
 from sync_protocol.messages import (
-    COMMANDS,
     AddEvent,
-    AddPlayer,
-    CreateMatch,
     DeleteEvent,
-    DeleteMatch,
-    DeletePlayer,
     EditEvent,
     Mutation,
     ResetReason,
-    SetLineup,
     SyncRequest,
-    UpdateMatch,
-    UpdatePlayer,
     Verdict,
 )
 from sync_protocol.paging import SpaceChanges, cut_page
@@ -225,6 +216,7 @@ def push(
 
     parsed = [(index, mutations[index], commands[index]) for index in fresh]
     writer = MatchWriter(session, principal.account_id, device_id)
+    turn = Turn(session, writer, principal.account_id)
     event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
     writer.prefetch(
         match_ids=[a.match_id for _, _, a in parsed if hasattr(a, "match_id")],
@@ -235,7 +227,7 @@ def push(
         error, current = args, None
         if not isinstance(args, TouchlineError):
             try:
-                _apply(session, writer, principal.account_id, args)
+                HANDLERS[mutation.name].apply(turn, args)
                 answers[index] = {"id": mutation.id, "verdict": Verdict.APPLIED.value}
                 continue
             except TouchlineError as refused:
@@ -287,13 +279,13 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
 
 
 def _parse(mutation: Mutation) -> Any:
-    command = COMMANDS.get(mutation.name)
+    command = HANDLERS.get(mutation.name)
     if command is None:
         return _Rejection(
             f"unknown command {mutation.name!r}", field="name", code="unknown_command"
         )
     try:
-        return command.model_validate(mutation.args)
+        return command.args.model_validate(mutation.args)
     except ValidationError as invalid:
         first = invalid.errors()[0]
         where = ".".join(_loc_part(part) for part in first["loc"])
@@ -315,66 +307,6 @@ def _loc_part(part: str | int) -> str:
 class _Rejection(TouchlineError):
     status = 422
     code = "invalid"
-
-
-_NOT_NULL = {
-    "kind",
-    "side",
-    "period",
-    "minute",
-    "stoppage",
-    "opponent",
-    "is_home",
-    "kickoff_at",
-    "periods",
-    "period_minutes",
-    "display_name",
-}
-
-
-def _changes(args: Any, exclude: set[str]) -> dict[str, Any]:
-    fields = {name: getattr(args, name) for name in args.model_fields_set - exclude}
-    nested = fields.pop("changes", None)
-    if nested is not None:
-        fields = {name: getattr(nested, name) for name in nested.model_fields_set}
-    for name, value in fields.items():
-        if value is None and name in _NOT_NULL:
-            raise _Rejection(f"{name} cannot be cleared", field=f"args.{name}")
-    return fields
-
-
-def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: Any) -> None:
-    if isinstance(args, AddEvent):
-        writer.queue_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
-    elif isinstance(args, EditEvent):
-        writer.edit_event(args.event_id, _changes(args, {"event_id"}))
-    elif isinstance(args, DeleteEvent):
-        writer.delete_event(args.event_id)
-    elif isinstance(args, CreateMatch):
-        writer.create_match(args.team_id, args.id, args.model_dump(exclude={"id", "team_id"}))
-    elif isinstance(args, UpdateMatch):
-        writer.update_match(args.match_id, _changes(args, {"match_id"}))
-    elif isinstance(args, DeleteMatch):
-        writer.delete_match(args.match_id)
-    elif isinstance(args, SetLineup):
-        writer.set_lineup(args.match_id, args.players)
-    elif isinstance(args, AddPlayer):
-        session.flush()
-        teams.create_player(
-            session,
-            account_id,
-            args.team_id,
-            PlayerCreate.model_validate(args.model_dump(exclude={"team_id"})),
-        )
-    elif isinstance(args, UpdatePlayer):
-        teams.update_player(session, account_id, args.player_id, _changes(args, {"player_id"}))
-    elif isinstance(args, DeletePlayer):
-        teams.delete_player(session, account_id, args.player_id)
-    else:  # pragma: no cover - COMMANDS and this dispatch list the same commands
-        raise AssertionError(type(args))
-    if isinstance(args, AddPlayer | UpdatePlayer | DeletePlayer):
-        # Later mutations of the batch may name the player just added (or removed).
-        writer.forget_rosters()
 
 
 def _current(writer: MatchWriter, args: Any, form: changes.Form) -> dict[str, Any] | None:
