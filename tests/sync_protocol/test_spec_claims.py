@@ -61,7 +61,8 @@ def test_a_restored_backup_answers_cursor_ahead_and_a_gap_not_generation_changed
     with ground("sqlite", tmp_path) as pitch:
         with pitch.server() as server:
             device = phone(server, coach(server, "ana@example.org"), "Ana's phone")
-            match_id = match(server, device.token, team(server, device.token, "Reds"), "Blues")
+            reds = team(server, device.token, "Reds")
+            match_id = match(server, device.token, reds, "Blues", kicked_off=True)
             before = _sync(server, device, None, _save(1, match_id))
         with _restored_on_exit(pitch, tmp_path), pitch.server() as server:
             after_backup = _sync(server, device, before["cursor"], _save(2, match_id))
