@@ -31,7 +31,7 @@ from backend.db.models import (
     Team,
     utcnow,
 )
-from backend.errors import Conflict, NotFound, TouchlineError
+from backend.errors import Conflict, Invalid, NotFound, TouchlineError
 from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
@@ -281,15 +281,13 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
 def _parse(mutation: Mutation) -> Any:
     command = HANDLERS.get(mutation.name)
     if command is None:
-        return _Rejection(
-            f"unknown command {mutation.name!r}", field="name", code="unknown_command"
-        )
+        return Invalid(f"unknown command {mutation.name!r}", field="name", code="unknown_command")
     try:
         return command.args.model_validate(mutation.args)
     except ValidationError as invalid:
         first = invalid.errors()[0]
         where = ".".join(_loc_part(part) for part in first["loc"])
-        return _Rejection(
+        return Invalid(
             f"{where}: {first['msg']}" if where else first["msg"],
             field=f"args.{where}" if where else "args",
         )
@@ -302,11 +300,6 @@ def _loc_part(part: str | int) -> str:
     if isinstance(part, int) or (text.isidentifier() and len(text) <= 64):
         return text
     return json.dumps(text[:64])
-
-
-class _Rejection(TouchlineError):
-    status = 422
-    code = "invalid"
 
 
 def _current(writer: MatchWriter, args: Any, form: changes.Form) -> dict[str, Any] | None:
