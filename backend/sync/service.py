@@ -12,6 +12,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -30,42 +31,27 @@ from backend.db.models import (
     Team,
     utcnow,
 )
-from backend.errors import Conflict, Gone, NotFound, TouchlineError
+from backend.errors import Conflict, Invalid, NotFound, TouchlineError
 from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
-from backend.teams import service as teams
-from backend.teams.schemas import PlayerCreate
+from backend.sync.mutations import HANDLERS, Turn
 from sync_protocol import PROTOCOL_VERSION
+from sync_protocol.counter import Step, plan_batch
 from sync_protocol.messages import (
-    COMMANDS,
     AddEvent,
-    AddPlayer,
-    CreateMatch,
     DeleteEvent,
-    DeleteMatch,
-    DeletePlayer,
     EditEvent,
     Mutation,
     ResetReason,
-    SetLineup,
     SyncRequest,
-    UpdateMatch,
-    UpdatePlayer,
     Verdict,
 )
 from sync_protocol.paging import SpaceChanges, cut_page
+from sync_protocol.verdicts import choose_reset, refusal, repeat_answer, reset_answer, verdict_for
 
 MAX_PULL_BYTES = 2_560 * 1024  # 2.5 MiB: a full page of MAX_CHANGES typical records fits
-RESET_MESSAGES = {
-    ResetReason.GENERATION_CHANGED: "the server's database was replaced; rebuild from this pull",
-    ResetReason.CURSOR_AHEAD: "the cursor is ahead of the server; rebuild from this pull",
-    ResetReason.UNKNOWN_DEVICE: (
-        "this token belongs to another device id; renumber queued mutations after "
-        "last_mutation_id, rebuild from this pull, and push again"
-    ),
-}
 
 
 @dataclass
@@ -94,11 +80,11 @@ def sync(
     position = codec.decode(request.cursor) if request.cursor is not None else None
     reset: ResetReason | None = None
     form = changes.Form.for_protocol(request.protocol)
+    own_device = request.device_id == principal.device_id
 
-    if request.device_id != principal.device_id:
+    if not own_device:
         # The mutation ids belong to another device's counter: applying them could skip
         # or duplicate. Push nothing; tell the device who it is and let it renumber.
-        reset, position = ResetReason.UNKNOWN_DEVICE, None
         pushed = _pull_only(db, principal.device_id, None)
     elif not request.mutations:
         pushed = _pull_only(db, principal.device_id, position)
@@ -124,17 +110,27 @@ def sync(
     }
     payloads: list[str] = []
     cursor, has_more = request.cursor, False
-    if request.pull or reset is not None:
+    if request.pull or not own_device:
         with db.reader() as session:
             generation = session.scalar(select(ServerMeta.generation))
             assert generation is not None
-            if position is not None and position.generation != generation:
-                reset, position = ResetReason.GENERATION_CHANGED, None
+            reset_for = partial(
+                choose_reset,
+                own_device=own_device,
+                cursor_generation=position.generation if position is not None else None,
+                generation=generation,
+            )
+            reset = reset_for(cursor_ahead=False)
             pulled = pull(
-                session, principal.account_id, generation, position, request.max_changes, form
+                session,
+                principal.account_id,
+                generation,
+                None if reset else position,
+                request.max_changes,
+                form,
             )
             if pulled is None:
-                reset = ResetReason.CURSOR_AHEAD
+                reset = reset_for(cursor_ahead=True)
                 pulled = pull(
                     session, principal.account_id, generation, None, request.max_changes, form
                 )
@@ -144,7 +140,7 @@ def sync(
         if metrics is not None:
             metrics.sync_behind.observe(behind)
         cursor = codec.encode(new_position)
-    body["reset"] = {"reason": reset.value, "message": RESET_MESSAGES[reset]} if reset else None
+    body["reset"] = reset_answer(reset)
     body["cursor"] = cursor
     body["has_more"] = has_more
     body["server_time"] = changes.iso(utcnow())
@@ -212,24 +208,15 @@ def push(
             )
         }
 
-    fresh: list[tuple[int, Mutation]] = []
-    repeats: list[int] = []
-    gap = None
-    expected = last + 1
-    for index, mutation in enumerate(mutations):
-        if mutation.id <= last:
-            answers[index] = _replayed(mutation.id, kept.get(mutation.id))
-        elif mutation.id == expected:
-            fresh.append((index, mutation))
-            expected += 1
-        elif mutation.id < expected:
-            repeats.append(index)  # a second copy within this batch: never applied
-        else:
-            gap = expected
-            break
+    plan = plan_batch([m.id for m in mutations], last)
+    fresh = [i for i, step in enumerate(plan.steps) if step is Step.FRESH]
+    for index, step in enumerate(plan.steps):
+        if step is Step.REPLAYED:
+            answers[index] = _replayed(mutations[index].id, kept.get(mutations[index].id))
 
-    parsed = [(index, mutation, commands[index]) for index, mutation in fresh]
+    parsed = [(index, mutations[index], commands[index]) for index in fresh]
     writer = MatchWriter(session, principal.account_id, device_id)
+    turn = Turn(session, writer, principal.account_id)
     event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
     writer.prefetch(
         match_ids=[a.match_id for _, _, a in parsed if hasattr(a, "match_id")],
@@ -237,28 +224,18 @@ def push(
     )
     outcomes = []
     for index, mutation, args in parsed:
-        if isinstance(args, TouchlineError):
-            error, verdict, current = args, Verdict.REJECTED, None
-        else:
+        error, current = args, None
+        if not isinstance(args, TouchlineError):
             try:
-                _apply(session, writer, principal.account_id, args)
+                HANDLERS[mutation.name].apply(turn, args)
                 answers[index] = {"id": mutation.id, "verdict": Verdict.APPLIED.value}
                 continue
-            except (Conflict, Gone) as refused:
-                if refused.code == "id_in_use":
-                    # The id names a record this device may not see: nothing to show, and
-                    # retrying can never succeed.
-                    error, verdict, current = refused, Verdict.REJECTED, None
-                else:
-                    error, verdict = refused, Verdict.CONFLICT
-                    current = _current(writer, args, form)
             except TouchlineError as refused:
-                error, verdict, current = refused, Verdict.REJECTED, None
-        problem = {
-            "code": error.code,
-            "message": _escaped(error.message),
-            "field": _escaped(_args_field(error)),
-        }
+                error = refused
+        verdict = verdict_for(error.status, error.code)
+        if verdict is Verdict.CONFLICT:
+            current = _current(writer, args, form)
+        problem = refusal(error.code, error.message, error.field)
         result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
         if current is not None:
             result["current"] = current
@@ -273,7 +250,7 @@ def push(
             }
         )
     writer.flush_events()
-    device_values: dict[str, Any] = {"last_mutation_id": expected - 1}
+    device_values: dict[str, Any] = {"last_mutation_id": plan.last_mutation_id}
     if acknowledged is not None:
         # The cursor the device sends back is what it has received: its pulled position.
         device_values |= {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
@@ -282,12 +259,12 @@ def push(
     if outcomes:
         session.execute(insert(MutationOutcome), outcomes)
     first_copies = {answer["id"]: answer for answer in answers.values()}
-    for index in repeats:
+    for index in (i for i, step in enumerate(plan.steps) if step is Step.REPEAT):
         # Answered as a retry in a later request would be: the first copy's verdict.
         first = first_copies[mutations[index].id]
-        answers[index] = {k: v for k, v in first.items() if k != "current"} | {"replayed": True}
+        answers[index] = repeat_answer(first)
     results = [answers[index] for index in sorted(answers)]
-    return PushOutcome(results, expected - 1, gap)
+    return PushOutcome(results, plan.last_mutation_id, plan.gap)
 
 
 def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
@@ -301,33 +278,16 @@ def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
     }
 
 
-def _escaped(text: str | None) -> str | None:
-    # A rejection may quote the client's own text (pydantic quotes the character that
-    # breaks a UUID). PostgreSQL text cannot hold NUL, nor UTF-8 a lone surrogate: either
-    # would fail the whole batch's commit, so both are written escaped.
-    if text is None:
-        return None
-    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
-
-
-def _args_field(error: TouchlineError) -> str | None:
-    if error.field is None or error.field.startswith(("args", "name")):
-        return error.field
-    return f"args.{error.field}"
-
-
 def _parse(mutation: Mutation) -> Any:
-    command = COMMANDS.get(mutation.name)
+    command = HANDLERS.get(mutation.name)
     if command is None:
-        return _Rejection(
-            f"unknown command {mutation.name!r}", field="name", code="unknown_command"
-        )
+        return Invalid(f"unknown command {mutation.name!r}", field="name", code="unknown_command")
     try:
-        return command.model_validate(mutation.args)
+        return command.args.model_validate(mutation.args)
     except ValidationError as invalid:
         first = invalid.errors()[0]
         where = ".".join(_loc_part(part) for part in first["loc"])
-        return _Rejection(
+        return Invalid(
             f"{where}: {first['msg']}" if where else first["msg"],
             field=f"args.{where}" if where else "args",
         )
@@ -340,71 +300,6 @@ def _loc_part(part: str | int) -> str:
     if isinstance(part, int) or (text.isidentifier() and len(text) <= 64):
         return text
     return json.dumps(text[:64])
-
-
-class _Rejection(TouchlineError):
-    status = 422
-    code = "invalid"
-
-
-_NOT_NULL = {
-    "kind",
-    "side",
-    "period",
-    "minute",
-    "stoppage",
-    "opponent",
-    "is_home",
-    "kickoff_at",
-    "periods",
-    "period_minutes",
-    "display_name",
-}
-
-
-def _changes(args: Any, exclude: set[str]) -> dict[str, Any]:
-    fields = {name: getattr(args, name) for name in args.model_fields_set - exclude}
-    nested = fields.pop("changes", None)
-    if nested is not None:
-        fields = {name: getattr(nested, name) for name in nested.model_fields_set}
-    for name, value in fields.items():
-        if value is None and name in _NOT_NULL:
-            raise _Rejection(f"{name} cannot be cleared", field=f"args.{name}")
-    return fields
-
-
-def _apply(session: Session, writer: MatchWriter, account_id: uuid.UUID, args: Any) -> None:
-    if isinstance(args, AddEvent):
-        writer.queue_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
-    elif isinstance(args, EditEvent):
-        writer.edit_event(args.event_id, _changes(args, {"event_id"}))
-    elif isinstance(args, DeleteEvent):
-        writer.delete_event(args.event_id)
-    elif isinstance(args, CreateMatch):
-        writer.create_match(args.team_id, args.id, args.model_dump(exclude={"id", "team_id"}))
-    elif isinstance(args, UpdateMatch):
-        writer.update_match(args.match_id, _changes(args, {"match_id"}))
-    elif isinstance(args, DeleteMatch):
-        writer.delete_match(args.match_id)
-    elif isinstance(args, SetLineup):
-        writer.set_lineup(args.match_id, args.players)
-    elif isinstance(args, AddPlayer):
-        session.flush()
-        teams.create_player(
-            session,
-            account_id,
-            args.team_id,
-            PlayerCreate.model_validate(args.model_dump(exclude={"team_id"})),
-        )
-    elif isinstance(args, UpdatePlayer):
-        teams.update_player(session, account_id, args.player_id, _changes(args, {"player_id"}))
-    elif isinstance(args, DeletePlayer):
-        teams.delete_player(session, account_id, args.player_id)
-    else:  # pragma: no cover - COMMANDS and this dispatch list the same commands
-        raise AssertionError(type(args))
-    if isinstance(args, AddPlayer | UpdatePlayer | DeletePlayer):
-        # Later mutations of the batch may name the player just added (or removed).
-        writer.forget_rosters()
 
 
 def _current(writer: MatchWriter, args: Any, form: changes.Form) -> dict[str, Any] | None:

@@ -456,3 +456,34 @@ def test_a_mutation_id_sent_twice_in_one_batch_is_applied_once_and_both_copies_a
         (save["args"]["id"], 4),
     ]
     assert client.get(f"/api/matches/{match_id}", headers=phone.headers).status_code == 200
+
+
+def test_an_update_may_clear_only_what_a_create_may_leave_null(client: TestClient) -> None:
+    phone, team_id, match_id = _team_with_match(client)
+    player_id = factories.player(client, phone.headers, team_id)
+    goal = factories.event(client, phone.headers, match_id, "goal", minute=3)
+    batch = [
+        phone.mutation("update_match", match_id=match_id, opponent=None),
+        phone.mutation("update_match", match_id=match_id, periods=None),
+        phone.mutation("edit_event", event_id=goal["id"], changes={"minute": None}),
+        phone.mutation("edit_event", event_id=goal["id"], changes={"side": None}),
+        phone.mutation("update_player", player_id=player_id, display_name=None),
+        phone.mutation("update_match", match_id=match_id, venue=None),
+        phone.mutation("edit_event", event_id=goal["id"], changes={"note": None}),
+        phone.mutation("update_player", player_id=player_id, squad_number=None),
+    ]
+
+    answer = phone.sync(*batch)
+
+    assert [r["verdict"] for r in answer["results"][5:]] == ["applied"] * 3
+    assert [_error(r) for r in answer["results"][:5]] == [
+        ("rejected", "invalid", field)
+        for field in [
+            "args.opponent",
+            "args.periods",
+            "args.minute",
+            "args.side",
+            "args.display_name",
+        ]
+    ]
+    assert answer["results"][0]["error"]["message"] == "opponent cannot be cleared"

@@ -1,0 +1,129 @@
+"""What each sync command does to the database: one table from a command's name to the
+model its ``args`` must satisfy and the handler that applies them.
+
+:data:`HANDLERS` lists exactly the commands of ``sync_protocol.messages.COMMANDS``, with
+the same models (a test holds them together). A handler only flushes; it raises a
+:class:`~backend.errors.TouchlineError` to refuse, and the push turns that into a verdict.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, get_args
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from backend.errors import Invalid
+from backend.matches.service import MatchWriter
+from backend.teams import service as teams
+from backend.teams.schemas import PlayerCreate
+from sync_protocol.messages import (
+    AddEvent,
+    AddPlayer,
+    CreateMatch,
+    DeleteEvent,
+    DeleteMatch,
+    DeletePlayer,
+    EditEvent,
+    SetLineup,
+    UpdateMatch,
+    UpdatePlayer,
+)
+
+Args = TypeVar("Args", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a handler writes through: one push's session, its match writer (which holds
+    the records the batch has read), and the pushing account."""
+
+    session: Session
+    writer: MatchWriter
+    account_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Command(Generic[Args]):
+    args: type[Args]
+    apply: Callable[[Turn, Args], None]
+
+
+def _changes(args: BaseModel, created_by: type[BaseModel], key: str) -> dict[str, Any]:
+    """The fields present in an update's ``args`` (the ``changes`` object's, if it has
+    one), refusing null for a field the record's create command does not allow null."""
+    nested = getattr(args, "changes", None)
+    source = nested if isinstance(nested, BaseModel) else args
+    fields = {name: getattr(source, name) for name in source.model_fields_set - {key}}
+    for name, value in fields.items():
+        if value is None and type(None) not in get_args(created_by.model_fields[name].annotation):
+            raise Invalid(f"{name} cannot be cleared", field=f"args.{name}")
+    return fields
+
+
+def _create_match(turn: Turn, args: CreateMatch) -> None:
+    turn.writer.create_match(args.team_id, args.id, args.model_dump(exclude={"id", "team_id"}))
+
+
+def _update_match(turn: Turn, args: UpdateMatch) -> None:
+    turn.writer.update_match(args.match_id, _changes(args, CreateMatch, "match_id"))
+
+
+def _delete_match(turn: Turn, args: DeleteMatch) -> None:
+    turn.writer.delete_match(args.match_id)
+
+
+def _add_event(turn: Turn, args: AddEvent) -> None:
+    turn.writer.queue_event(args.match_id, args.id, args.model_dump(exclude={"id", "match_id"}))
+
+
+def _edit_event(turn: Turn, args: EditEvent) -> None:
+    turn.writer.edit_event(args.event_id, _changes(args, AddEvent, "event_id"))
+
+
+def _delete_event(turn: Turn, args: DeleteEvent) -> None:
+    turn.writer.delete_event(args.event_id)
+
+
+def _set_lineup(turn: Turn, args: SetLineup) -> None:
+    turn.writer.set_lineup(args.match_id, args.players)
+
+
+# Later mutations of the batch may name the player just added (or removed): each player
+# handler makes the writer read rosters again.
+
+
+def _add_player(turn: Turn, args: AddPlayer) -> None:
+    turn.session.flush()
+    player = PlayerCreate.model_validate(args.model_dump(exclude={"team_id"}))
+    teams.create_player(turn.session, turn.account_id, args.team_id, player)
+    turn.writer.forget_rosters()
+
+
+def _update_player(turn: Turn, args: UpdatePlayer) -> None:
+    changes = _changes(args, AddPlayer, "player_id")
+    teams.update_player(turn.session, turn.account_id, args.player_id, changes)
+    turn.writer.forget_rosters()
+
+
+def _delete_player(turn: Turn, args: DeletePlayer) -> None:
+    teams.delete_player(turn.session, turn.account_id, args.player_id)
+    turn.writer.forget_rosters()
+
+
+HANDLERS: dict[str, Command[Any]] = {
+    "create_match": Command(CreateMatch, _create_match),
+    "update_match": Command(UpdateMatch, _update_match),
+    "delete_match": Command(DeleteMatch, _delete_match),
+    "add_event": Command(AddEvent, _add_event),
+    "edit_event": Command(EditEvent, _edit_event),
+    "delete_event": Command(DeleteEvent, _delete_event),
+    "set_lineup": Command(SetLineup, _set_lineup),
+    "add_player": Command(AddPlayer, _add_player),
+    "update_player": Command(UpdatePlayer, _update_player),
+    "delete_player": Command(DeletePlayer, _delete_player),
+}
+"""Every command a mutation can name: its arguments' model and what applying it does."""
