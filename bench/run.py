@@ -136,7 +136,8 @@ async def bench_touchline(
             lambda: touchline.catch_up(
                 server.base_url,
                 day.club,
-                out["ingest"]["events"],
+                # What was ingested, and each match's kick-off from its set-up.
+                out["ingest"]["events"] + len(day.matches),
                 lambda m: progress(f"[{kind}] {m}"),
             ),
         )

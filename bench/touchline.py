@@ -99,7 +99,11 @@ async def _team_with_matches(
     match_ids: list[uuid.UUID],
     rng: random.Random,
     make_id: Callable[[], uuid.UUID],
+    *,
+    kicked_off: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
+    """A team, its squad and ``match_ids``, set up by ``device`` in one sync; with
+    ``kicked_off``, each match is kicked off too (a match takes events only once it has)."""
     team = await http.json(
         "POST",
         "/api/teams",
@@ -121,6 +125,12 @@ async def _team_with_matches(
     ]
     mutations = device.mutations("add_player", [p | {"team_id": team["id"]} for p in squad])
     mutations += device.mutations("create_match", matches)
+    if kicked_off:
+        kick_offs = [
+            workload.marker(m, "kick_off", 1, 0, make_id, workload.kickoff_time(rng))
+            for m in match_ids
+        ]
+        mutations += device.mutations("add_event", kick_offs)
     response = await http.json(
         "POST", "/sync", sync_body(device, mutations, pull=False), token=device.token
     )
@@ -157,7 +167,7 @@ async def prepare(
                 phones = [await _device(own, login, f"phone {n}") for n in "AB"]
                 match_id = make_id()
                 team_id, squad = await _team_with_matches(
-                    own, login, phones[0], [match_id], rng, make_id
+                    own, login, phones[0], [match_id], rng, make_id, kicked_off=True
                 )
                 invite = await own.json(
                     "POST",
@@ -199,22 +209,18 @@ def ingest_batches(
     day: Matchday, batches_per_device: int, rng: random.Random, make_id: Callable[[], uuid.UUID]
 ) -> list[tuple[MatchSetup, Device, list[list[dict[str, Any]]]]]:
     """Per device, its batches of ``add_event`` arguments in the order it logged them. The
-    first phone of each match also taps the kick-off."""
+    matches were kicked off at set-up: both phones of a match push at once, and a match
+    takes events only once it has kicked off."""
     plan = []
     total = batches_per_device * EVENTS_PER_BATCH
     for setup in day.matches:
         kickoff = workload.kickoff_time(rng)
-        for phone_index, device in enumerate(setup.devices):
+        for device in setup.devices:
             events = []
             for j in range(total):
                 minute = j * 90 // total
                 at = kickoff + timedelta(minutes=minute, seconds=rng.randrange(60))
-                if phone_index == 0 and j == 0:
-                    events.append(workload.marker(setup.id, "kick_off", 1, 0, make_id, at))
-                else:
-                    events.append(
-                        workload.play_event(setup.id, setup.squad, minute, rng, make_id, at)
-                    )
+                events.append(workload.play_event(setup.id, setup.squad, minute, rng, make_id, at))
             batches = [events[i : i + EVENTS_PER_BATCH] for i in range(0, total, EVENTS_PER_BATCH)]
             plan.append((setup, device, batches))
     return plan
