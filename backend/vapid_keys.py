@@ -12,9 +12,6 @@ import argparse
 import base64
 import json
 
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -25,6 +22,10 @@ def b64url_decode(text: str) -> bytes:
 
 
 def generate_private_key() -> str:
+    # cryptography is imported here and below, not at start-up: a server without alerts
+    # never loads it.
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+
     scalar = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
     return b64url(scalar.to_bytes(32, "big"))
 
@@ -38,6 +39,9 @@ def public_key(private_key: str) -> str:
         raw = b""
     if len(raw) != 32:
         raise ValueError("a VAPID private key is 32 bytes in base64url (touchline push keys)")
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: PLC0415
+
     key = ec.derive_private_key(int.from_bytes(raw, "big"), ec.SECP256R1())
     return b64url(key.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
 

@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter
-from py_vapid import Vapid02  # type: ignore[import-untyped]
-from pywebpush import WebPusher  # type: ignore[import-untyped]
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -105,9 +103,15 @@ class PushSender:
         outcomes: Counter,
         share_tokens: ShareTokens,
     ) -> None:
+        # Imported only where push is on: they bring requests, aiohttp and cryptography,
+        # some 24 MiB a server without alerts has no use for.
+        from py_vapid import Vapid02  # type: ignore[import-untyped]  # noqa: PLC0415
+        from pywebpush import WebPusher  # type: ignore[import-untyped]  # noqa: PLC0415
+
         self._db = db
         self._share_tokens = share_tokens
         self._vapid = Vapid02.from_raw(private_key.encode())
+        self._pusher = WebPusher
         self._subject = subject
         self._outcomes = outcomes
         self._queue: queue.Queue[Delivery] = queue.Queue(QUEUE_SIZE)
@@ -261,7 +265,7 @@ class PushSender:
             try:
                 origin = "/".join(delivery.endpoint.split("/")[:3])
                 headers = self._vapid.sign({"sub": self._subject, "aud": origin})
-                response = WebPusher(info).send(
+                response = self._pusher(info).send(
                     payload, headers, ttl=TTL_SECONDS, timeout=SEND_TIMEOUT
                 )
                 status = response.status_code
