@@ -131,13 +131,23 @@ export function byMatchTime(a, b) {
  * @param {Iterable<{kind: string, side: string}>} events
  */
 export function score(events) {
-  let team = 0;
-  let opposition = 0;
-  for (const { kind, side } of events) {
-    if (kind === "goal") side === "team" ? team++ : opposition++;
-    else if (kind === "own_goal") side === "team" ? opposition++ : team++;
+  const goals = { team: 0, opposition: 0 };
+  for (const event of events) {
+    const side = countsFor(event);
+    if (side !== null) goals[side] += 1;
   }
-  return { team, opposition };
+  return goals;
+}
+
+/**
+ * The side a goal counts for (an own goal for the other side), or null for any other event.
+ * @param {{ kind: string, side: string }} event
+ * @returns {"team" | "opposition" | null}
+ */
+export function countsFor(event) {
+  if (event.kind === "goal") return event.side === "team" ? "team" : "opposition";
+  if (event.kind === "own_goal") return event.side === "team" ? "opposition" : "team";
+  return null;
 }
 
 /**

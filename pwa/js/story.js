@@ -14,18 +14,7 @@
  * @typedef {{ side: Side, player_id: string | null, own_goal: boolean, goals: MatchEvent[] }} Scorer
  */
 
-import { byMatchTime } from "./rules.js";
-
-/**
- * The side a goal counts for, or null for any other event.
- * @param {{ kind: string, side: string }} event
- * @returns {Side | null}
- */
-export function countsFor(event) {
-  if (event.kind === "goal") return event.side === "team" ? "team" : "opposition";
-  if (event.kind === "own_goal") return event.side === "team" ? "opposition" : "team";
-  return null;
-}
+import { byMatchTime, countsFor } from "./rules.js";
 
 /**
  * Every goal (own goals included) in match order, each with the score just after it.
