@@ -65,8 +65,19 @@ def _snapshot(client: TestClient, world: World) -> dict[str, Any]:
     for name, template in reads.items():
         response = client.get(world.url(template), headers=world.headers)
         assert response.status_code == 200, response.text
-        snapshot[name] = response.json()
+        snapshot[name] = _without_running_clocks(response.json())
     return snapshot
+
+
+def _without_running_clocks(value: Any, key: str = "") -> Any:
+    # A live match's clock runs while the bad writes are sent; the time it shows is read
+    # from the clock, not written by anyone, so it is left out of what must not change.
+    if isinstance(value, dict):
+        running = ("seconds", "display") if key == "clock" else ()
+        return {k: _without_running_clocks(v, k) for k, v in value.items() if k not in running}
+    if isinstance(value, list):
+        return [_without_running_clocks(v) for v in value]
+    return value
 
 
 def _send(
