@@ -52,6 +52,24 @@ def _storable(text: str | None) -> str | None:
     return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode()
 
 
+def replayed_answer(
+    mutation_id: int, kept: tuple[str, str, str, str | None] | None
+) -> dict[str, Any]:
+    """A mutation an earlier request processed, answered again: ``applied`` when nothing was
+    kept for it (only refusals are kept), else the kept ``(verdict, code, message, field)``.
+    Either way with ``"replayed": true``, and never the ``current`` record: what won then
+    may not be what stands now, and the next pull brings that."""
+    if kept is None:
+        return {"id": mutation_id, "verdict": Verdict.APPLIED.value, "replayed": True}
+    verdict, code, message, field = kept
+    return {
+        "id": mutation_id,
+        "verdict": verdict,
+        "error": {"code": code, "message": message, "field": field},
+        "replayed": True,
+    }
+
+
 def repeat_answer(first: dict[str, Any]) -> dict[str, Any]:
     """A later copy of an id in one batch, answered as a retry in a later request would
     be: the first copy's verdict and error, without the ``current`` record."""

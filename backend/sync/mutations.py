@@ -50,6 +50,18 @@ class Turn:
 class Command(Generic[Args]):
     args: type[Args]
     apply: Callable[[Turn, Args], None]
+    match_field: str | None = None
+    """The argument naming an existing match the command writes to: the push locks it
+    with the batch's other matches before applying anything, and a conflict answers it."""
+    event_field: str | None = None
+    """The argument naming the event the command adds or changes: read with the batch's
+    other events in one query, and answered on a conflict."""
+
+    def match_id(self, args: Args) -> uuid.UUID | None:
+        return getattr(args, self.match_field) if self.match_field else None
+
+    def event_id(self, args: Args) -> uuid.UUID | None:
+        return getattr(args, self.event_field) if self.event_field else None
 
 
 def _changes(args: BaseModel, created_by: type[BaseModel], key: str) -> dict[str, Any]:
@@ -116,12 +128,12 @@ def _delete_player(turn: Turn, args: DeletePlayer) -> None:
 
 HANDLERS: dict[str, Command[Any]] = {
     "create_match": Command(CreateMatch, _create_match),
-    "update_match": Command(UpdateMatch, _update_match),
-    "delete_match": Command(DeleteMatch, _delete_match),
-    "add_event": Command(AddEvent, _add_event),
-    "edit_event": Command(EditEvent, _edit_event),
-    "delete_event": Command(DeleteEvent, _delete_event),
-    "set_lineup": Command(SetLineup, _set_lineup),
+    "update_match": Command(UpdateMatch, _update_match, match_field="match_id"),
+    "delete_match": Command(DeleteMatch, _delete_match, match_field="match_id"),
+    "add_event": Command(AddEvent, _add_event, match_field="match_id", event_field="id"),
+    "edit_event": Command(EditEvent, _edit_event, event_field="event_id"),
+    "delete_event": Command(DeleteEvent, _delete_event, event_field="event_id"),
+    "set_lineup": Command(SetLineup, _set_lineup, match_field="match_id"),
     "add_player": Command(AddPlayer, _add_player),
     "update_player": Command(UpdatePlayer, _update_player),
     "delete_player": Command(DeletePlayer, _delete_player),

@@ -36,20 +36,25 @@ from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
-from backend.sync.mutations import HANDLERS, Turn
+from backend.sync.mutations import HANDLERS, Command, Turn
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.counter import Step, plan_batch
+from sync_protocol.counter import BatchPlan, Step, plan_batch
 from sync_protocol.messages import (
-    AddEvent,
-    DeleteEvent,
-    EditEvent,
     Mutation,
     ResetReason,
     SyncRequest,
     Verdict,
 )
 from sync_protocol.paging import SpaceChanges, cut_page
-from sync_protocol.verdicts import choose_reset, refusal, repeat_answer, reset_answer, verdict_for
+from sync_protocol.responses import join_response
+from sync_protocol.verdicts import (
+    choose_reset,
+    refusal,
+    repeat_answer,
+    replayed_answer,
+    reset_answer,
+    verdict_for,
+)
 
 MAX_PULL_BYTES = 2_560 * 1024  # 2.5 MiB: a full page of MAX_CHANGES typical records fits
 
@@ -59,6 +64,16 @@ class PushOutcome:
     results: list[dict[str, Any]]
     last_mutation_id: int
     gap: int | None
+
+
+@dataclass
+class PullOutcome:
+    changes: list[str]
+    """The page, each change already serialised."""
+    position: Position
+    has_more: bool
+    reset: ResetReason | None
+    behind: int
 
 
 def sync(
@@ -78,7 +93,6 @@ def sync(
             code="protocol_too_new",
         )
     position = codec.decode(request.cursor) if request.cursor is not None else None
-    reset: ResetReason | None = None
     form = changes.Form.for_protocol(request.protocol)
     own_device = request.device_id == principal.device_id
 
@@ -89,71 +103,84 @@ def sync(
     elif not request.mutations:
         pushed = _pull_only(db, principal.device_id, position)
     else:
-        # Parsed before the write transaction opens: on SQLite it holds the write lock.
-        commands = [_parse(mutation) for mutation in request.mutations]
-        with db.write_turn(), db.writer() as session:
-            pushed = push(session, principal, request.mutations, commands, position, form)
-            crash_point("sync.before_commit")
-            session.commit()
-        crash_point("sync.after_commit")
-        if metrics is not None:
-            metrics.sync_batches.inc()
-            for result in pushed.results:
-                metrics.sync_mutations.labels(result["verdict"]).inc()
+        pushed = _push_batch(db, principal, request.mutations, position, form, metrics)
 
-    body: dict[str, Any] = {
+    members: dict[str, Any] = {
         "protocol": PROTOCOL_VERSION,
         "device_id": str(principal.device_id),
         "last_mutation_id": pushed.last_mutation_id,
         "results": pushed.results,
         "gap": {"expected": pushed.gap} if pushed.gap is not None else None,
+        "reset": None,
+        "cursor": request.cursor,
+        "has_more": False,
     }
-    payloads: list[str] = []
-    cursor, has_more = request.cursor, False
+    page: list[str] = []
     if request.pull or not own_device:
-        with db.reader() as session:
-            generation = session.scalar(select(ServerMeta.generation))
-            assert generation is not None
-            reset_for = partial(
-                choose_reset,
-                own_device=own_device,
-                cursor_generation=position.generation if position is not None else None,
-                generation=generation,
-            )
-            reset = reset_for(cursor_ahead=False)
-            pulled = pull(
-                session,
-                principal.account_id,
-                generation,
-                None if reset else position,
-                request.max_changes,
-                form,
-            )
-            if pulled is None:
-                reset = reset_for(cursor_ahead=True)
-                pulled = pull(
-                    session, principal.account_id, generation, None, request.max_changes, form
-                )
-                assert pulled is not None
-        payloads, new_position, has_more, behind = pulled
-        del pulled
+        pulled = _pull_page(db, principal.account_id, position, own_device, request, form)
         if metrics is not None:
-            metrics.sync_behind.observe(behind)
-        cursor = codec.encode(new_position)
-    body["reset"] = reset_answer(reset)
-    body["cursor"] = cursor
-    body["has_more"] = has_more
-    body["server_time"] = changes.iso(utcnow())
-    envelope = json.dumps(body, separators=(",", ":"))
-    # A catch-up page is megabytes: the text is joined once, with the envelope around the
-    # changes, and each copy is let go as soon as the next exists.
-    head, tail = '{"changes":[', "]," + envelope[1:]
-    if payloads:
-        payloads[0] = head + payloads[0]
-        payloads[-1] += tail
-    text = ",".join(payloads) if payloads else head + tail
-    del payloads
-    return text.encode()
+            metrics.sync_behind.observe(pulled.behind)
+        page = pulled.changes
+        members |= {
+            "reset": reset_answer(pulled.reset),
+            "cursor": codec.encode(pulled.position),
+            "has_more": pulled.has_more,
+        }
+        del pulled
+    members["server_time"] = changes.iso(utcnow())
+    return join_response(members, page)
+
+
+def _push_batch(
+    db: Database,
+    principal: Principal,
+    mutations: Sequence[Mutation],
+    acknowledged: Position | None,
+    form: changes.Form,
+    metrics: Metrics | None,
+) -> PushOutcome:
+    # Parsed before the write transaction opens: on SQLite it holds the write lock.
+    commands = [_parse(mutation) for mutation in mutations]
+    with db.write_turn(), db.writer() as session:
+        pushed = push(session, principal, mutations, commands, acknowledged, form)
+        crash_point("sync.before_commit")
+        session.commit()
+    crash_point("sync.after_commit")
+    if metrics is not None:
+        metrics.sync_batches.inc()
+        for result in pushed.results:
+            metrics.sync_mutations.labels(result["verdict"]).inc()
+    return pushed
+
+
+def _pull_page(
+    db: Database,
+    account_id: uuid.UUID,
+    position: Position | None,
+    own_device: bool,
+    request: SyncRequest,
+    form: changes.Form,
+) -> PullOutcome:
+    """The page a sync answers with, from one snapshot, and the reset it begins with."""
+    with db.reader() as session:
+        generation = session.scalar(select(ServerMeta.generation))
+        assert generation is not None
+        reset_for = partial(
+            choose_reset,
+            own_device=own_device,
+            cursor_generation=position.generation if position is not None else None,
+            generation=generation,
+        )
+        reset = reset_for(cursor_ahead=False)
+        pulled = pull(
+            session, account_id, generation, None if reset else position, request.max_changes, form
+        )
+        if pulled is None:
+            reset = reset_for(cursor_ahead=True)
+            pulled = pull(session, account_id, generation, None, request.max_changes, form)
+            assert pulled is not None
+    page, new_position, has_more, behind = pulled
+    return PullOutcome(page, new_position, has_more, reset, behind)
 
 
 # --- push ------------------------------------------------------------------------------
@@ -176,11 +203,15 @@ def _pull_only(db: Database, device_id: uuid.UUID, acknowledged: Position | None
     return PushOutcome([], last, None)
 
 
+Parsed = tuple[Command[Any], Any] | Invalid
+"""A mutation read against the command table: its command and arguments, or why not."""
+
+
 def push(
     session: Session,
     principal: Principal,
     mutations: Sequence[Mutation],
-    commands: Sequence[Any],
+    commands: Sequence[Parsed],
     acknowledged: Position | None,
     form: changes.Form = changes.Form.FULL,
 ) -> PushOutcome:
@@ -193,62 +224,26 @@ def push(
         select(Device.last_mutation_id).where(Device.id == device_id).with_for_update()
     )
     assert device_id is not None and last is not None
-    answers: dict[int, dict[str, Any]] = {}  # by position in the batch
-
-    replayed_ids = [m.id for m in mutations if m.id <= last]
-    kept: dict[int, MutationOutcome] = {}
-    if replayed_ids:
-        kept = {
-            o.mutation_id: o
-            for o in session.scalars(
-                select(MutationOutcome).where(
-                    MutationOutcome.device_id == device_id,
-                    MutationOutcome.mutation_id.in_(replayed_ids),
-                )
-            )
-        }
-
     plan = plan_batch([m.id for m in mutations], last)
+    answers = _replayed_answers(session, device_id, mutations, plan)  # by place in the batch
     fresh = [i for i, step in enumerate(plan.steps) if step is Step.FRESH]
-    for index, step in enumerate(plan.steps):
-        if step is Step.REPLAYED:
-            answers[index] = _replayed(mutations[index].id, kept.get(mutations[index].id))
 
-    parsed = [(index, mutations[index], commands[index]) for index in fresh]
     writer = MatchWriter(session, principal.account_id, device_id)
-    turn = Turn(session, writer, principal.account_id)
-    event_args = [a for _, _, a in parsed if isinstance(a, AddEvent | EditEvent | DeleteEvent)]
+    parsed = [p for p in (commands[i] for i in fresh) if not isinstance(p, Invalid)]
     writer.prefetch(
-        match_ids=[a.match_id for _, _, a in parsed if hasattr(a, "match_id")],
-        event_ids=[a.id if isinstance(a, AddEvent) else a.event_id for a in event_args],
+        match_ids=[i for command, args in parsed if (i := command.match_id(args))],
+        event_ids=[i for command, args in parsed if (i := command.event_id(args))],
     )
-    outcomes = []
-    for index, mutation, args in parsed:
-        error, current = args, None
-        if not isinstance(args, TouchlineError):
-            try:
-                HANDLERS[mutation.name].apply(turn, args)
-                answers[index] = {"id": mutation.id, "verdict": Verdict.APPLIED.value}
-                continue
-            except TouchlineError as refused:
-                error = refused
-        verdict = verdict_for(error.status, error.code)
-        if verdict is Verdict.CONFLICT:
-            current = _current(writer, args, form)
-        problem = refusal(error.code, error.message, error.field)
-        result = {"id": mutation.id, "verdict": verdict.value, "error": problem}
-        if current is not None:
-            result["current"] = current
-        answers[index] = result
-        outcomes.append(
-            {
-                "device_id": device_id,
-                "mutation_id": mutation.id,
-                "name": mutation.name,
-                "verdict": verdict.value,
-                **problem,
-            }
-        )
+    turn = Turn(session, writer, principal.account_id)
+    refused: list[dict[str, Any]] = []
+    for index in fresh:
+        mutation = mutations[index]
+        answers[index] = answer = _apply(turn, mutation.id, commands[index], form)
+        if "error" in answer:
+            refused.append(
+                {"device_id": device_id, "mutation_id": mutation.id, "name": mutation.name}
+                | {"verdict": answer["verdict"], **answer["error"]}
+            )
     writer.flush_events()
     device_values: dict[str, Any] = {"last_mutation_id": plan.last_mutation_id}
     if acknowledged is not None:
@@ -256,34 +251,65 @@ def push(
         device_values |= {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
     session.execute(update(Device).where(Device.id == device_id).values(device_values))
     session.flush()
-    if outcomes:
-        session.execute(insert(MutationOutcome), outcomes)
+    if refused:
+        session.execute(insert(MutationOutcome), refused)
     first_copies = {answer["id"]: answer for answer in answers.values()}
     for index in (i for i, step in enumerate(plan.steps) if step is Step.REPEAT):
         # Answered as a retry in a later request would be: the first copy's verdict.
-        first = first_copies[mutations[index].id]
-        answers[index] = repeat_answer(first)
+        answers[index] = repeat_answer(first_copies[mutations[index].id])
     results = [answers[index] for index in sorted(answers)]
     return PushOutcome(results, plan.last_mutation_id, plan.gap)
 
 
-def _replayed(mutation_id: int, kept: MutationOutcome | None) -> dict[str, Any]:
-    if kept is None:
-        return {"id": mutation_id, "verdict": Verdict.APPLIED.value, "replayed": True}
-    return {
-        "id": mutation_id,
-        "verdict": kept.verdict,
-        "error": {"code": kept.code, "message": kept.message, "field": kept.field},
-        "replayed": True,
+def _replayed_answers(
+    session: Session, device_id: uuid.UUID, mutations: Sequence[Mutation], plan: BatchPlan
+) -> dict[int, dict[str, Any]]:
+    """The answers to the entries an earlier request processed, from the refusals kept."""
+    replayed = [i for i, step in enumerate(plan.steps) if step is Step.REPLAYED]
+    if not replayed:
+        return {}
+    kept = {
+        o.mutation_id: (o.verdict, o.code, o.message, o.field)
+        for o in session.scalars(
+            select(MutationOutcome).where(
+                MutationOutcome.device_id == device_id,
+                MutationOutcome.mutation_id.in_([mutations[i].id for i in replayed]),
+            )
+        )
     }
+    return {i: replayed_answer(mutations[i].id, kept.get(mutations[i].id)) for i in replayed}
 
 
-def _parse(mutation: Mutation) -> Any:
+def _apply(turn: Turn, mutation_id: int, parsed: Parsed, form: changes.Form) -> dict[str, Any]:
+    """Apply one fresh mutation, or answer why not: the refusal's verdict, with the record
+    that won a conflict."""
+    if isinstance(parsed, Invalid):
+        return _refused(mutation_id, parsed)
+    command, args = parsed
+    try:
+        command.apply(turn, args)
+    except TouchlineError as error:
+        answer = _refused(mutation_id, error)
+        if answer["verdict"] == Verdict.CONFLICT.value:
+            current = _current(turn.writer, command, args, form)
+            if current is not None:
+                answer["current"] = current
+        return answer
+    return {"id": mutation_id, "verdict": Verdict.APPLIED.value}
+
+
+def _refused(mutation_id: int, error: TouchlineError) -> dict[str, Any]:
+    verdict = verdict_for(error.status, error.code)
+    problem = refusal(error.code, error.message, error.field)
+    return {"id": mutation_id, "verdict": verdict.value, "error": problem}
+
+
+def _parse(mutation: Mutation) -> Parsed:
     command = HANDLERS.get(mutation.name)
     if command is None:
         return Invalid(f"unknown command {mutation.name!r}", field="name", code="unknown_command")
     try:
-        return command.args.model_validate(mutation.args)
+        return command, command.args.model_validate(mutation.args)
     except ValidationError as invalid:
         first = invalid.errors()[0]
         where = ".".join(_loc_part(part) for part in first["loc"])
@@ -302,14 +328,16 @@ def _loc_part(part: str | int) -> str:
     return json.dumps(text[:64])
 
 
-def _current(writer: MatchWriter, args: Any, form: changes.Form) -> dict[str, Any] | None:
+def _current(
+    writer: MatchWriter, command: Command[Any], args: Any, form: changes.Form
+) -> dict[str, Any] | None:
     """The record that won a conflict, as the change a pull would carry."""
-    event_id = getattr(args, "event_id", None) or (args.id if isinstance(args, AddEvent) else None)
+    event_id = command.event_id(args)
     if event_id is not None:
         event = writer.event(event_id)
         if event is not None:
             return json.loads(changes.event_change(event, form).payload)  # type: ignore[no-any-return]
-    match_id = getattr(args, "match_id", None)
+    match_id = command.match_id(args)
     if match_id is not None:
         try:
             return json.loads(changes.match_change(writer.match(match_id), form).payload)  # type: ignore[no-any-return]
