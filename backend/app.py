@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -60,58 +61,11 @@ class Touchline(FastAPI):
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Touchline:
     """Build the app. Pass ``database`` to share an already-open one (tests)."""
     settings = settings or Settings()
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = database is None
-        db = app.state.db = database or Database.connect(
-            settings.database_url,
-            pool_size=settings.db_pool_size,
-            pool_timeout=settings.db_pool_timeout_seconds,
-        )
-        if not settings.secret_keys:
-            _install_signers(
-                app, settings.model_copy(update={"secret_keys": signing_keys(settings, db)})
-            )
-        await app.state.passwords.prepare()
-        hub = app.state.hub = Hub(db, app.state.metrics)
-        hub.start()
-        dialect = db.engine.dialect.name
-        publish.install(db.writer, dialect, hub.deliver_threadsafe)
-        sender = None
-        if settings.vapid_private_key is not None:
-            sender = PushSender(
-                db,
-                settings.vapid_private_key,
-                settings.vapid_subject,
-                app.state.metrics.push_notices,
-                app.state.share_tokens,
-            )
-            sender.start()
-        listener = None
-        if dialect == "postgresql":
-            # Imported here: psycopg (some 5 MB) has no use in a server on SQLite.
-            from backend.live.listener import listen  # noqa: PLC0415
-
-            listener = asyncio.ensure_future(listen(settings.database_url, hub))
-        try:
-            yield
-        finally:
-            await hub.stop()
-            if sender is not None:
-                await asyncio.to_thread(sender.stop)
-            if listener is not None:
-                listener.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await listener
-            if owned:
-                db.dispose()
-
     app = Touchline(
         title="Touchline",
         version="0.1.0",
         description=API_DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=partial(_serving, settings=settings, database=database),
         responses=http_errors.ERROR_RESPONSES,
         # FastAPI's own pages load their assets from a CDN: backend/web/docs.py serves them.
         openapi_url="/openapi.json" if settings.serves_api_docs else None,
@@ -123,7 +77,23 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         _install_signers(app, settings)
     if database is not None:
         app.state.db = database
+    app.state.metrics = Metrics()
+    app.state.limiter = Limiter()
+    app.state.passwords = Passwords(settings.password_hash_concurrency, settings.password_hasher)
+    app.state.rates = Rates(
+        credential=Rate(settings.rate_per_second, settings.rate_burst),
+        anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
+        login_attempts=Rate(
+            settings.login_attempts_per_minute / 60, settings.login_attempts_per_minute
+        ),
+    )
     http_errors.install(app)
+    _route(app, settings)
+    _wrap(app, settings)
+    return app
+
+
+def _route(app: FastAPI, settings: Settings) -> None:
     for router in (
         ops_router,
         accounts_router,
@@ -137,18 +107,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.serves_api_docs:
         app.include_router(docs_router)
     app.include_router(web_router)  # last: the web app never shadows an API route
+
+
+def _wrap(app: FastAPI, settings: Settings) -> None:
+    """The middleware, innermost first."""
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(CompressSync)
-    app.state.metrics = Metrics()
-    app.state.limiter = Limiter()
-    app.state.passwords = Passwords(settings.password_hash_concurrency, settings.password_hasher)
-    app.state.rates = Rates(
-        credential=Rate(settings.rate_per_second, settings.rate_burst),
-        anonymous=Rate(settings.anonymous_rate_per_second, settings.anonymous_burst),
-        login_attempts=Rate(
-            settings.login_attempts_per_minute / 60, settings.login_attempts_per_minute
-        ),
-    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -163,7 +127,62 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         limiter=app.state.limiter,
         anonymous_rate=app.state.rates.anonymous,
     )
-    return app
+
+
+@asynccontextmanager
+async def _serving(
+    app: FastAPI, *, settings: Settings, database: Database | None
+) -> AsyncIterator[None]:
+    """While the app serves: the database, the signers, the hub and its announcements,
+    the push sender and (on PostgreSQL) the listener for other instances' changes."""
+    db = app.state.db = database or Database.connect(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+    if not settings.secret_keys:
+        _install_signers(
+            app, settings.model_copy(update={"secret_keys": signing_keys(settings, db)})
+        )
+    await app.state.passwords.prepare()
+    hub = app.state.hub = Hub(db, app.state.metrics)
+    hub.start()
+    dialect = db.engine.dialect.name
+    publish.install(db.writer, dialect, hub.deliver_threadsafe)
+    sender = _push_sender(app, settings, db)
+    listener = None
+    if dialect == "postgresql":
+        # Imported here: psycopg (some 5 MB) has no use in a server on SQLite.
+        from backend.live.listener import listen  # noqa: PLC0415
+
+        listener = asyncio.ensure_future(listen(settings.database_url, hub))
+    try:
+        yield
+    finally:
+        await hub.stop()
+        if sender is not None:
+            await asyncio.to_thread(sender.stop)
+        if listener is not None:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+        if database is None:
+            db.dispose()
+
+
+def _push_sender(app: FastAPI, settings: Settings, db: Database) -> PushSender | None:
+    """The sender of families' goal alerts, running, when push is configured."""
+    if settings.vapid_private_key is None:
+        return None
+    sender = PushSender(
+        db,
+        settings.vapid_private_key,
+        settings.vapid_subject,
+        app.state.metrics.push_notices,
+        app.state.share_tokens,
+    )
+    sender.start()
+    return sender
 
 
 def _install_signers(app: FastAPI, settings: Settings) -> None:

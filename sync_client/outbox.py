@@ -267,50 +267,39 @@ class LocalStore:
         return reported
 
     def _apply(self, change: Mapping[str, Any]) -> None:
-        # Stored whole, as a protocol-1 pull would have carried it.
+        # Stored whole, as a protocol-1 pull would have carried it. Change types this
+        # client does not know yet are skipped: a newer server may send them, and the
+        # protocol promises older clients keep working.
         change = full(change)
         kind, key, data = change["type"], change["id"], change["data"]
-        text = json.dumps(data, separators=(",", ":")) if data is not None else None
-        db = self._db
-        if kind == "event":
-            if text is None:
-                db.execute("DELETE FROM events WHERE id = ?", (key,))
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO events VALUES (?, ?, ?, ?)",
-                    (key, change["space"], change["seq"], text),
-                )
-        elif kind == "match":
-            if text is None:
-                self._forget_match(key)
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO matches VALUES (?, ?, ?)",
-                    (key, data["team_id"], text),
-                )
-        elif kind == "lineup":
-            assert text is not None
-            db.execute("INSERT OR REPLACE INTO lineups VALUES (?, ?)", (key, text))
-        elif kind == "player":
-            if text is None:
-                db.execute("DELETE FROM players WHERE id = ?", (key,))
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO players VALUES (?, ?, ?)", (key, change["space"], text)
-                )
+        if data is None:
+            self._remove(kind, key)
+            return
+        text = json.dumps(data, separators=(",", ":"))
+        row = {
+            "event": (key, change["space"], change["seq"], text),
+            "match": (key, data.get("team_id"), text),
+            "lineup": (key, text),
+            "player": (key, change["space"], text),
+            "team": (key, text),
+        }.get(kind)
+        if row is not None:
+            marks = ", ".join("?" * len(row))
+            self._db.execute(f"INSERT OR REPLACE INTO {kind}s VALUES ({marks})", row)  # noqa: S608 (fixed names)
+
+    def _remove(self, kind: str, key: str) -> None:
+        if kind == "match":
+            self._forget_match(key)
         elif kind == "team":
-            if text is None:
-                # A team the device can no longer see takes everything of it along.
-                for (match_id,) in db.execute(
-                    "SELECT id FROM matches WHERE team_id = ?", (key,)
-                ).fetchall():
-                    self._forget_match(match_id)
-                db.execute("DELETE FROM players WHERE team_id = ?", (key,))
-                db.execute("DELETE FROM teams WHERE id = ?", (key,))
-            else:
-                db.execute("INSERT OR REPLACE INTO teams VALUES (?, ?)", (key, text))
-        # Change types this client does not know yet are skipped: a newer server may send
-        # them, and the protocol promises older clients keep working.
+            # A team the device can no longer see takes everything of it along.
+            for (match_id,) in self._db.execute(
+                "SELECT id FROM matches WHERE team_id = ?", (key,)
+            ).fetchall():
+                self._forget_match(match_id)
+            self._db.execute("DELETE FROM players WHERE team_id = ?", (key,))
+            self._db.execute("DELETE FROM teams WHERE id = ?", (key,))
+        elif kind in ("event", "player"):
+            self._db.execute(f"DELETE FROM {kind}s WHERE id = ?", (key,))  # noqa: S608 (fixed names)
 
     def _forget_match(self, match_id: str) -> None:
         self._db.execute("DELETE FROM events WHERE match_id = ?", (match_id,))

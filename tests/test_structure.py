@@ -193,3 +193,47 @@ def test_a_circle_and_an_imported_module_are_seen() -> None:
     assert circles(arrows) == [["backend.ops", "backend.sync"]]
     found = backend_arrows()
     assert ("backend.app", "backend.http_errors") in {(i, t) for i, t, _ in found}
+
+
+# --- size --------------------------------------------------------------------------------
+
+MAX_FUNCTION_LINES = 60
+LONG_FUNCTIONS = {
+    "sync_protocol/js_constants.py:_constants": "the table of what the web app is given, "
+    "one line per constant",
+}
+"""Functions allowed past :data:`MAX_FUNCTION_LINES`, each with its reason."""
+
+
+def long_functions(root: Path, limit: int = MAX_FUNCTION_LINES) -> dict[str, int]:
+    """Every function under ``root`` whose body, docstring left out, runs past ``limit``
+    lines. Migrations are lists of DDL and are left out."""
+    found = {}
+    for path in sorted(root.rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            first = node.body[0]
+            has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+            start = (first.end_lineno or first.lineno) + 1 if has_doc else first.lineno
+            lines = (node.end_lineno or node.lineno) - start + 1
+            if lines > limit:
+                found[f"{path.relative_to(root).as_posix()}:{node.name}"] = lines
+    return found
+
+
+def test_no_function_runs_past_a_screen_without_a_reason() -> None:
+    found: dict[str, int] = {}
+    for package_root in ("backend", "sync_protocol", "sync_client"):
+        found |= {f"{package_root}/{k}": v for k, v in long_functions(ROOT / package_root).items()}
+    assert set(found) - set(LONG_FUNCTIONS) == set(), found
+    assert set(LONG_FUNCTIONS) <= set(found), "a listed function is short now: unlist it"
+
+
+def test_a_long_function_is_seen(tmp_path: Path) -> None:
+    body = "\n".join(f"    x{i} = {i}" for i in range(5))
+    (tmp_path / "m.py").write_text(f'def five():\n    """A docstring is not counted."""\n{body}\n')
+    assert long_functions(tmp_path, limit=5) == {}
+    assert long_functions(tmp_path, limit=4) == {"m.py:five": 5}

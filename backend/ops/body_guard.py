@@ -10,7 +10,7 @@ import contextlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from backend.errors import BadRequest, PayloadTooLarge, TouchlineError, UnsupportedMediaType
 from backend.http_errors import send_error
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -25,21 +25,9 @@ class BodyGuard:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        headers = {k.lower(): v for k, v in scope["headers"]}
-        length = headers.get(b"content-length")
-        if length is not None:
-            if not length.isdigit():
-                await send_error(send, BadRequest("Content-Length is not a number", field="body"))
-                return
-            if int(length) > self.max_body_bytes:
-                await send_error(send, self._too_large())
-                return
-        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-        has_body = length != b"0" and (length is not None or b"transfer-encoding" in headers)
-        if has_body and content_type != b"application/json":
-            await send_error(
-                send, UnsupportedMediaType("send the body as application/json", field="body")
-            )
+        refused = self._refusal({k.lower(): v for k, v in scope["headers"]})
+        if refused is not None:
+            await send_error(send, refused)
             return
 
         received = 0
@@ -65,6 +53,20 @@ class BodyGuard:
             await self.app(scope, counted_receive, guarded_send)
         if too_large:
             await send_error(send, self._too_large())
+
+    def _refusal(self, headers: dict[bytes, bytes]) -> TouchlineError | None:
+        """What the headers alone refuse: a length that is no number or over the limit, a
+        body that is not JSON."""
+        length = headers.get(b"content-length")
+        if length is not None and not length.isdigit():
+            return BadRequest("Content-Length is not a number", field="body")
+        if length is not None and int(length) > self.max_body_bytes:
+            return self._too_large()
+        content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+        has_body = length != b"0" and (length is not None or b"transfer-encoding" in headers)
+        if has_body and content_type != b"application/json":
+            return UnsupportedMediaType("send the body as application/json", field="body")
+        return None
 
     def _too_large(self) -> PayloadTooLarge:
         return PayloadTooLarge(f"the body is larger than {self.max_body_bytes} bytes", field="body")
