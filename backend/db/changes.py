@@ -1,25 +1,18 @@
 """Reading changes out of the sync spaces: rows whose ``seq`` is past a position.
 
-Each change is serialised once, here, to the JSON a client receives (see SPEC.md,
-"Changes"); the pull pages over the serialised text, and the live channels reuse it.
-
-Events are most of what a device pulls, so they are read as plain rows (no ORM objects)
-and written out by a template that gives the same text ``json.dumps`` would. A record comes
-in one of four forms (:class:`Form`): in full for protocol-1 devices, compact for
-protocol-2 devices ("Compact records" in SPEC.md: ``deleted`` only when true, and ``data``
-without nulls and without the ids the envelope gives), compact with bare ids for
-protocol-3 devices (every id as 32 hex digits), and live for the match channels ("Live
-records": compact, without ``space``, a match's ``team_id`` or an event's note).
+Each change is serialised once, here, by the protocol's encoders
+(``sync_protocol/encoders.py``) to the JSON a client receives; the pull pages over the
+serialised text, and the live channels reuse it. Events are most of what a device pulls,
+so they are read as plain rows (no ORM objects) and handed to the event encoder as they
+come.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import (
@@ -37,9 +30,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from backend.db.models import Event, LineupEntry, Match, Player, Team, in_utc
+from sync_protocol import encoders
+from sync_protocol.encoders import EventValues, Form
 from sync_protocol.messages import ChangeType
 from sync_protocol.paging import Candidate, SpaceChanges
-from sync_protocol.records import BARE_IDS_SINCE, COMPACT_SINCE, bare, compact, hyphenated
+from sync_protocol.records import hyphenated
 
 
 def iso(value: datetime | None) -> str | None:
@@ -50,24 +45,6 @@ def _str(value: uuid.UUID | None) -> str | None:
     return str(value) if value is not None else None
 
 
-class Form(Enum):
-    FULL = "full"
-    COMPACT = "compact"
-    BARE = "bare"  # compact, with every id as 32 hex digits
-    LIVE = "live"
-
-    @classmethod
-    def for_protocol(cls, version: int) -> Form:
-        if version >= BARE_IDS_SINCE:
-            return cls.BARE
-        return cls.COMPACT if version >= COMPACT_SINCE else cls.FULL
-
-
-# What a live record leaves out besides a compact one's: the channel is the match, so a
-# match's ``team_id`` says nothing the viewer needs.
-_NOT_LIVE = frozenset({"team_id"})
-
-
 def encode(
     kind: ChangeType,
     record_id: uuid.UUID | str,
@@ -76,38 +53,8 @@ def encode(
     data: Mapping[str, Any] | None,
     form: Form = Form.FULL,
 ) -> Candidate:
-    """The change record as JSON, in ``form``."""
-    record: dict[str, Any]
-    if form is Form.FULL:
-        record = {
-            "type": kind.value,
-            "id": str(record_id),
-            "space": str(space),
-            "seq": seq,
-            "deleted": data is None,
-            "data": data,
-        }
-    elif form is not Form.LIVE:
-        ids = bare if form is Form.BARE else str
-        record = {
-            "type": kind.value,
-            "id": ids(str(record_id)),
-            "space": ids(str(space)),
-            "seq": seq,
-        }
-        if data is None:
-            record["deleted"] = True
-        else:
-            record["data"] = compact(kind.value, data, bare_ids=form is Form.BARE)
-    else:
-        record = {"type": kind.value, "id": str(record_id), "seq": seq}
-        if data is None:
-            record["deleted"] = True
-        else:
-            record["data"] = {
-                k: v for k, v in compact(kind.value, data).items() if k not in _NOT_LIVE
-            }
-    payload = json.dumps(record, separators=(",", ":"))
+    """The change record in ``form``, as a candidate for a page."""
+    payload = encoders.encode(kind, str(record_id), str(space), seq, data, form)
     return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
@@ -140,9 +87,8 @@ an ORM object and no UUID is parsed only to be printed again."""
 
 
 # Ids read as text come hyphenated from PostgreSQL and bare from SQLite (its ``Uuid``
-# columns hold the 32 hex digits). Match and player ids repeat from row to row, so their
-# hyphenated form is remembered; an event's own id never repeats.
-_hyphenated_often = functools.lru_cache(maxsize=4096)(hyphenated)
+# columns hold the 32 hex digits): the encoder takes either.
+_match_key = functools.lru_cache(maxsize=4096)(hyphenated)
 
 
 def _wire_time(value: str | datetime | None) -> str | None:
@@ -156,11 +102,6 @@ def _wire_time(value: str | datetime | None) -> str | None:
     return None if value is None else iso(in_utc(value))
 
 
-def _quoted(text: str | None) -> str:
-    # Only for text that needs no escaping in JSON (ids, enum values, timestamps).
-    return "null" if text is None else f'"{text}"'
-
-
 def event_rows(
     db_session: Session, *where: ColumnElement[bool], limit: int | None = None
 ) -> list[EventRow]:
@@ -171,63 +112,11 @@ def event_rows(
 
 
 def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
-    """The event as a change record in ``form``. A live record leaves out the coach's
-    free-text note, which may name a child."""
-    (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
-     recorded_at, deleted, seq) = row  # fmt: skip
-    if form is Form.BARE:
-        event_id, match_id = bare(event_id), bare(match_id)
-        player_id = player_id and bare(player_id)
-        replaced_id = replaced_id and bare(replaced_id)
-    else:
-        event_id, match_id = hyphenated(event_id), _hyphenated_often(match_id)
-        player_id = player_id and _hyphenated_often(player_id)
-        replaced_id = replaced_id and _hyphenated_often(replaced_id)
-    if form is Form.LIVE:
-        live_data = {
-            "kind": kind,
-            "side": side,
-            "period": period,
-            "minute": minute,
-            "stoppage": stoppage,
-            "player_id": player_id,
-            "replaced_player_id": replaced_id,
-            "recorded_at": _wire_time(recorded_at),
-        }
-        data = None if deleted else live_data
-        return encode(ChangeType.EVENT, event_id, match_id, seq, data, Form.LIVE)
-    # What encode() would write, without building and walking a dict per event: a
-    # catch-up is thousands of these.
-    head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{seq},'
-    note_json = "null" if note is None else json.dumps(note)
-    recorded = _wire_time(recorded_at)
-    if form is Form.FULL:
-        if deleted:
-            payload = head + '"deleted":true,"data":null}'
-        else:
-            payload = (
-                f'{head}"deleted":false,"data":{{"id":"{event_id}","match_id":"{match_id}",'
-                f'"kind":"{kind}","side":"{side}","period":{period},"minute":{minute},'
-                f'"stoppage":{stoppage},"player_id":{_quoted(player_id)},'
-                f'"replaced_player_id":{_quoted(replaced_id)},"note":{note_json},'
-                f'"recorded_at":{_quoted(recorded)}}}}}'
-            )
-    elif deleted:
-        payload = head + '"deleted":true}'
-    else:
-        optional = (
-            ("player_id", _quoted(player_id)),
-            ("replaced_player_id", _quoted(replaced_id)),
-            ("note", note_json),
-            ("recorded_at", _quoted(recorded)),
-        )
-        payload = (
-            f'{head}"data":{{"kind":"{kind}","side":"{side}","period":{period},'
-            f'"minute":{minute},"stoppage":{stoppage}'
-            + "".join(f',"{name}":{text}' for name, text in optional if text != "null")
-            + "}}"
-        )
-    return Candidate(seq=seq, size=len(payload), payload=payload)
+    """The event as a change record in ``form``."""
+    values = EventValues._make(row)
+    values = values._replace(recorded_at=_wire_time(values.recorded_at))
+    payload = encoders.encode_event(values, form)
+    return Candidate(seq=values.seq, size=len(payload), payload=payload)
 
 
 def event_change(event: Event, form: Form = Form.FULL) -> Candidate:
@@ -383,8 +272,8 @@ def match_spaces(
     events = events[:limit]
     by_match: dict[str, list[EventRow]] = {}
     for event in events:
-        by_match.setdefault(_hyphenated_often(event.match_id), []).append(event)
-    last_match = _hyphenated_often(events[-1].match_id) if truncated else None
+        by_match.setdefault(_match_key(event.match_id), []).append(event)
+    last_match = _match_key(events[-1].match_id) if truncated else None
 
     lineups: dict[uuid.UUID, list[LineupEntry]] = {}
     lineup_matches = [m.id for m in pending if m.lineup_seq > since.get(m.id, 0)]

@@ -48,6 +48,7 @@ from backend.db.engine import Database
 from backend.db.models import Device, Match, ShareLink, utcnow
 from backend.errors import Gone, NotFound, RateLimited, Unauthorized
 from backend.metrics import Metrics
+from sync_protocol.encoders import Form
 
 log = logging.getLogger("touchline.live")
 
@@ -109,9 +110,7 @@ def read_since(
         match = session.scalars(select(Match).where(Match.id == match_id)).one_or_none()
         if match is None or match.deleted_at is not None:
             return None
-        spaces = changes.match_spaces(
-            session, [match], {match_id: since}, limit, form=changes.Form.LIVE
-        )
+        spaces = changes.match_spaces(session, [match], {match_id: since}, limit, form=Form.LIVE)
     if not spaces:
         return Read([], max(since, match.head_seq), True)
     space = spaces[0]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from backend.accounts.auth import CurrentCoach, NoStore, bearer
-from backend.db.changes import Form, event_record, event_rows
+from backend.db.changes import event_record, event_rows
 from backend.db.models import Event, Match, ShareLink, utcnow
 from backend.db.session import DbSession
 from backend.errors import Unauthorized
@@ -23,6 +23,7 @@ from backend.sharing.schemas import (
     WatchSummary,
 )
 from backend.sharing.tokens import ShareTokens
+from sync_protocol.encoders import Form
 
 router = APIRouter(prefix="/api", tags=["sharing"])
 

@@ -39,6 +39,7 @@ from backend.sync.cursors import CursorCodec, Position
 from backend.sync.mutations import HANDLERS, Command, Turn
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.counter import BatchPlan, Step, plan_batch
+from sync_protocol.encoders import Form
 from sync_protocol.messages import (
     Mutation,
     ResetReason,
@@ -93,7 +94,7 @@ def sync(
             code="protocol_too_new",
         )
     position = codec.decode(request.cursor) if request.cursor is not None else None
-    form = changes.Form.for_protocol(request.protocol)
+    form = Form.for_protocol(request.protocol)
     own_device = request.device_id == principal.device_id
 
     if not own_device:
@@ -136,7 +137,7 @@ def _push_batch(
     principal: Principal,
     mutations: Sequence[Mutation],
     acknowledged: Position | None,
-    form: changes.Form,
+    form: Form,
     metrics: Metrics | None,
 ) -> PushOutcome:
     # Parsed before the write transaction opens: on SQLite it holds the write lock.
@@ -159,7 +160,7 @@ def _pull_page(
     position: Position | None,
     own_device: bool,
     request: SyncRequest,
-    form: changes.Form,
+    form: Form,
 ) -> PullOutcome:
     """The page a sync answers with, from one snapshot, and the reset it begins with."""
     with db.reader() as session:
@@ -213,7 +214,7 @@ def push(
     mutations: Sequence[Mutation],
     commands: Sequence[Parsed],
     acknowledged: Position | None,
-    form: changes.Form = changes.Form.FULL,
+    form: Form = Form.FULL,
 ) -> PushOutcome:
     """Apply the fresh mutations in order; on return the device's last_mutation_id covers
     every mutation processed, in the same transaction as their effects.
@@ -280,7 +281,7 @@ def _replayed_answers(
     return {i: replayed_answer(mutations[i].id, kept.get(mutations[i].id)) for i in replayed}
 
 
-def _apply(turn: Turn, mutation_id: int, parsed: Parsed, form: changes.Form) -> dict[str, Any]:
+def _apply(turn: Turn, mutation_id: int, parsed: Parsed, form: Form) -> dict[str, Any]:
     """Apply one fresh mutation, or answer why not: the refusal's verdict, with the record
     that won a conflict."""
     if isinstance(parsed, Invalid):
@@ -329,7 +330,7 @@ def _loc_part(part: str | int) -> str:
 
 
 def _current(
-    writer: MatchWriter, command: Command[Any], args: Any, form: changes.Form
+    writer: MatchWriter, command: Command[Any], args: Any, form: Form
 ) -> dict[str, Any] | None:
     """The record that won a conflict, as the change a pull would carry."""
     event_id = command.event_id(args)
@@ -355,7 +356,7 @@ def pull(
     generation: uuid.UUID,
     position: Position | None,
     max_changes: int,
-    form: changes.Form = changes.Form.FULL,
+    form: Form = Form.FULL,
 ) -> tuple[list[str], Position, bool, int] | None:
     """A page of changes after ``position`` and the position after it; None if the
     position is ahead of the server in any space (the caller answers with a reset)."""

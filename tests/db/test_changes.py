@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import changes
 from backend.db.models import Event, Match
+from sync_protocol.encoders import Form
 from sync_protocol.records import full
 from tests import factories
 from tests.sync import Phone, events
@@ -96,11 +97,11 @@ def test_event_records_are_byte_for_byte_the_json_encoding(
         event = loaded[json.loads(record)["id"]]
         assert record == _reference(event)
         assert changes.event_change(event).payload == record
-    for form in (changes.Form.COMPACT, changes.Form.BARE):
+    for form in (Form.COMPACT, Form.BARE):
         for row in rows:
             record = changes.event_record(row, form).payload
             event = loaded[str(uuid.UUID(json.loads(record)["id"]))]
-            assert record == _reference(event, compact=True, bare=form is changes.Form.BARE)
+            assert record == _reference(event, compact=True, bare=form is Form.BARE)
             assert changes.event_change(event, form).payload == record
     assert [json.loads(record)["deleted"] for record in records] == [False, False, False, True]
     assert json.loads(records[1])["data"]["note"] == awkward
@@ -124,9 +125,7 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
     assert match is not None and seen["has_more"] is False
 
     def live(since: int) -> list[dict[str, Any]]:
-        spaces = changes.match_spaces(
-            db_session, [match], {match.id: since}, 100, form=changes.Form.LIVE
-        )
+        spaces = changes.match_spaces(db_session, [match], {match.id: since}, 100, form=Form.LIVE)
         return [json.loads(c.payload) for s in spaces for c in s.changes]
 
     everything = live(0)
