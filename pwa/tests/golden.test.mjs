@@ -52,6 +52,18 @@ describe("clock.json", () => {
   }
 });
 
+describe("window.json", () => {
+  /** @param {[number, number, number]} time */
+  const matchTime = ([period, minute, stoppage]) => ({ period, minute, stoppage });
+  for (const c of golden("window.json").cases) {
+    test(c.name, () => {
+      const state = { status: c.status, period: c.period };
+      const whistle = c.full_time === null ? null : matchTime(c.full_time);
+      assert.equal(rules.checkEventTime(state, matchTime(c.at), whistle), c.refused);
+    });
+  }
+});
+
 describe("records.json", () => {
   for (const c of golden("records.json").cases) {
     test(c.name, () => {

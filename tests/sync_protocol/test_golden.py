@@ -16,10 +16,13 @@ import pytest
 from sync_protocol import records
 from sync_protocol.match import (
     EventKind,
+    EventRefused,
     MatchState,
     MatchStatus,
+    MatchTime,
     Side,
     TransitionRefused,
+    check_event_time,
     clock_seconds,
     fold_markers,
     kick_off_instant,
@@ -82,6 +85,18 @@ def test_clock_as_the_golden_case_says(case: dict[str, Any]) -> None:
     now = datetime.fromisoformat(case["now"])
     seconds = clock_seconds(state, instant(case["period_started_at"]), now, case["period_minutes"])
     assert seconds == case["seconds"]
+
+
+@pytest.mark.parametrize("case", cases("window.json"))
+def test_event_window_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    state = MatchState(MatchStatus(case["status"]), case["period"])
+    whistle = MatchTime(*case["full_time"]) if case["full_time"] is not None else None
+    try:
+        check_event_time(state, MatchTime(*case["at"]), whistle)
+    except EventRefused as refused:
+        assert refused.code == case["refused"]
+    else:
+        assert case["refused"] is None
 
 
 @pytest.mark.parametrize("case", cases("records.json"))
