@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * The rules of a match, as sync_protocol/match.py states them: the period state machine,
- * the score, the clock and the timeline order. Both pages compute what they show from
- * events with these functions, so a phone, a viewer and the server agree on the same
- * events; the cases in sync_protocol/golden/ hold this file and the Python to one answer.
+ * which events a match takes, the score, the clock and the timeline order. Both pages
+ * compute what they show from events with these functions, so a phone, a viewer and the
+ * server agree on the same events; the cases in sync_protocol/golden/ hold this file and
+ * the Python to one answer.
  */
 
 import { KIND_LABELS, MAX_MINUTE, MAX_STOPPAGE, PERIOD_MARKERS } from "./protocol.js";
@@ -103,6 +104,34 @@ export function foldMarkers(events, periods, now = Date.now()) {
  */
 export function kickOffInstant(recordedAt, receivedAt) {
   return recordedAt !== null && Date.parse(recordedAt) <= receivedAt ? recordedAt : new Date(receivedAt).toISOString();
+}
+
+/**
+ * @typedef {{ period: number, minute: number, stoppage: number }} MatchTime
+ * @typedef {"match_not_started" | "match_finished"} EventRefusal
+ */
+
+/**
+ * Whether an event (not a period marker) at match time `at` fits the match, as
+ * sync_protocol/match.py `check_event_time` decides: null when it does, else the code the
+ * server refuses it with. Nothing before kick-off; in play and at a break anything; once
+ * finished, only a time not after `fullTime` (the full-time marker's time), so a phone
+ * that logged while the match was still on for it loses nothing.
+ * @param {MatchState} state @param {MatchTime} at @param {MatchTime | null} fullTime
+ * @returns {EventRefusal | null}
+ */
+export function checkEventTime(state, at, fullTime) {
+  if (state.status === "scheduled") return "match_not_started";
+  if (state.status === "finished" && (fullTime === null || compareMatchTime(at, fullTime) > 0)) return "match_finished";
+  return null;
+}
+
+/**
+ * Match times in the order the match is played: period, then minute, then stoppage.
+ * @param {MatchTime} a @param {MatchTime} b
+ */
+export function compareMatchTime(a, b) {
+  return a.period - b.period || a.minute - b.minute || a.stoppage - b.stoppage;
 }
 
 /** @param {string | null} recordedAt */

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
+import * as insights from "../js/insights.js";
 import * as records from "../js/records.js";
 import * as rules from "../js/rules.js";
 
@@ -52,6 +53,18 @@ describe("clock.json", () => {
   }
 });
 
+describe("window.json", () => {
+  /** @param {[number, number, number]} time */
+  const matchTime = ([period, minute, stoppage]) => ({ period, minute, stoppage });
+  for (const c of golden("window.json").cases) {
+    test(c.name, () => {
+      const state = { status: c.status, period: c.period };
+      const whistle = c.full_time === null ? null : matchTime(c.full_time);
+      assert.equal(rules.checkEventTime(state, matchTime(c.at), whistle), c.refused);
+    });
+  }
+});
+
 describe("records.json", () => {
   for (const c of golden("records.json").cases) {
     test(c.name, () => {
@@ -66,6 +79,38 @@ describe("order.json", () => {
       for (const events of [c.events, [...c.events].reverse()]) {
         assert.deepEqual([...events].sort(rules.byMatchTime).map((e) => e.id), c.order);
       }
+    });
+  }
+});
+
+/** A golden match, its events' left-out fields as the server defaults them. */
+const matchLog = (/** @type {any} */ match) => ({
+  id: "",
+  kickoff_at: "2026-01-01T00:00:00Z",
+  ...match,
+  events: match.events.map((/** @type {any} */ e) => ({
+    side: "team", stoppage: 0, player_id: null, replaced_player_id: null, assist_player_id: null, recorded_at: null, ...e,
+  })),
+});
+
+describe("minutes.json", () => {
+  for (const c of golden("minutes.json").cases) {
+    test(c.name, () => {
+      const now = c.now === null ? null : { period: c.now[0], minute: c.now[1], stoppage: c.now[2] };
+      const { played, periods, players } = insights.minutesPlayed(matchLog(c), now);
+      assert.deepEqual({ played, periods, players }, c.expected);
+    });
+  }
+});
+
+describe("stats.json", () => {
+  for (const c of golden("stats.json").cases) {
+    test(c.name, () => {
+      const { team, players } = insights.stats(c.matches.map(matchLog));
+      for (const line of Object.values(players)) {
+        line.counts = Object.fromEntries(Object.entries(line.counts).filter(([, count]) => count));
+      }
+      assert.deepEqual({ team, players }, c.expected);
     });
   }
 });

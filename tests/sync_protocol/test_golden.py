@@ -6,6 +6,7 @@ rule written in both languages is held to one answer.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from pathlib import Path
@@ -13,13 +14,16 @@ from typing import Any
 
 import pytest
 
-from sync_protocol import records
+from sync_protocol import insights, records
 from sync_protocol.match import (
     EventKind,
+    EventRefused,
     MatchState,
     MatchStatus,
+    MatchTime,
     Side,
     TransitionRefused,
+    check_event_time,
     clock_seconds,
     fold_markers,
     kick_off_instant,
@@ -84,6 +88,18 @@ def test_clock_as_the_golden_case_says(case: dict[str, Any]) -> None:
     assert seconds == case["seconds"]
 
 
+@pytest.mark.parametrize("case", cases("window.json"))
+def test_event_window_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    state = MatchState(MatchStatus(case["status"]), case["period"])
+    whistle = MatchTime(*case["full_time"]) if case["full_time"] is not None else None
+    try:
+        check_event_time(state, MatchTime(*case["at"]), whistle)
+    except EventRefused as refused:
+        assert refused.code == case["refused"]
+    else:
+        assert case["refused"] is None
+
+
 @pytest.mark.parametrize("case", cases("records.json"))
 def test_full_record_as_the_golden_case_says(case: dict[str, Any]) -> None:
     assert records.full(case["compact"]) == case["full"]
@@ -102,6 +118,72 @@ def test_timeline_order_as_the_golden_case_says(case: dict[str, Any]) -> None:
 
     for events in (case["events"], case["events"][::-1]):
         assert [event["id"] for event in sorted(events, key=key)] == case["order"]
+
+
+def match_log(match: dict[str, Any]) -> insights.MatchLog:
+    """A golden match, its events' left-out fields as the server defaults them."""
+    events = [
+        insights.LoggedEvent(
+            id=event["id"],
+            kind=event["kind"],
+            period=event["period"],
+            minute=event["minute"],
+            stoppage=event.get("stoppage", 0),
+            side=event.get("side", "team"),
+            player_id=event.get("player_id"),
+            replaced_player_id=event.get("replaced_player_id"),
+            assist_player_id=event.get("assist_player_id"),
+        )
+        for event in match["events"]
+    ]
+    return insights.MatchLog(
+        id=match.get("id", ""),
+        periods=match["periods"],
+        period_minutes=match["period_minutes"],
+        kickoff_at=datetime.fromisoformat(match.get("kickoff_at", "2026-01-01T00:00:00Z")),
+        lineup={slot["player_id"]: slot["role"] for slot in match["lineup"]},
+        events=events,
+    )
+
+
+@pytest.mark.parametrize("case", cases("minutes.json"))
+def test_minutes_played_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    now = MatchTime(*case["now"]) if case["now"] is not None else None
+    minutes = insights.minutes_played(match_log(case), now)
+    players = {
+        player: {
+            "minutes": line.minutes,
+            "bench": line.bench,
+            "started": line.started,
+            "appeared": line.appeared,
+            "on_pitch": line.on_pitch,
+            "by_period": list(line.by_period),
+        }
+        for player, line in minutes.players.items()
+    }
+    assert {"played": minutes.played, "periods": list(minutes.periods), "players": players} == (
+        case["expected"]
+    )
+
+
+@pytest.mark.parametrize("case", cases("stats.json"))
+def test_stats_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    result = insights.stats(match_log(match) for match in case["matches"])
+    players = {
+        player: {
+            "appearances": line.appearances,
+            "starts": line.starts,
+            "minutes": line.minutes,
+            "assists": line.assists,
+            "counts": {name: count for name, count in line.counts.items() if count},
+            "available_matches": line.available_matches,
+            "available_minutes": line.available_minutes,
+            "minutes_share": line.minutes_share,
+            "starts_share": line.starts_share,
+        }
+        for player, line in result.players.items()
+    }
+    assert {"team": dataclasses.asdict(result.team), "players": players} == case["expected"]
 
 
 def test_every_golden_file_runs_in_both_languages() -> None:

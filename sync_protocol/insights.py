@@ -1,0 +1,349 @@
+"""Minutes played and stats, folded from matches' events. Pure: the caller reads the
+matches, their lineups and their current events; this decides what they add up to.
+
+A deleted event is simply not passed and an edited one is passed as it is now, so every
+number follows edits and deletes after the fact. ``pwa/js/insights.js`` states the same
+rules for the phone, and ``golden/minutes.json`` and ``golden/stats.json`` hold both to
+the same answers.
+
+Time is in whole minutes of match time. An event in period ``p`` of a match whose periods
+last ``period_minutes`` happened ``minute - (p - 1) * period_minutes + stoppage`` minutes
+into its period (an event's ``minute`` counts from the start of the match, its
+``stoppage`` past the period's end). A period that has ended lasted until its half-time
+or full-time marker, added time included; the period in play lasts until ``now``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sync_protocol.match import (
+    PERIOD_MARKERS,
+    SCORING,
+    EventKind,
+    MatchState,
+    MatchStatus,
+    MatchTime,
+    Side,
+    score,
+    settle_markers,
+    timeline_key,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event as it stands now. ``kind`` is a string, so kinds this version does not
+    list are carried (and counted, where :data:`COUNTED` names them) all the same."""
+
+    id: str
+    kind: str
+    period: int
+    minute: int
+    stoppage: int = 0
+    side: str = Side.TEAM
+    player_id: str | None = None
+    replaced_player_id: str | None = None
+    assist_player_id: str | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MatchLog:
+    """A match's format, its lineup (player id to ``"starting"`` or ``"bench"``) and its
+    current events, in any order."""
+
+    id: str
+    periods: int
+    period_minutes: int
+    kickoff_at: datetime
+    lineup: Mapping[str, str]
+    events: Sequence[LoggedEvent]
+
+
+@dataclass(frozen=True, slots=True)
+class PlayerMinutes:
+    minutes: int
+    """Minutes on the pitch."""
+    bench: int
+    """Minutes available but not on the pitch (time after a red card is neither)."""
+    started: bool
+    appeared: bool
+    """Started, or came on, in a match that kicked off."""
+    on_pitch: bool
+    """On the pitch at the end of the time counted: at ``now``, or at the final whistle."""
+    by_period: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Minutes:
+    state: MatchState
+    periods: tuple[int, ...]
+    """How long each period of the format has lasted (0 for one not played)."""
+    players: dict[str, PlayerMinutes]
+
+    @property
+    def played(self) -> int:
+        return sum(self.periods)
+
+
+def _offset(period: int, minute: int, stoppage: int, period_minutes: int) -> int:
+    """Minutes into its period of something at (``period``, ``minute``, ``stoppage``)."""
+    return max(minute - (period - 1) * period_minutes, 0) + stoppage
+
+
+def _period_lengths(match: MatchLog, now: MatchTime | None) -> tuple[MatchState, list[int], bool]:
+    """The state the markers reach, how long each period lasted, and whether the match
+    kicked off. Markers that do not follow (as :func:`settle_markers` decides) count for
+    nothing."""
+    markers = [event for event in match.events if event.kind in PERIOD_MARKERS]
+    state, refused = settle_markers(
+        ((EventKind(event.kind), event.period) for event in markers), match.periods
+    )
+    left_out = set(refused)
+    started: set[int] = set()
+    ended: dict[int, int] = {}
+    for position, marker in enumerate(markers):
+        if position in left_out:
+            continue
+        if marker.kind == EventKind.KICK_OFF:
+            started.add(marker.period)
+        elif marker.kind == EventKind.HALF_TIME or marker.period not in ended:
+            # A break then full time ends a period at the break.
+            ended[marker.period] = _offset(
+                marker.period, marker.minute, marker.stoppage, match.period_minutes
+            )
+    lengths = [0] * match.periods
+    for period in started:
+        if period in ended:
+            lengths[period - 1] = ended[period]
+        elif now is not None:
+            lengths[period - 1] = _offset(period, now.minute, now.stoppage, match.period_minutes)
+        else:
+            # In play with no clock given: as far as the events logged in it go.
+            lengths[period - 1] = max(
+                (
+                    _offset(e.period, e.minute, e.stoppage, match.period_minutes)
+                    for e in match.events
+                    if e.period == period
+                ),
+                default=0,
+            )
+    return state, lengths, bool(started)
+
+
+def minutes_played(match: MatchLog, now: MatchTime | None = None) -> Minutes:
+    """Minutes on the pitch and on the bench of every player in the lineup or named by one
+    of the team's substitutions or red cards.
+
+    The starters are on at kick-off. The team's substitutions and red cards then apply in
+    timeline order (:func:`timeline_key`): a substitution takes ``replaced_player_id``
+    off (back to the bench: rolling substitutes may come on again) and puts ``player_id``
+    on; a red card takes its player off, not replaced. The players on at the end of a
+    period start the next. An event timed past its period's end counts at the end.
+
+    ``now`` is the match time of this moment (what a phone would log now); it sets how
+    long the period in play has lasted. Without it, that period lasts as far as its
+    latest event. A match that has not kicked off has no minutes, and nobody started it.
+    """
+    state, lengths, kicked_off = _period_lengths(match, now)
+    starters = {player for player, role in match.lineup.items() if role == "starting"}
+    by_period = {player: [0] * match.periods for player in match.lineup}
+    sent_off_minutes = dict.fromkeys(match.lineup, 0)
+    changes = sorted(
+        (
+            event
+            for event in match.events
+            if event.side == Side.TEAM
+            and event.kind in (EventKind.SUBSTITUTION, EventKind.RED_CARD)
+            and 1 <= event.period <= match.periods
+        ),
+        key=lambda e: timeline_key(e.period, e.minute, e.stoppage, e.recorded_at, e.id),
+    )
+    for change in changes:
+        for player in (change.player_id, change.replaced_player_id):
+            if player is not None and player not in by_period:
+                by_period[player] = [0] * match.periods
+                sent_off_minutes[player] = 0
+    on = set(starters) if kicked_off else set()
+    appeared = set(on)
+    sent_off: set[str] = set()
+    upcoming = iter(changes)
+    event = next(upcoming, None)
+    for period in range(1, match.periods + 1):
+        length = lengths[period - 1]
+        # When each player on the pitch (or sent off) came to be so, in this period.
+        on_since = dict.fromkeys(on, 0)
+        off_since = dict.fromkeys(sent_off, 0)
+        cursor = 0
+        while event is not None and event.period == period:
+            at = _offset(event.period, event.minute, event.stoppage, match.period_minutes)
+            cursor = min(max(at, cursor), length)
+            coming, going = event.player_id, event.replaced_player_id
+            if event.kind == EventKind.RED_CARD:
+                coming, going = None, event.player_id
+            if going is not None and going in on_since:
+                by_period[going][period - 1] += cursor - on_since.pop(going)
+            if going is not None and event.kind == EventKind.RED_CARD and going not in off_since:
+                off_since[going] = cursor
+            if coming is not None and coming not in on_since:
+                on_since[coming] = cursor
+                appeared.add(coming)
+                if coming in off_since:
+                    sent_off_minutes[coming] += cursor - off_since.pop(coming)
+            event = next(upcoming, None)
+        for player, since in on_since.items():
+            by_period[player][period - 1] += length - since
+        for player, since in off_since.items():
+            sent_off_minutes[player] += length - since
+        on, sent_off = set(on_since), set(off_since)
+    played = sum(lengths)
+    players = {}
+    for player, periods in by_period.items():
+        minutes = sum(periods)
+        players[player] = PlayerMinutes(
+            minutes=minutes,
+            bench=played - minutes - sent_off_minutes[player],
+            started=kicked_off and player in starters,
+            appeared=kicked_off and player in appeared,
+            on_pitch=kicked_off and player in on,
+            by_period=tuple(periods),
+        )
+    return Minutes(state, tuple(lengths), players)
+
+
+COUNTED: dict[str, str] = {
+    "goal": "goals",
+    "key_pass": "key_passes",
+    "save": "saves",
+    "tackle": "tackles",
+    "interception": "interceptions",
+    "foul": "fouls",
+    "yellow_card": "yellow_cards",
+    "red_card": "red_cards",
+    "own_goal": "own_goals",
+    "shot_on_target": "shots_on_target",
+    "shot_off_target": "shots_off_target",
+    "corner": "corners",
+}
+"""The kinds counted for the player an event of the team names, and the count's name.
+Assists are counted apart (:func:`stats`)."""
+
+
+@dataclass(slots=True)
+class PlayerStats:
+    appearances: int = 0
+    starts: int = 0
+    minutes: int = 0
+    assists: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTED.values(), 0))
+    available_matches: int = 0
+    """Matches that kicked off with the player in the lineup, or on the pitch."""
+    available_minutes: int = 0
+    """The played time of those matches."""
+
+    @property
+    def minutes_share(self) -> float | None:
+        """Minutes as a share of the minutes available; None when none were."""
+        return self.minutes / self.available_minutes if self.available_minutes else None
+
+    @property
+    def starts_share(self) -> float | None:
+        return self.starts / self.available_matches if self.available_matches else None
+
+
+@dataclass(slots=True)
+class TeamStats:
+    played: int = 0
+    won: int = 0
+    drawn: int = 0
+    lost: int = 0
+    goals_for: int = 0
+    goals_against: int = 0
+    clean_sheets: int = 0
+    form: list[str] = field(default_factory=list)
+    """The last five results, newest first: ``"W"``, ``"D"`` or ``"L"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    team: TeamStats
+    players: dict[str, PlayerStats]
+
+
+def _assists(events: Sequence[LoggedEvent]) -> list[str]:
+    """Who assisted each of the team's goals: the goal's ``assist_player_id``, else an
+    ``assist`` event, unless a goal at the same match time already names its player."""
+    assisters = [
+        (e.period, e.minute, e.stoppage, e.assist_player_id)
+        for e in events
+        if e.kind == EventKind.GOAL and e.side == Side.TEAM and e.assist_player_id is not None
+    ]
+    named = set(assisters)
+    assisters += [
+        (e.period, e.minute, e.stoppage, e.player_id)
+        for e in events
+        if e.kind == EventKind.ASSIST
+        and e.side == Side.TEAM
+        and e.player_id is not None
+        and (e.period, e.minute, e.stoppage, e.player_id) not in named
+    ]
+    return [player for *_, player in assisters]
+
+
+def stats(matches: Iterable[MatchLog]) -> Stats:
+    """Player and team stats over ``matches`` (a season, a date range, one match).
+
+    Players: an appearance is a match they started or came on in; every event of the team
+    naming a player counts in :data:`COUNTED` by kind; minutes are :func:`minutes_played`'s
+    (a match in play counts as far as its latest event). Team: only finished matches have a
+    result. Fairness: minutes and starts as a share of the matches (and their minutes)
+    each player was available for.
+    """
+    team = TeamStats()
+    players: dict[str, PlayerStats] = {}
+    results: list[tuple[datetime, str, str]] = []
+
+    def of(player: str) -> PlayerStats:
+        found = players.get(player)
+        if found is None:
+            found = players[player] = PlayerStats()
+        return found
+
+    for match in matches:
+        minutes = minutes_played(match)
+        kicked_off = minutes.state.status is not MatchStatus.SCHEDULED
+        for player, played in minutes.players.items():
+            if not kicked_off or not (played.appeared or player in match.lineup):
+                continue
+            line = of(player)
+            line.appearances += played.appeared
+            line.starts += played.started
+            line.minutes += played.minutes
+            line.available_matches += 1
+            line.available_minutes += minutes.played
+        for event in match.events:
+            name = COUNTED.get(event.kind)
+            if name is not None and event.side == Side.TEAM and event.player_id is not None:
+                of(event.player_id).counts[name] += 1
+        for assister in _assists(match.events):
+            of(assister).assists += 1
+        if minutes.state.status is MatchStatus.FINISHED:
+            goals = score(
+                (EventKind(e.kind), Side(e.side)) for e in match.events if e.kind in SCORING
+            )
+            team.played += 1
+            team.goals_for += goals.team
+            team.goals_against += goals.opposition
+            team.clean_sheets += goals.opposition == 0
+            if goals.team > goals.opposition:
+                team.won, result = team.won + 1, "W"
+            elif goals.team < goals.opposition:
+                team.lost, result = team.lost + 1, "L"
+            else:
+                team.drawn, result = team.drawn + 1, "D"
+            results.append((match.kickoff_at, match.id, result))
+    team.form = [result for *_, result in sorted(results, reverse=True)[:5]]
+    return Stats(team, players)
