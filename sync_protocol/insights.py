@@ -15,7 +15,8 @@ or full-time marker, added time included; the period in play lasts until ``now``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -150,9 +151,39 @@ def minutes_played(match: MatchLog, now: MatchTime | None = None) -> Minutes:
     """
     state, lengths, kicked_off = _period_lengths(match, now)
     starters = {player for player, role in match.lineup.items() if role == "starting"}
-    by_period = {player: [0] * match.periods for player in match.lineup}
-    sent_off_minutes = dict.fromkeys(match.lineup, 0)
-    changes = sorted(
+    changes = deque(_line_changes(match))
+    pitch = _Pitch(match.periods, starters if kicked_off else set())
+    for player in match.lineup:
+        pitch.know(player)
+    for change in changes:
+        pitch.know(change.player_id)
+        pitch.know(change.replaced_player_id)
+    for period in range(1, match.periods + 1):
+        length, cursor = lengths[period - 1], 0
+        while changes and changes[0].period == period:
+            change = changes.popleft()
+            at = _offset(change.period, change.minute, change.stoppage, match.period_minutes)
+            cursor = min(max(at, cursor), length)
+            pitch.change(change, cursor, period)
+        pitch.close(period, length)
+    played = sum(lengths)
+    players = {}
+    for player, periods in pitch.by_period.items():
+        minutes = sum(periods)
+        players[player] = PlayerMinutes(
+            minutes=minutes,
+            bench=played - minutes - pitch.sent_off_minutes[player],
+            started=kicked_off and player in starters,
+            appeared=kicked_off and player in pitch.appeared,
+            on_pitch=kicked_off and player in pitch.on_since,
+            by_period=tuple(periods),
+        )
+    return Minutes(state, tuple(lengths), players)
+
+
+def _line_changes(match: MatchLog) -> list[LoggedEvent]:
+    """The team's substitutions and red cards, in timeline order."""
+    return sorted(
         (
             event
             for event in match.events
@@ -162,56 +193,49 @@ def minutes_played(match: MatchLog, now: MatchTime | None = None) -> Minutes:
         ),
         key=lambda e: timeline_key(e.period, e.minute, e.stoppage, e.recorded_at, e.id),
     )
-    for change in changes:
-        for player in (change.player_id, change.replaced_player_id):
-            if player is not None and player not in by_period:
-                by_period[player] = [0] * match.periods
-                sent_off_minutes[player] = 0
-    on = set(starters) if kicked_off else set()
-    appeared = set(on)
-    sent_off: set[str] = set()
-    upcoming = iter(changes)
-    event = next(upcoming, None)
-    for period in range(1, match.periods + 1):
-        length = lengths[period - 1]
+
+
+class _Pitch:
+    """Who is on the pitch and who is sent off, as a match's line changes apply, and the
+    minutes each has had so far."""
+
+    def __init__(self, periods: int, on: set[str]) -> None:
+        self.periods = periods
+        self.by_period: dict[str, list[int]] = {}
+        self.sent_off_minutes: dict[str, int] = {}
         # When each player on the pitch (or sent off) came to be so, in this period.
-        on_since = dict.fromkeys(on, 0)
-        off_since = dict.fromkeys(sent_off, 0)
-        cursor = 0
-        while event is not None and event.period == period:
-            at = _offset(event.period, event.minute, event.stoppage, match.period_minutes)
-            cursor = min(max(at, cursor), length)
-            coming, going = event.player_id, event.replaced_player_id
-            if event.kind == EventKind.RED_CARD:
-                coming, going = None, event.player_id
-            if going is not None and going in on_since:
-                by_period[going][period - 1] += cursor - on_since.pop(going)
-            if going is not None and event.kind == EventKind.RED_CARD and going not in off_since:
-                off_since[going] = cursor
-            if coming is not None and coming not in on_since:
-                on_since[coming] = cursor
-                appeared.add(coming)
-                if coming in off_since:
-                    sent_off_minutes[coming] += cursor - off_since.pop(coming)
-            event = next(upcoming, None)
-        for player, since in on_since.items():
-            by_period[player][period - 1] += length - since
-        for player, since in off_since.items():
-            sent_off_minutes[player] += length - since
-        on, sent_off = set(on_since), set(off_since)
-    played = sum(lengths)
-    players = {}
-    for player, periods in by_period.items():
-        minutes = sum(periods)
-        players[player] = PlayerMinutes(
-            minutes=minutes,
-            bench=played - minutes - sent_off_minutes[player],
-            started=kicked_off and player in starters,
-            appeared=kicked_off and player in appeared,
-            on_pitch=kicked_off and player in on,
-            by_period=tuple(periods),
-        )
-    return Minutes(state, tuple(lengths), players)
+        self.on_since = dict.fromkeys(on, 0)
+        self.off_since: dict[str, int] = {}
+        self.appeared = set(on)
+
+    def know(self, player: str | None) -> None:
+        if player is not None and player not in self.by_period:
+            self.by_period[player] = [0] * self.periods
+            self.sent_off_minutes[player] = 0
+
+    def change(self, event: LoggedEvent, at: int, period: int) -> None:
+        """Apply a substitution or red card at offset ``at`` into ``period``."""
+        coming, going = event.player_id, event.replaced_player_id
+        if event.kind == EventKind.RED_CARD:
+            coming, going = None, event.player_id
+        if going is not None and going in self.on_since:
+            self.by_period[going][period - 1] += at - self.on_since.pop(going)
+        if going is not None and event.kind == EventKind.RED_CARD and going not in self.off_since:
+            self.off_since[going] = at
+        if coming is not None and coming not in self.on_since:
+            self.on_since[coming] = at
+            self.appeared.add(coming)
+            if coming in self.off_since:
+                self.sent_off_minutes[coming] += at - self.off_since.pop(coming)
+
+    def close(self, period: int, length: int) -> None:
+        """End ``period`` after ``length`` minutes; who is on (or off) starts the next."""
+        for player, since in self.on_since.items():
+            self.by_period[player][period - 1] += length - since
+        for player, since in self.off_since.items():
+            self.sent_off_minutes[player] += length - since
+        self.on_since = dict.fromkeys(self.on_since, 0)
+        self.off_since = dict.fromkeys(self.off_since, 0)
 
 
 COUNTED: dict[str, str] = {
@@ -244,6 +268,14 @@ class PlayerStats:
     available_minutes: int = 0
     """The played time of those matches."""
 
+    def add(self, played: PlayerMinutes, match_minutes: int) -> None:
+        """Count a match that kicked off with the player in it or available to it."""
+        self.appearances += played.appeared
+        self.starts += played.started
+        self.minutes += played.minutes
+        self.available_matches += 1
+        self.available_minutes += match_minutes
+
     @property
     def minutes_share(self) -> float | None:
         """Minutes as a share of the minutes available; None when none were."""
@@ -266,11 +298,35 @@ class TeamStats:
     form: list[str] = field(default_factory=list)
     """The last five results, newest first: ``"W"``, ``"D"`` or ``"L"``."""
 
+    def add(self, match: MatchLog) -> str:
+        """Count a finished match; its result."""
+        goals = score((EventKind(e.kind), Side(e.side)) for e in match.events if e.kind in SCORING)
+        self.played += 1
+        self.goals_for += goals.team
+        self.goals_against += goals.opposition
+        self.clean_sheets += goals.opposition == 0
+        if goals.team > goals.opposition:
+            self.won += 1
+            return "W"
+        if goals.team < goals.opposition:
+            self.lost += 1
+            return "L"
+        self.drawn += 1
+        return "D"
+
 
 @dataclass(frozen=True, slots=True)
 class Stats:
     team: TeamStats
     players: dict[str, PlayerStats]
+
+
+def _counted(events: Sequence[LoggedEvent]) -> Iterator[tuple[str, str]]:
+    """The player and the count of each event of the team that counts for a player."""
+    for event in events:
+        name = COUNTED.get(event.kind)
+        if name is not None and event.side == Side.TEAM and event.player_id is not None:
+            yield event.player_id, name
 
 
 def _assists(events: Sequence[LoggedEvent]) -> list[str]:
@@ -314,36 +370,15 @@ def stats(matches: Iterable[MatchLog]) -> Stats:
 
     for match in matches:
         minutes = minutes_played(match)
-        kicked_off = minutes.state.status is not MatchStatus.SCHEDULED
-        for player, played in minutes.players.items():
-            if not kicked_off or not (played.appeared or player in match.lineup):
-                continue
-            line = of(player)
-            line.appearances += played.appeared
-            line.starts += played.started
-            line.minutes += played.minutes
-            line.available_matches += 1
-            line.available_minutes += minutes.played
-        for event in match.events:
-            name = COUNTED.get(event.kind)
-            if name is not None and event.side == Side.TEAM and event.player_id is not None:
-                of(event.player_id).counts[name] += 1
+        if minutes.state.status is not MatchStatus.SCHEDULED:
+            for player, played in minutes.players.items():
+                if played.appeared or player in match.lineup:
+                    of(player).add(played, minutes.played)
+        for player, name in _counted(match.events):
+            of(player).counts[name] += 1
         for assister in _assists(match.events):
             of(assister).assists += 1
         if minutes.state.status is MatchStatus.FINISHED:
-            goals = score(
-                (EventKind(e.kind), Side(e.side)) for e in match.events if e.kind in SCORING
-            )
-            team.played += 1
-            team.goals_for += goals.team
-            team.goals_against += goals.opposition
-            team.clean_sheets += goals.opposition == 0
-            if goals.team > goals.opposition:
-                team.won, result = team.won + 1, "W"
-            elif goals.team < goals.opposition:
-                team.lost, result = team.lost + 1, "L"
-            else:
-                team.drawn, result = team.drawn + 1, "D"
-            results.append((match.kickoff_at, match.id, result))
+            results.append((match.kickoff_at, match.id, team.add(match)))
     team.form = [result for *_, result in sorted(results, reverse=True)[:5]]
     return Stats(team, players)
