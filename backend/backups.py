@@ -136,8 +136,15 @@ def _report_pages(label: str) -> Callable[[int, int, int], None]:
 
 
 def _open_sqlite_backup(path: Path) -> sqlite3.Connection:
-    # Read-only: verifying or restoring from a backup never changes it.
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    """``path`` opened read-only: verifying or restoring from a backup never changes it.
+
+    Without a ``-wal`` beside it the file is the whole database, and is opened as
+    immutable, so that a copy of a WAL-mode file gets no ``-wal`` or ``-shm`` made beside
+    it either."""
+    whole = not path.with_name(path.name + "-wal").exists()
+    options = "mode=ro&immutable=1" if whole else "mode=ro"
+    uri = f"{path.resolve().as_uri()}?{options}"
+    return sqlite3.connect(uri, uri=True, isolation_level=None)
 
 
 def _sqlite_summary(path: Path) -> Row:

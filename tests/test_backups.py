@@ -5,6 +5,7 @@ notice, and refusals that name the problem and change nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import stat
 import threading
@@ -293,6 +294,12 @@ def test_bad_paths_are_refused_by_name_and_nothing_is_written(tmp_path: Path) ->
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
             [database.name, garbage.name, good.name, damaged.name]
         )
+        # A plain copy of the database file (in WAL mode) is read without a -wal or -shm
+        # made beside it, whatever its name.
+        copied = tmp_path / "copy #2?.db"
+        shutil.copy(database, copied)
+        assert _json("db", "verify", str(copied))["revision"] == "0006"
+        assert sorted(p.name for p in tmp_path.glob("copy*")) == [copied.name]
         other = tmp_path / "other.db"
         with closing(sqlite3.connect(database)) as connection:
             connection.execute("VACUUM INTO ?", (str(other),))
