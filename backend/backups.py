@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from backend.commands import (
     CommandError,
@@ -333,14 +334,21 @@ def _tool(name: str, server_major: int | None = None) -> str:
     return found
 
 
-def _server_major(url: str) -> int:
+def _ask(url: str, query: str) -> int:
+    """The integer ``query`` answers on the database at ``url``."""
     engine = create_engine(url, pool_size=1, max_overflow=0)
     try:
         with engine.connect() as connection:
-            number = int(connection.scalar(text("SHOW server_version_num")) or 0)
+            return int(connection.scalar(text(query)) or 0)
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise CommandError(f"cannot reach the database: {reason}") from None
     finally:
         engine.dispose()
-    return number // 10000
+
+
+def _server_major(url: str) -> int:
+    return _ask(url, "SHOW server_version_num") // 10000
 
 
 def _run_tool(command: list[str], environment: dict[str, str], label: str, failed: str) -> None:
@@ -432,21 +440,11 @@ def _pg_backup(url: str, path: Path) -> Row:
 
 
 def _other_connections(url: str) -> int:
-    engine = create_engine(url, pool_size=1, max_overflow=0)
-    try:
-        with engine.connect() as connection:
-            return int(
-                connection.scalar(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        "current_database() AND pid <> pg_backend_pid() "
-                        "AND backend_type = 'client backend'"
-                    )
-                )
-                or 0
-            )
-    finally:
-        engine.dispose()
+    return _ask(
+        url,
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+    )
 
 
 def _pg_restore(path: Path, url: str) -> Row:

@@ -336,6 +336,10 @@ def test_missing_or_mismatched_postgresql_tools_are_named(tmp_path: Path) -> Non
         assert "pg_dump is version 9 but the server is PostgreSQL" in refused
         assert not backup.exists()
 
+    nowhere = "postgresql://postgres@127.0.0.1:1/touchline"
+    refused = _refused("db", "backup", str(tmp_path / "b.dump"), "--database-url", nowhere)
+    assert "cannot reach the database" in refused
+
 
 def test_verify_reads_a_postgresql_archive_and_refuses_a_damaged_one(tmp_path: Path) -> None:
     with fresh_database("postgresql", tmp_path) as url:
