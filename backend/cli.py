@@ -1,4 +1,5 @@
-"""The ``touchline`` command: run the server, migrate the database, administer accounts."""
+"""The ``touchline`` command: run the server, migrate and back up the database, administer
+accounts."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from backend import backups, signing_keys
 from backend import commands as operator_commands
-from backend import signing_keys
 from backend import vapid_keys as push_keys
 from backend.db.engine import Database, create_db_engine
 from backend.db.migrate import current_revision, upgrade
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade_parser = db_commands.add_parser("upgrade", help="apply migrations up to head")
     database_option(upgrade_parser)
     upgrade_parser.set_defaults(handler=db_upgrade)
+    backups.add_commands(db_commands, database_option)
 
     coach_parser = commands.add_parser("coach", help="coach accounts")
     coach_commands = coach_parser.add_subparsers(dest="coach_command", required=True)

@@ -151,11 +151,18 @@ def progress(items: Sequence[Any], label: str) -> Iterable[Any]:
     total = len(items)
     for done, item in enumerate(items, start=1):
         yield item
-        if sys.stderr.isatty():
-            filled = int(30 * done / max(total, 1))
-            sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
-            if done == total:
-                sys.stderr.write("\n")
-        elif done == total or done % 10 == 0:
-            sys.stderr.write(f"{label}: {done}/{total}\n")
-        sys.stderr.flush()
+        show_progress(label, done, total, line=done == total or done % 10 == 0)
+
+
+def show_progress(label: str, done: int, total: int, *, line: bool, unit: str = "") -> None:
+    """Draw ``done`` of ``total`` as a bar on stderr; when stderr is not a terminal, write
+    a plain line instead, if ``line``."""
+    count = f"{done}/{total}{unit}"
+    if sys.stderr.isatty():
+        filled = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\r{label} [{'#' * filled}{'.' * (30 - filled)}] {count}")
+        if done == total:
+            sys.stderr.write("\n")
+    elif line:
+        sys.stderr.write(f"{label}: {count}\n")
+    sys.stderr.flush()

@@ -1,6 +1,7 @@
 """Statements of SPEC.md that the conformance file cannot show, checked on a real server:
-what a restored backup answers (and the case SPEC names a known defect), and what a
-cursor that is too long or foreign gets."""
+what a database put back without a new generation answers (and the case SPEC names a
+known defect), and what a cursor that is too long or foreign gets. A restore through
+``touchline db restore`` answers ``generation_changed`` (tests/test_backups.py)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def _restored_on_exit(pitch: Ground, tmp_path: Path) -> Iterator[None]:
 
 
 @pytest.mark.e2e
-def test_a_restored_backup_answers_cursor_ahead_and_a_gap_not_generation_changed(
+def test_files_copied_back_by_hand_answer_cursor_ahead_and_a_gap_not_generation_changed(
     tmp_path: Path,
 ) -> None:
     with ground("sqlite", tmp_path) as pitch:
