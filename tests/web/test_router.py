@@ -14,6 +14,7 @@ def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) 
         "/app.css": "text/css",
         "/js/coach.js": "text/javascript",
         "/js/watch.js": "text/javascript",
+        "/js/screens/match.js": "text/javascript",
         "/icons/icon-512.png": "image/png",
         "/manifest.webmanifest": "application/manifest+json",
         "/sw.js": "text/javascript",
@@ -40,7 +41,14 @@ def test_the_service_worker_may_control_the_whole_origin_and_names_its_cache(
 
 
 def test_only_files_of_the_app_are_served(client: TestClient) -> None:
-    for path in ("/js/missing.js", "/js/..%2Fsw.js", "/js/coach.js.map", "/icons/x.svg"):
+    for path in (
+        "/js/missing.js",
+        "/js/..%2Fsw.js",
+        "/js/coach.js.map",
+        "/js/screens/missing.js",
+        "/js/screens/..%2Fcoach.js",
+        "/icons/x.svg",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "not_found"
