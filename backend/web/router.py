@@ -83,9 +83,18 @@ def manifest() -> FileResponse:
 
 @router.get("/js/{name}")
 def script(name: str) -> FileResponse:
-    if not SCRIPT.fullmatch(name):
+    return _script("js", name)
+
+
+@router.get("/js/screens/{name}")
+def screen_script(name: str) -> FileResponse:
+    return _script("js", "screens", name)
+
+
+def _script(*parts: str) -> FileResponse:
+    if not SCRIPT.fullmatch(parts[-1]):
         raise NotFound("file")
-    return FileResponse(_file("js", name), media_type="text/javascript", headers=ASSET_HEADERS)
+    return FileResponse(_file(*parts), media_type="text/javascript", headers=ASSET_HEADERS)
 
 
 @router.get("/icons/{name}")

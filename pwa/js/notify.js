@@ -11,22 +11,9 @@
  * alerts"; the notification itself offers the same (sw.js).
  */
 
-const STORE_PREFIX = "touchline.push.";
+import { h } from "./dom.js";
 
-/**
- * @param {string} tag
- * @param {Record<string, any> | null} props
- * @param {...any} children
- */
-function h(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(props ?? {})) {
-    if (value === true) node.setAttribute(name, "");
-    else if (value !== false && value != null) node.setAttribute(name, String(value));
-  }
-  node.append(...children.flat().filter((child) => child !== false && child != null && child !== ""));
-  return node;
-}
+const STORE_PREFIX = "touchline.push.";
 
 /** @param {string} text base64url, as the server gives its key */
 function bytes(text) {

@@ -7,17 +7,16 @@
  * start there means something was missed, so it reconnects and asks again from there, as
  * it does after any dropped connection.
  *
- * "Live" is said only while the channel is known to work. Any message from the server
- * proves it; after PING_AFTER_MS of quiet the page sends a ping, which the server answers
- * in order with its changes. A connection that brings nothing back within PONG_WITHIN_MS
- * is dropped and replaced, however open the browser thinks it is (a phone that changed
- * network, a proxy that forgot the connection, a server that hangs).
+ * "Live" is said only while the channel is known to work (live.js: pings after a quiet
+ * spell, a connection that brings nothing back is replaced).
  *
  * The last state the page held is kept in localStorage under the link's token, so the
  * page opened with no signal shows the last known score and when it was last true. It is
  * dropped once the link has expired or the server says the link no longer works.
  */
 
+import { h } from "./dom.js";
+import { LiveChannel } from "./live.js";
 import * as notify from "./notify.js";
 import * as records from "./records.js";
 import * as rules from "./rules.js";
@@ -33,56 +32,34 @@ import * as story from "./story.js";
 
 const root = /** @type {HTMLElement} */ (document.getElementById("watch"));
 const token = decodeURIComponent(location.hash.slice(1));
-const PING_AFTER_MS = 15_000;
-const PONG_WITHIN_MS = 10_000;
-const WELCOME_WITHIN_MS = 10_000;
-const RETRY_MAX_MS = 30_000;
 const STORE_PREFIX = "touchline.watch.";
-const PING = JSON.stringify({ type: "ping" });
 
-/** The match as the live channel's match record has it (period_started_at at the top).
- * @type {Record<string, any> | null} */
-let match = null;
-/** @type {Map<string, MatchEvent>} */
-const events = new Map();
-/** @type {Map<string, Player>} */
-let players = new Map();
-let lastSeq = 0;
-/** @type {Link | null} */
-let link = null;
-/** @type {WebSocket | null} */
-let socket = null;
-let live = false;
-/** Whether this page has had the match from the server (not only from its own copy). */
-let loaded = false;
-let failures = 0;
-let finished = false;
-/** When the server last told this page anything, on this phone's clock (ms), or 0. */
-let heardAt = 0;
-/** The server's clock minus this phone's (ms): the match clock runs on the server's. */
-let skew = 0;
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let retry;
-/** The open connection's liveness timer: the next ping, or the deadline for an answer.
- * @type {ReturnType<typeof setTimeout> | undefined} */
-let quiet;
-
-/**
- * @param {string} tag @param {Record<string, any> | null} [props] @param {...any} children
- * @returns {HTMLElement}
- */
-function h(tag, props, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props ?? {})) {
-    if (value !== null && value !== undefined && value !== false) el.setAttribute(key, String(value));
-  }
-  el.append(...children.flat(2).filter((c) => c !== null && c !== undefined && c !== false));
-  return el;
-}
+/** Everything the page holds. */
+const page = {
+  /** The match as the live channel's match record has it (period_started_at at the top).
+   * @type {Record<string, any> | null} */
+  match: null,
+  /** @type {Map<string, MatchEvent>} */
+  events: new Map(),
+  /** @type {Map<string, Player>} */
+  players: new Map(),
+  lastSeq: 0,
+  /** @type {Link | null} */
+  link: null,
+  /** The match's live channel, once the page knows the match. @type {LiveChannel | null} */
+  channel: null,
+  /** Whether this page has had the match from the server (not only from its own copy). */
+  loaded: false,
+  finished: false,
+  /** The server's clock minus this phone's (ms): the match clock runs on the server's. */
+  skew: 0,
+  /** The next attempt to load the match. @type {ReturnType<typeof setTimeout> | undefined} */
+  retry: undefined,
+};
 
 async function load() {
   if (!token) return ended("invalid");
-  clearTimeout(retry);
+  clearTimeout(page.retry);
   /** @type {Response} */
   let response;
   try {
@@ -96,114 +73,72 @@ async function load() {
   }
   if (!response.ok) return unreachable("The match could not be loaded. Trying again…");
   const summary = await response.json();
-  skew = Date.parse(summary.server_time) - Date.now();
+  page.skew = Date.parse(summary.server_time) - Date.now();
   const { clock, score, ...fields } = summary.match;
-  match = { ...fields, period_started_at: clock.period_started_at };
-  link = summary.link;
-  players = new Map(summary.players.map((/** @type {Player} */ p) => [p.id, p]));
-  events.clear();
+  page.match = { ...fields, period_started_at: clock.period_started_at };
+  page.link = summary.link;
+  page.players = new Map(summary.players.map((/** @type {Player} */ p) => [p.id, p]));
+  page.events.clear();
   for (const change of summary.events) apply(change);
-  lastSeq = summary.head;
-  const first = !loaded;
-  loaded = true;
-  heardAt = Date.now();
+  page.lastSeq = summary.head;
+  const first = !page.loaded;
+  page.loaded = true;
+  const channel = channelFor(fields.id);
+  channel.heardAt = Date.now();
   render();
   remember();
-  connect();
+  if (!page.finished) channel.open();
   if (first) notify.offerAlerts(root, token);
 }
 
 /** The server could not be reached: show what the page last knew, and try again. */
 function unreachable(/** @type {string} */ text) {
-  if (match) render();
+  if (page.match) render();
   else notice(text);
-  retry = setTimeout(load, 5000);
+  page.retry = setTimeout(load, 5000);
 }
 
-function connect() {
-  if (finished || !match) return;
-  clearTimeout(retry);
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/match/${match.id}`);
-  socket = ws;
-  expect(ws, WELCOME_WITHIN_MS);
-  ws.onopen = () => ws.send(JSON.stringify({ type: "hello", token, last_seq: lastSeq }));
-  ws.onmessage = (message) => {
-    if (socket !== ws) return;
-    const data = JSON.parse(message.data);
-    heardAt = Date.now();
-    listen(ws);
-    if (data.type === "welcome") {
-      failures = 0;
-      live = true;
-      if (data.reset) {
-        // Our position is ahead of the server's (its database was replaced): start over.
-        events.clear();
-        lastSeq = 0;
-      }
-      players = new Map(data.players.map((/** @type {Player} */ p) => [p.id, p]));
-      render();
-    } else if (data.type === "changes") {
-      if (data.after !== lastSeq) {
-        // A gap: drop this connection; the next hello resumes from what we hold.
-        drop(ws);
-        failures = 0;
-        connect();
-        return;
-      }
-      for (const change of data.changes) apply(change);
-      lastSeq = data.head;
-      render();
-    } else {
-      renderConnection();
+/** The match's channel, made the first time the page knows which match it shows.
+ * @param {string} matchId */
+function channelFor(matchId) {
+  page.channel ??= new LiveChannel(matchId, {
+    hello: () => ({ token, last_seq: page.lastSeq }),
+    onMessage: heard,
+    onDown: render,
+    onRefused: (code) => {
+      if (code === 4410) recheck();
+      else if (code === 4401) ended("invalid");
+      else if (code === 4404) ended("missing");
+      else return false;
+      return true;
+    },
+  });
+  return page.channel;
+}
+
+/** @param {Record<string, any>} data a message from the live channel */
+function heard(data) {
+  if (data.type === "welcome") {
+    if (data.reset) {
+      // Our position is ahead of the server's (its database was replaced): start over.
+      page.events.clear();
+      page.lastSeq = 0;
     }
-    remember();
-  };
-  ws.onclose = (event) => {
-    if (socket !== ws) return;
-    drop(ws);
-    if (event.code === 4410) return recheck();
-    if (event.code === 4401) return ended("invalid");
-    if (event.code === 4404) return ended("missing");
+    page.players = new Map(data.players.map((/** @type {Player} */ p) => [p.id, p]));
     render();
-    reconnectLater();
-  };
-}
-
-/** The server spoke: after a quiet spell, ask it again. */
-function listen(/** @type {WebSocket} */ ws) {
-  clearTimeout(quiet);
-  quiet = setTimeout(() => {
-    if (socket !== ws) return;
-    ws.send(PING);
-    expect(ws, PONG_WITHIN_MS);
-  }, PING_AFTER_MS);
-}
-
-/** Unless the server says something within `ms`, the connection is dead: replace it. */
-function expect(/** @type {WebSocket} */ ws, /** @type {number} */ ms) {
-  clearTimeout(quiet);
-  quiet = setTimeout(() => {
-    if (socket !== ws) return;
-    drop(ws);
+  } else if (data.type === "changes") {
+    if (data.after !== page.lastSeq) {
+      // A gap: the next hello resumes from what we hold.
+      page.channel?.resume();
+      return;
+    }
+    for (const change of data.changes) apply(change);
+    page.lastSeq = data.head;
     render();
-    reconnectLater();
-  }, ms);
-}
-
-/** Forget a connection: nothing it says counts any more, and the page is not live. */
-function drop(/** @type {WebSocket} */ ws) {
-  clearTimeout(quiet);
-  socket = null;
-  live = false;
-  ws.onmessage = ws.onclose = ws.onopen = null;
-  ws.close();
-}
-
-function reconnectLater() {
-  const delay = Math.min(1000 * 2 ** failures, RETRY_MAX_MS) * (0.75 + Math.random() / 2);
-  failures += 1;
-  clearTimeout(retry);
-  retry = setTimeout(connect, delay);
+  } else {
+    renderConnection();
+  }
+  remember();
 }
 
 /** The link stopped working: ask the server whether it was revoked or expired. */
@@ -223,21 +158,31 @@ async function recheck() {
  * @param {Change} change
  */
 function apply(change) {
+  const match = page.match;
   if (!match) return;
   const data = records.expand({ ...change, space: match.id });
   if (change.type === "event") {
-    if (data === null) events.delete(change.id);
-    else events.set(change.id, /** @type {MatchEvent} */ (data));
+    if (data === null) page.events.delete(change.id);
+    else page.events.set(change.id, /** @type {MatchEvent} */ (data));
   } else if (change.type === "match" && data !== null) {
     // Nor does a live match record carry its team: keep the one the summary gave.
-    match = { ...match, ...data, team_id: match.team_id };
+    page.match = { ...match, ...data, team_id: match.team_id };
   }
 }
 
 /** Keep what the page holds, for opening it again with no signal. */
 function remember() {
+  const { match, link, channel } = page;
   if (!match || !link) return;
-  const copy = { match, players: [...players.values()], events: [...events.values()], head: lastSeq, link, heardAt, skew };
+  const copy = {
+    match,
+    players: [...page.players.values()],
+    events: [...page.events.values()],
+    head: page.lastSeq,
+    link,
+    heardAt: channel?.heardAt ?? 0,
+    skew: page.skew,
+  };
   try {
     localStorage.setItem(STORE_PREFIX + token, JSON.stringify(copy));
   } catch {
@@ -256,10 +201,11 @@ function recall() {
     }
     const copy = JSON.parse(localStorage.getItem(STORE_PREFIX + token) ?? "null");
     if (!copy) return;
-    ({ match, link, heardAt, skew } = copy);
-    players = new Map(copy.players.map((/** @type {Player} */ p) => [p.id, p]));
-    for (const event of copy.events) events.set(event.id, event);
-    lastSeq = copy.head;
+    ({ match: page.match, link: page.link, skew: page.skew } = copy);
+    channelFor(copy.match.id).heardAt = copy.heardAt;
+    page.players = new Map(copy.players.map((/** @type {Player} */ p) => [p.id, p]));
+    for (const event of copy.events) page.events.set(event.id, event);
+    page.lastSeq = copy.head;
     render();
   } catch {
     // An unreadable copy is no copy.
@@ -268,10 +214,9 @@ function recall() {
 
 /** @param {string} code */
 function ended(code) {
-  finished = true;
-  clearTimeout(retry);
-  clearTimeout(quiet);
-  if (socket) drop(socket);
+  page.finished = true;
+  clearTimeout(page.retry);
+  page.channel?.close();
   notify.withdrawAlerts();
   try {
     localStorage.removeItem(STORE_PREFIX + token);
@@ -296,20 +241,20 @@ function notice(text) {
 }
 
 function state() {
-  const m = /** @type {Record<string, any>} */ (match);
+  const m = /** @type {Record<string, any>} */ (page.match);
   return { status: m.status, period: m.current_period };
 }
 
 /** @param {string | null} id */
 function playerName(id) {
-  const player = id ? players.get(id) : undefined;
+  const player = id ? page.players.get(id) : undefined;
   if (!player) return "";
   return player.squad_number === null ? player.name : `${player.squad_number} ${player.name}`;
 }
 
 function clockText() {
-  const m = /** @type {Record<string, any>} */ (match);
-  return rules.clockDisplay(rules.clockSeconds(state(), m.period_started_at, Date.now() + skew, m.period_minutes));
+  const m = /** @type {Record<string, any>} */ (page.match);
+  return rules.clockDisplay(rules.clockSeconds(state(), m.period_started_at, Date.now() + page.skew, m.period_minutes));
 }
 
 /** @param {number} ms */
@@ -319,11 +264,12 @@ function timeOfDay(ms) {
 
 /** The connection line: what the page can vouch for, and since when. */
 function connectionLine() {
-  const m = /** @type {Record<string, any>} */ (match);
+  const m = /** @type {Record<string, any>} */ (page.match);
+  const heardAt = page.channel?.heardAt ?? 0;
   const [kind, text] =
     m.status === "finished"
       ? ["full-time", "Full-time"]
-      : live
+      : page.channel?.live
         ? ["live", "● Live"]
         : ["down", navigator.onLine ? "Reconnecting…" : "Offline"];
   return h(
@@ -339,9 +285,9 @@ function renderConnection() {
 }
 
 function render() {
-  if (finished || !match) return;
-  const m = match;
-  const list = [...events.values()].sort(rules.byMatchTime);
+  const { match: m, link } = page;
+  if (page.finished || !m) return;
+  const list = [...page.events.values()].sort(rules.byMatchTime);
   const goals = story.goals(list);
   const breaks = story.breakScores(list);
   /** @type {Side} */
@@ -437,7 +383,7 @@ function scorerText(scorer) {
 /** @param {MatchEvent} e @param {string} ours */
 function who(e, ours) {
   if (rules.MARKERS.has(e.kind)) return "";
-  const m = /** @type {Record<string, any>} */ (match);
+  const m = /** @type {Record<string, any>} */ (page.match);
   if (e.side === "opposition") return m.opponent;
   if (e.kind === "substitution" && e.player_id) {
     return `${playerName(e.player_id)} on${e.replaced_player_id ? ` for ${playerName(e.replaced_player_id)}` : ""}`;
@@ -447,26 +393,17 @@ function who(e, ours) {
 
 setInterval(() => {
   const clock = document.getElementById("clock");
-  if (clock && match) clock.textContent = clockText();
+  if (clock && page.match) clock.textContent = clockText();
 }, 1000);
 addEventListener("online", () => {
-  if (finished) return;
-  failures = 0;
-  if (!loaded) load();
-  else if (!socket) connect();
+  if (page.finished) return;
+  if (!page.loaded) load();
+  else page.channel?.online();
 });
-addEventListener("offline", () => {
-  if (!socket) return;
-  drop(socket);
-  render();
-  reconnectLater();
-});
+addEventListener("offline", () => page.channel?.offline());
 document.addEventListener("visibilitychange", () => {
   // Timers sleep with the screen: on coming back, find out at once whether we are live.
-  const ws = socket;
-  if (document.visibilityState !== "visible" || !ws || !live) return;
-  ws.send(PING);
-  expect(ws, PONG_WITHIN_MS);
+  if (document.visibilityState === "visible") page.channel?.check();
 });
 addEventListener("hashchange", () => location.reload());
 if ("serviceWorker" in navigator) {

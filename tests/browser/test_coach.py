@@ -3,12 +3,14 @@ keeps every tap through reloads and dead signal, and ends with exactly the serve
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, Request, WebSocket
 
 from tests.browser import pitchside
 from tests.browser.pitchside import clock, open_match, phone, screen_events, sign_in, tap
@@ -168,6 +170,44 @@ def test_two_coaches_offline_on_one_match_converge_to_the_server(
     assert first.locator(".refused").count() == 0
     first_context.close()
     second_context.close()
+
+
+def test_another_phones_goal_reaches_the_open_match_through_its_live_channel(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    match_id = pitchside.match(club, "Wanderers")
+    context = phone(browser)
+    page = context.new_page()
+    heard: list[str] = []  # what the page was told and asked, in order
+
+    def listen(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda frame: heard.append(json.loads(frame)["type"]))
+
+    page.on("websocket", listen)
+    page.on("request", lambda request: heard.append(request.url))
+    page.clock.install()
+    sign_in(page, server.base_url, club.email, club.team_name)
+    open_match(page, "Wanderers")
+    # The page's time stands still from here: no sync timer fires, so only the live
+    # channel can tell the page to pull.
+    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
+
+    told = len(heard)
+
+    def pulled_after_the_channel_spoke(request: Request) -> bool:
+        return request.url.endswith("/sync") and "changes" in heard[told:]
+
+    with page.expect_request(pulled_after_the_channel_spoke, timeout=15_000):
+        goal = {"id": str(uuid.uuid4()), "kind": "goal", "side": "opposition"}
+        goal |= {"period": 1, "minute": 3}
+        kick_off = {"id": str(uuid.uuid4()), "kind": "kick_off", "period": 1, "minute": 0}
+        for event in (kick_off, goal):
+            created = server.request("POST", f"/api/matches/{match_id}/events", event, club.token)
+            assert created.status == 201, created.body
+    page.locator(f'.timeline [data-event-id="{goal["id"]}"]').wait_for()
+    assert pitchside.screen_score(page) == (0, 1)
+    context.close()
 
 
 def _contrast(foreground: list[float], background: list[float]) -> float:

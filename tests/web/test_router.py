@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
 
 from fastapi.testclient import TestClient
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) -> None:
@@ -14,6 +18,7 @@ def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) 
         "/app.css": "text/css",
         "/js/coach.js": "text/javascript",
         "/js/watch.js": "text/javascript",
+        "/js/screens/match.js": "text/javascript",
         "/icons/icon-512.png": "image/png",
         "/manifest.webmanifest": "application/manifest+json",
         "/sw.js": "text/javascript",
@@ -40,7 +45,14 @@ def test_the_service_worker_may_control_the_whole_origin_and_names_its_cache(
 
 
 def test_only_files_of_the_app_are_served(client: TestClient) -> None:
-    for path in ("/js/missing.js", "/js/..%2Fsw.js", "/js/coach.js.map", "/icons/x.svg"):
+    for path in (
+        "/js/missing.js",
+        "/js/..%2Fsw.js",
+        "/js/coach.js.map",
+        "/js/screens/missing.js",
+        "/js/screens/..%2Fcoach.js",
+        "/icons/x.svg",
+    ):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.json()["error"]["code"] == "not_found"
@@ -51,3 +63,23 @@ def test_api_paths_still_answer_as_the_api(client: TestClient) -> None:
     assert client.get("/sync").status_code == 405
     paths = client.get("/openapi.json").json()["paths"]
     assert not {"/", "/watch", "/sw.js"} & set(paths)
+
+
+def test_an_installed_server_gets_every_file_of_the_app() -> None:
+    """``pip install .`` copies the app by pyproject's data-files, each glob's files into
+    its folder under share/touchline/: every file of the app (its node tests aside) must
+    land where the checkout has it."""
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    installed = {
+        f"{folder.removeprefix('share/touchline/')}/{path.name}"
+        for folder, globs in data_files["data-files"].items()
+        for pattern in globs
+        for path in ROOT.glob(pattern)
+    }
+    app = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "pwa").rglob("*")
+        if path.is_file() and "tests" not in path.relative_to(ROOT / "pwa").parts
+    }
+
+    assert app - installed == set()

@@ -1,0 +1,95 @@
+// @ts-check
+/**
+ * The sheet for one event of the timeline: change what, who, when or the note, or delete
+ * it. A clock marker can only be removed, and only the latest (as the server allows).
+ */
+
+import { h } from "../dom.js";
+import * as m from "../mutations.js";
+import { MAX_MINUTE, MAX_NOTE_LENGTH, MAX_STOPPAGE } from "../protocol.js";
+import * as rules from "../rules.js";
+import { matchEvents, playerName, queue, teamPlayers } from "../store.js";
+import { GRID, lastMarker } from "./logging.js";
+import { closeButton, openSheet, sheet } from "./sheet.js";
+
+/** @param {import("../mutations.js").Match} match @param {import("../rules.js").MatchEvent} event */
+export function editEvent(match, event) {
+  const remove = async () => {
+    sheet.close();
+    await queue(m.deleteEvent(event.id));
+  };
+  if (rules.MARKERS.has(event.kind)) {
+    const isLatest = lastMarker(matchEvents(match.id).sort(rules.byMatchTime))?.id === event.id;
+    openSheet(
+      h("h2", { id: "sheet-title" }, `${rules.kindLabel(event.kind)} ${rules.minuteLabel(event)}`),
+      h("p", null, isLatest ? "Remove this clock marker to undo it." : "Only the latest clock marker can be removed."),
+      isLatest && h("button", { class: "danger", onclick: remove }, "Remove"),
+      closeButton("Cancel"),
+    );
+    return;
+  }
+  const players = teamPlayers(match.team_id);
+  /** @param {SubmitEvent} submit */
+  const save = async (submit) => {
+    submit.preventDefault();
+    const data = new FormData(/** @type {HTMLFormElement} */ (submit.target));
+    const who = String(data.get("who"));
+    /** @type {Record<string, any>} */
+    const next = {
+      kind: String(data.get("kind")),
+      side: who === "opposition" ? "opposition" : "team",
+      player_id: who === "opposition" || who === "" ? null : who,
+      minute: Number(data.get("minute")),
+      stoppage: Number(data.get("stoppage")),
+      note: String(data.get("note") ?? "").trim() || null,
+    };
+    if (next.kind !== "substitution") next.replaced_player_id = null;
+    /** @type {Record<string, any>} */
+    const changes = {};
+    for (const [key, value] of Object.entries(next)) {
+      if (/** @type {any} */ (event)[key] !== value) changes[key] = value;
+    }
+    sheet.close();
+    if (Object.keys(changes).length) await queue(m.editEvent(event.id, changes));
+  };
+  const currentWho = event.side === "opposition" ? "opposition" : (event.player_id ?? "");
+  openSheet(
+    h("h2", { id: "sheet-title" }, `Edit ${rules.kindLabel(event.kind)} ${rules.minuteLabel(event)}`),
+    h(
+      "form",
+      { onsubmit: save },
+      h(
+        "label",
+        { class: "field" },
+        "What",
+        h(
+          "select",
+          { name: "kind" },
+          ["goal", ...GRID].map((kind) => h("option", { value: kind, selected: kind === event.kind }, rules.kindLabel(kind))),
+        ),
+      ),
+      h(
+        "label",
+        { class: "field" },
+        "Who",
+        h(
+          "select",
+          { name: "who" },
+          h("option", { value: "", selected: currentWho === "" }, "Our team, no name"),
+          players.map((p) => h("option", { value: p.id, selected: currentWho === p.id }, playerName(p))),
+          h("option", { value: "opposition", selected: currentWho === "opposition" }, "Opposition"),
+        ),
+      ),
+      h(
+        "div",
+        { class: "row" },
+        h("label", { class: "field" }, "Minute", h("input", { name: "minute", type: "number", min: 0, max: MAX_MINUTE, value: event.minute, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Added time", h("input", { name: "stoppage", type: "number", min: 0, max: MAX_STOPPAGE, value: event.stoppage, inputmode: "numeric" })),
+      ),
+      h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: MAX_NOTE_LENGTH, value: event.note ?? "" })),
+      h("button", { class: "primary", type: "submit" }, "Save"),
+    ),
+    h("button", { class: "danger", onclick: remove }, "Delete event"),
+    closeButton("Cancel"),
+  );
+}

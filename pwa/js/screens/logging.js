@@ -1,0 +1,167 @@
+// @ts-check
+/**
+ * Logging pitch-side: the Goal button and the grid under it, the clock's markers, and the
+ * player sheet. Every tap is queued in the outbox first and shown at once (store.queue),
+ * then confirmed near the thumb with an Undo.
+ */
+
+import { h } from "../dom.js";
+import * as m from "../mutations.js";
+import { askForPersistentStorage } from "../phone.js";
+import { MAX_MINUTE } from "../protocol.js";
+import * as rules from "../rules.js";
+import { matchState, playerName, queue, squad, store, whoText } from "../store.js";
+import { toast } from "../toast.js";
+import { closeButton, openSheet, sheet } from "./sheet.js";
+
+/**
+ * @typedef {import("../mutations.js").Player} Player
+ * @typedef {import("../mutations.js").Match} Match
+ * @typedef {import("../rules.js").MatchEvent} MatchEvent
+ */
+
+// The grid under the Goal button, in the order a coach reaches for them.
+export const GRID = [
+  "assist", "save", "tackle", "key_pass", "interception", "foul",
+  "free_kick", "penalty", "ball_out", "yellow_card", "red_card", "substitution", "own_goal",
+];
+
+/** @type {Record<string, string>} */
+const SHORT = { interception: "Intercept", substitution: "Sub", yellow_card: "Yellow", red_card: "Red" };
+
+/** The Goal button and the grid under it. @param {Match} match */
+export function logGrid(match) {
+  return [
+    h("button", { class: "primary goal", onclick: () => logKind(match, "goal") }, "Goal"),
+    h(
+      "div",
+      { class: "grid" },
+      GRID.map((kind) => {
+        const label = rules.kindLabel(kind);
+        const shown = SHORT[kind] ?? label;
+        // The spoken name must contain the words shown: "Yellow" may say "Yellow card",
+        // but "Intercept" cannot become "Interception".
+        return h("button", { class: `kind kind-${kind}`, onclick: () => logKind(match, kind), "aria-label": label.startsWith(`${shown} `) ? label : null }, shown);
+      }),
+    ),
+  ];
+}
+
+/** @param {MatchEvent[]} events */
+export function lastMarker(events) {
+  return events.filter((e) => rules.MARKERS.has(e.kind)).at(-1);
+}
+
+/** @param {Match} match @param {string} kind */
+export async function logMarker(match, kind) {
+  const state = matchState(match);
+  const pm = match.period_minutes;
+  const period = kind === "kick_off" ? state.period + 1 : state.period;
+  const at =
+    kind === "kick_off"
+      ? { period, minute: Math.min((period - 1) * pm, MAX_MINUTE), stoppage: 0 }
+      : rules.minuteNow(state, state.periodStartedAt, Date.now(), pm);
+  await logged(match, m.addEvent({ match_id: match.id, kind, side: "team", ...at }));
+  if (kind === "kick_off") askForPersistentStorage();
+}
+
+/**
+ * @param {Match} match @param {string} kind
+ * @param {{ side: "team" | "opposition", player_id?: string | null, replaced_player_id?: string | null }} who
+ */
+async function logEvent(match, kind, who) {
+  const state = matchState(match);
+  const at = rules.minuteNow(state, state.periodStartedAt, Date.now(), match.period_minutes);
+  await logged(match, m.addEvent({ match_id: match.id, kind, ...at, ...who }));
+}
+
+/** What a queued event's arguments may leave out, as the server would default it. */
+const UNNAMED = /** @type {const} */ ({ side: "team", player_id: null, replaced_player_id: null });
+const NO_STOPPAGE = /** @type {const} */ ({ stoppage: 0 });
+
+/**
+ * Queue a new event and confirm it near the thumb, with an Undo that names it.
+ * @param {Match} match @param {import("../mutations.js").Command} command
+ */
+async function logged(match, command) {
+  await queue(command);
+  const event = /** @type {MatchEvent} */ (command.args);
+  const who = whoText(match, { ...UNNAMED, ...event });
+  const what = `${rules.kindLabel(event.kind)} ${rules.minuteLabel({ ...NO_STOPPAGE, ...event })}${who ? ` · ${who}` : ""}`;
+  toast(`${what} logged`, { label: "Undo", name: `Undo ${what}`, run: () => queue(m.deleteEvent(event.id)) });
+}
+
+/** @param {Match} match @param {string} kind */
+function logKind(match, kind) {
+  if (matchState(match).status === "scheduled") {
+    offerKickOff(match, kind);
+    return;
+  }
+  const { onPitch, bench } = squad(match);
+  const label = rules.kindLabel(kind);
+  if (kind === "substitution") {
+    pick(`${label}: who comes off?`, onPitch, { opposition: true }, (off) => {
+      if (off === "opposition") return logEvent(match, kind, { side: "opposition" });
+      pick(`${label}: who comes on for ${playerName(store.view.players.get(off ?? ""))}?`, bench.filter((p) => p.id !== off), {}, (on) =>
+        on && on !== "opposition" ? logEvent(match, kind, { side: "team", player_id: on, replaced_player_id: off }) : undefined,
+      );
+    });
+    return;
+  }
+  const title = kind === "own_goal" ? "Own goal: whose player?" : `${label}: who?`;
+  pick(title, onPitch, { opposition: true, nobody: true }, (choice) =>
+    logEvent(match, kind, choice === "opposition" ? { side: "opposition" } : { side: "team", player_id: choice }),
+  );
+}
+
+/**
+ * Nothing happens before kick-off (the server refuses it too): the first tap on a match
+ * that has not started offers to start it now, then carries on with the tap.
+ * @param {Match} match @param {string} kind
+ */
+function offerKickOff(match, kind) {
+  openSheet(
+    h("h2", { id: "sheet-title" }, "The match has not kicked off"),
+    h("p", null, `Kick off now, then log the ${rules.kindLabel(kind).toLowerCase()}?`),
+    h("button", { class: "primary big", onclick: async () => {
+      await logMarker(match, "kick_off");
+      logKind(match, kind);
+    } }, "Kick off now"),
+    closeButton("Cancel"),
+  );
+}
+
+/**
+ * Open the player sheet; `then` receives a player id, "opposition", or null (our team,
+ * no player named).
+ * @param {string} title @param {Player[]} players
+ * @param {{ opposition?: boolean, nobody?: boolean }} options
+ * @param {(choice: string | null) => unknown} then
+ */
+function pick(title, players, options, then) {
+  // The sheet closes once the tap is on disk and on screen, so a quick next tap (Undo)
+  // always sees it.
+  const choose = async (/** @type {string | null} */ choice) => {
+    await then(choice);
+    if (sheet.dataset.title === title) sheet.close();
+  };
+  openSheet(
+    h("h2", { id: "sheet-title" }, title),
+    h(
+      "div",
+      { class: "players-grid" },
+      players.map((p) =>
+        h(
+          "button",
+          { class: "player", onclick: () => choose(p.id) },
+          h("span", { class: "number" }, p.squad_number ?? "–"),
+          " ",
+          h("span", { class: "name" }, p.display_name),
+        ),
+      ),
+    ),
+    options.opposition && h("button", { class: "opposition", onclick: () => choose("opposition") }, "Opposition"),
+    options.nobody && h("button", { class: "secondary", onclick: () => choose(null) }, "Our team, no name"),
+    closeButton("Cancel"),
+  );
+}

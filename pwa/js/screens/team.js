@@ -1,0 +1,44 @@
+// @ts-check
+/** A team's players, and adding one (queued like any tap: it works with no signal). */
+
+import { h } from "../dom.js";
+import * as m from "../mutations.js";
+import { MAX_NAME_LENGTH, MAX_SQUAD_NUMBER } from "../protocol.js";
+import { queue, store, teamPlayers } from "../store.js";
+import { backButton, missing } from "./nav.js";
+
+/** @param {string} teamId */
+export function teamScreen(teamId) {
+  const team = store.view.teams.get(teamId);
+  if (!team) return missing("team");
+  /** @param {SubmitEvent} event */
+  const add = async (event) => {
+    event.preventDefault();
+    const form = /** @type {HTMLFormElement} */ (event.target);
+    const data = new FormData(form);
+    const number = String(data.get("squad_number") ?? "").trim();
+    const name = String(data.get("display_name") ?? "").trim();
+    if (!name) return;
+    form.reset();
+    await queue(m.addPlayer({ team_id: teamId, squad_number: number === "" ? null : Number(number), display_name: name }));
+    /** @type {HTMLInputElement | null} */ (document.querySelector("#app input[name=squad_number]"))?.focus();
+  };
+  return h(
+    "section",
+    { class: "screen" },
+    backButton("#/", "Teams"),
+    h("h1", null, `${team.name}: players`),
+    h("ul", { class: "players" }, teamPlayers(teamId).map((p) => h("li", null, h("span", { class: "number" }, p.squad_number ?? "–"), p.display_name))),
+    h(
+      "form",
+      { class: "card", onsubmit: add },
+      h(
+        "div",
+        { class: "row" },
+        h("label", { class: "field narrow" }, "No.", h("input", { name: "squad_number", type: "number", min: 0, max: MAX_SQUAD_NUMBER, inputmode: "numeric" })),
+        h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: MAX_NAME_LENGTH })),
+      ),
+      h("button", { class: "primary", type: "submit" }, "Add player"),
+    ),
+  );
+}
