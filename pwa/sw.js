@@ -40,6 +40,7 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/api.js",
   "/js/db.js",
   "/js/dom.js",
+  "/js/insights.js",
   "/js/live.js",
   "/js/mutations.js",
   "/js/notify.js",
