@@ -54,6 +54,14 @@ CREATE INDEX IF NOT EXISTS events_by_match ON events (match_id, seq);
 CREATE TABLE IF NOT EXISTS lineups (match_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 """
 REPLICA_TABLES = ("teams", "players", "matches", "events", "lineups")
+_TABLES = {
+    "event": "events",
+    "match": "matches",
+    "lineup": "lineups",
+    "player": "players",
+    "team": "teams",
+}
+"""The replica's table for each change type."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +293,8 @@ class LocalStore:
         }.get(kind)
         if row is not None:
             marks = ", ".join("?" * len(row))
-            self._db.execute(f"INSERT OR REPLACE INTO {kind}s VALUES ({marks})", row)  # noqa: S608 (fixed names)
+            table = _TABLES[kind]
+            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)  # noqa: S608 (fixed names)
 
     def _remove(self, kind: str, key: str) -> None:
         if kind == "match":
@@ -299,7 +308,7 @@ class LocalStore:
             self._db.execute("DELETE FROM players WHERE team_id = ?", (key,))
             self._db.execute("DELETE FROM teams WHERE id = ?", (key,))
         elif kind in ("event", "player"):
-            self._db.execute(f"DELETE FROM {kind}s WHERE id = ?", (key,))  # noqa: S608 (fixed names)
+            self._db.execute(f"DELETE FROM {_TABLES[kind]} WHERE id = ?", (key,))  # noqa: S608 (fixed names)
 
     def _forget_match(self, match_id: str) -> None:
         self._db.execute("DELETE FROM events WHERE match_id = ?", (match_id,))
