@@ -1,0 +1,191 @@
+"""Reads a team's matches, lineups and events and hands them to the core's rules
+(``sync_protocol.insights``); nothing here decides what a number is.
+
+A range of matches costs three queries whatever its size: the matches, then every lineup
+entry of them, then every current event of them, read as plain rows (no ORM objects) and
+turned into the core's :class:`LoggedEvent` by :func:`logged_event`, the one place a
+stored event becomes what the rules read.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, String, Text, cast, select, type_coerce
+from sqlalchemy.orm import Session
+
+from backend.db.changes import EventRow, event_rows
+from backend.db.models import Event, LineupEntry, Match, Player, in_utc, utcnow
+from backend.errors import Invalid
+from backend.matches import service as matches
+from backend.teams import service as teams
+from sync_protocol.insights import LoggedEvent, MatchLog, Minutes, Stats, minutes_played, stats
+from sync_protocol.match import MatchState, MatchStatus, MatchTime, minute_now
+from sync_protocol.records import hyphenated
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """UTC days, both inclusive; None leaves that end open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise Invalid("from: the range starts after it ends (`to`)", field="from")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchInfo:
+    """What a report shows of a match beside its numbers."""
+
+    id: uuid.UUID
+    opponent: str
+    is_home: bool
+    kickoff_at: datetime
+    status: MatchStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Season:
+    """A team's matches in a range, as the core reads them, and the players they name."""
+
+    matches: list[MatchInfo]
+    logs: list[MatchLog]
+    players: dict[str, Player]
+    """Every player of the team, deleted ones too (their history stays), by ``str(id)``."""
+
+    def stats(self) -> Stats:
+        return stats(self.logs)
+
+
+# --- the rows the rules read ----------------------------------------------------------
+
+# Events are read as change rows (``backend.db.changes``), ids as text, so no UUID is
+# parsed for every row. SQLite gives them bare, PostgreSQL hyphenated: :func:`_id` makes
+# both the hyphenated form ``str(uuid)`` gives.
+_id = functools.lru_cache(maxsize=4096)(hyphenated)
+
+
+def _instant(value: str | datetime | None) -> datetime | None:
+    """A stored time as the driver gives it (SQLite's UTC text, or a datetime) in UTC."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return in_utc(value) if value is not None else None
+
+
+def logged_event(row: EventRow) -> LoggedEvent:
+    """The stored event as the rules read it: every column the rules know of is mapped
+    here and nowhere else."""
+    return LoggedEvent(
+        id=_id(row.id),
+        kind=row.kind,
+        period=row.period,
+        minute=row.minute,
+        stoppage=row.stoppage,
+        side=row.side,
+        player_id=_id(row.player_id) if row.player_id is not None else None,
+        replaced_player_id=_id(row.replaced_player_id) if row.replaced_player_id else None,
+        recorded_at=_instant(row.recorded_at),
+    )
+
+
+def _kickoff_bounds(dates: DateRange) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if dates.start is not None:
+        where.append(Match.kickoff_at >= datetime.combine(dates.start, time(), UTC))
+    if dates.end is not None and dates.end < date.max:
+        where.append(Match.kickoff_at < datetime.combine(dates.end, time(), UTC) + timedelta(1))
+    return where
+
+
+def _logs(db_session: Session, matches_read: Sequence[Match]) -> list[MatchLog]:
+    """The matches as the core reads them: two queries in all, lineups then events."""
+    ids = [m.id for m in matches_read]
+    lineups: dict[str, dict[str, str]] = {}
+    events: dict[str, list[LoggedEvent]] = {}
+    if ids:
+        entries = db_session.connection().execute(
+            select(
+                cast(LineupEntry.match_id, Text),
+                cast(LineupEntry.player_id, Text),
+                type_coerce(LineupEntry.role, String),
+            ).where(LineupEntry.match_id.in_(ids))
+        )
+        for match_id, player_id, role in entries:
+            lineups.setdefault(_id(match_id), {})[_id(player_id)] = role
+        for row in event_rows(db_session, Event.match_id.in_(ids), Event.deleted_at.is_(None)):
+            events.setdefault(_id(row.match_id), []).append(logged_event(row))
+    logs = []
+    for match in matches_read:
+        key = str(match.id)
+        logs.append(
+            MatchLog(
+                id=str(match.id),
+                periods=match.periods,
+                period_minutes=match.period_minutes,
+                kickoff_at=in_utc(match.kickoff_at),
+                lineup=lineups.get(key, {}),
+                events=events.get(key, []),
+            )
+        )
+    return logs
+
+
+def _players(db_session: Session, team_id: uuid.UUID) -> dict[str, Player]:
+    return {str(key): player for key, player in matches.players_by_id(db_session, team_id).items()}
+
+
+def _info(match: Match) -> MatchInfo:
+    return MatchInfo(match.id, match.opponent, match.is_home, match.kickoff_at, match.status)
+
+
+# --- what the routes ask ---------------------------------------------------------------
+
+
+def team_season(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, dates: DateRange
+) -> Season:
+    """The team's matches kicking off in ``dates``, oldest first; :class:`NotFound` for a
+    team the coach is not in."""
+    teams.team_role(db_session, account_id, team_id)
+    found = list(
+        db_session.scalars(
+            select(Match)
+            .where(Match.team_id == team_id, Match.deleted_at.is_(None), *_kickoff_bounds(dates))
+            .order_by(Match.kickoff_at, Match.id)
+        )
+    )
+    return Season(
+        [_info(m) for m in found], _logs(db_session, found), _players(db_session, team_id)
+    )
+
+
+def player_season(
+    db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID, dates: DateRange
+) -> tuple[Player, Season]:
+    """The player and their team's season in ``dates``; :class:`NotFound` for a player of
+    a team the coach is not in."""
+    player = teams.get_player(db_session, account_id, player_id)
+    return player, team_season(db_session, account_id, player.team_id, dates)
+
+
+def match_minutes(
+    db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID
+) -> tuple[MatchInfo, Season, Minutes, MatchTime | None]:
+    """The match (as a season of one), its minutes, and the match time they run to: for a
+    match in play, the time a phone would log now by the server's clock; else None (the
+    markers say how long each period lasted)."""
+    match = matches.get_match(db_session, account_id, match_id)
+    season = Season([_info(match)], _logs(db_session, [match]), _players(db_session, match.team_id))
+    now = None
+    if match.status is MatchStatus.LIVE:
+        state = MatchState(match.status, match.current_period)
+        started = in_utc(match.period_started_at) if match.period_started_at else None
+        now = minute_now(state, started, utcnow(), match.period_minutes)
+    return _info(match), season, minutes_played(season.logs[0], now), now
