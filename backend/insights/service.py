@@ -9,9 +9,8 @@ stored event becomes what the rules read.
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -25,7 +24,6 @@ from backend.matches import service as matches
 from backend.teams import service as teams
 from sync_protocol.insights import LoggedEvent, MatchLog, Minutes, Stats, minutes_played, stats
 from sync_protocol.match import MatchState, MatchStatus, MatchTime, minute_now
-from sync_protocol.records import hyphenated
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +56,11 @@ class Season:
     matches: list[MatchInfo]
     logs: list[MatchLog]
     players: dict[str, Player]
-    """Every player of the team, deleted ones too (their history stays), by ``str(id)``."""
+    """Every player of the team, deleted ones too (their history stays), by id as the
+    database gives it as text (the keys of the core's answers)."""
+
+    def key_of(self, player_id: uuid.UUID) -> str | None:
+        return next((key for key, p in self.players.items() if p.id == player_id), None)
 
     def stats(self) -> Stats:
         return stats(self.logs)
@@ -66,32 +68,25 @@ class Season:
 
 # --- the rows the rules read ----------------------------------------------------------
 
-# Events are read as change rows (``backend.db.changes``), ids as text, so no UUID is
-# parsed for every row. SQLite gives them bare, PostgreSQL hyphenated: :func:`_id` makes
-# both the hyphenated form ``str(uuid)`` gives.
-_id = functools.lru_cache(maxsize=4096)(hyphenated)
+# Ids stay in the text the database gives (bare hex on SQLite, hyphenated on PostgreSQL)
+# for every row read: the rules only compare ids with ids read the same way, and both
+# forms sort alike. Only the few players named in an answer are parsed back into UUIDs.
 
 
 def _instant(value: str | datetime | None) -> datetime | None:
     """A stored time as the driver gives it (SQLite's UTC text, or a datetime) in UTC."""
     if isinstance(value, str):
-        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return datetime.fromisoformat(value + "+00:00")
     return in_utc(value) if value is not None else None
 
 
 def logged_event(row: EventRow) -> LoggedEvent:
     """The stored event as the rules read it: every column the rules know of is mapped
     here and nowhere else."""
+    # Unpacked, not read by name: this runs for every event of a season.
+    event_id, _, kind, side, period, minute, stoppage, player, replaced, _, recorded, _, _ = row
     return LoggedEvent(
-        id=_id(row.id),
-        kind=row.kind,
-        period=row.period,
-        minute=row.minute,
-        stoppage=row.stoppage,
-        side=row.side,
-        player_id=_id(row.player_id) if row.player_id is not None else None,
-        replaced_player_id=_id(row.replaced_player_id) if row.replaced_player_id else None,
-        recorded_at=_instant(row.recorded_at),
+        event_id, kind, period, minute, stoppage, side, player, replaced, None, _instant(recorded)
     )
 
 
@@ -104,9 +99,10 @@ def _kickoff_bounds(dates: DateRange) -> list[ColumnElement[bool]]:
     return where
 
 
-def _logs(db_session: Session, matches_read: Sequence[Match]) -> list[MatchLog]:
-    """The matches as the core reads them: two queries in all, lineups then events."""
-    ids = [m.id for m in matches_read]
+def _logs(db_session: Session, matches_read: Mapping[str, Match]) -> list[MatchLog]:
+    """The matches (by id as the database gives it as text) as the core reads them: two
+    queries in all, lineups then events."""
+    ids = [m.id for m in matches_read.values()]
     lineups: dict[str, dict[str, str]] = {}
     events: dict[str, list[LoggedEvent]] = {}
     if ids:
@@ -118,15 +114,14 @@ def _logs(db_session: Session, matches_read: Sequence[Match]) -> list[MatchLog]:
             ).where(LineupEntry.match_id.in_(ids))
         )
         for match_id, player_id, role in entries:
-            lineups.setdefault(_id(match_id), {})[_id(player_id)] = role
+            lineups.setdefault(match_id, {})[player_id] = role
         for row in event_rows(db_session, Event.match_id.in_(ids), Event.deleted_at.is_(None)):
-            events.setdefault(_id(row.match_id), []).append(logged_event(row))
+            events.setdefault(row[1], []).append(logged_event(row))
     logs = []
-    for match in matches_read:
-        key = str(match.id)
+    for key, match in matches_read.items():
         logs.append(
             MatchLog(
-                id=str(match.id),
+                id=key,
                 periods=match.periods,
                 period_minutes=match.period_minutes,
                 kickoff_at=in_utc(match.kickoff_at),
@@ -138,11 +133,22 @@ def _logs(db_session: Session, matches_read: Sequence[Match]) -> list[MatchLog]:
 
 
 def _players(db_session: Session, team_id: uuid.UUID) -> dict[str, Player]:
-    return {str(key): player for key, player in matches.players_by_id(db_session, team_id).items()}
+    rows = db_session.execute(
+        select(cast(Player.id, Text), Player).where(Player.team_id == team_id)
+    )
+    return {key: player for key, player in rows}
 
 
 def _info(match: Match) -> MatchInfo:
     return MatchInfo(match.id, match.opponent, match.is_home, match.kickoff_at, match.status)
+
+
+def _season(db_session: Session, team_id: uuid.UUID, matches_read: Mapping[str, Match]) -> Season:
+    return Season(
+        [_info(m) for m in matches_read.values()],
+        _logs(db_session, matches_read),
+        _players(db_session, team_id),
+    )
 
 
 # --- what the routes ask ---------------------------------------------------------------
@@ -154,16 +160,12 @@ def team_season(
     """The team's matches kicking off in ``dates``, oldest first; :class:`NotFound` for a
     team the coach is not in."""
     teams.team_role(db_session, account_id, team_id)
-    found = list(
-        db_session.scalars(
-            select(Match)
-            .where(Match.team_id == team_id, Match.deleted_at.is_(None), *_kickoff_bounds(dates))
-            .order_by(Match.kickoff_at, Match.id)
-        )
+    found = db_session.execute(
+        select(cast(Match.id, Text), Match)
+        .where(Match.team_id == team_id, Match.deleted_at.is_(None), *_kickoff_bounds(dates))
+        .order_by(Match.kickoff_at, Match.id)
     )
-    return Season(
-        [_info(m) for m in found], _logs(db_session, found), _players(db_session, team_id)
-    )
+    return _season(db_session, team_id, {key: match for key, match in found})
 
 
 def player_season(
@@ -182,7 +184,9 @@ def match_minutes(
     match in play, the time a phone would log now by the server's clock; else None (the
     markers say how long each period lasted)."""
     match = matches.get_match(db_session, account_id, match_id)
-    season = Season([_info(match)], _logs(db_session, [match]), _players(db_session, match.team_id))
+    key = db_session.scalar(select(cast(Match.id, Text)).where(Match.id == match.id))
+    assert key is not None
+    season = _season(db_session, match.team_id, {key: match})
     now = None
     if match.status is MatchStatus.LIVE:
         state = MatchState(match.status, match.current_period)

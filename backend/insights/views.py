@@ -112,7 +112,8 @@ def fairness_out(team_id: uuid.UUID, dates: DateRange, season: Season) -> TeamFa
 
 
 def player_season_out(player: Player, dates: DateRange, season: Season) -> PlayerSeasonOut:
-    line = season.stats().players.get(str(player.id), PlayerStats())
+    key = season.key_of(player.id)
+    line = season.stats().players.get(key, PlayerStats()) if key else PlayerStats()
     ref = _ref(player)
     return PlayerSeasonOut(
         range=range_out(dates),
