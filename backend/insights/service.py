@@ -1,10 +1,12 @@
 """Reads a team's matches, lineups and events and hands them to the core's rules
 (``sync_protocol.insights``); nothing here decides what a number is.
 
-A range of matches costs three queries whatever its size: the matches, then every lineup
-entry of them, then every current event of them, read as plain rows (no ORM objects) and
-turned into the core's :class:`LoggedEvent` by :func:`logged_event`, the one place a
-stored event becomes what the rules read.
+A range of matches costs the same five queries whatever its size: the coach's access, the
+matches, every lineup entry of them, every current event of them, and the team's players.
+Events are read as plain rows (no ORM objects), as a pull reads them
+(:func:`backend.db.changes.event_rows`), and turned into the core's :class:`LoggedEvent` by
+:func:`logged_event`, the one place a stored event becomes what the rules read: a column
+the rules come to read (a goal's assisting player) is mapped there.
 """
 
 from __future__ import annotations
