@@ -16,6 +16,7 @@ from backend import http_errors
 from backend.accounts.credentials import LoginTokens, Passwords
 from backend.accounts.router import router as accounts_router
 from backend.db.engine import Database
+from backend.insights.router import router as insights_router
 from backend.live import publish
 from backend.live.hub import Hub
 from backend.live.router import live_channel
@@ -99,6 +100,7 @@ def _route(app: FastAPI, settings: Settings) -> None:
         accounts_router,
         teams_router,
         matches_router,
+        insights_router,
         sharing_router,
         push_router,
         sync_router,

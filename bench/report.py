@@ -112,6 +112,19 @@ def bars(results: dict[str, Any]) -> list[dict[str, Any]]:
         if two is not None:
             added = round(two["latency"]["p99_ms"] - p99, 2)
             out.append(_bar("two instances add ≤ 10 ms p99", kind, added, "≤ 10 ms", added <= 10))
+        season = db.get("insights")
+        if season is not None:
+            for route in ("stats", "fairness"):
+                p99 = season[route]["p99_ms"]
+                out.append(
+                    _bar(
+                        f"a season's {route} (40 matches x 150 events) p99 < 50 ms",
+                        kind,
+                        p99,
+                        "< 50 ms",
+                        p99 < season["bar_ms"],
+                    )
+                )
         idle = db["idle_viewers"]["memory_per_viewer_kb"]
         out.append(
             _bar(

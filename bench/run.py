@@ -1,6 +1,8 @@
 """Benchmark Touchline against this machine's ceilings and a CouchDB-protocol peer, in one run.
 
     python3 bench/run.py [--quick] [--database sqlite|postgresql|both] [--no-peer]
+    python3 bench/run.py --phase insights [--database ...]
+
 
 Writes bench/results/latest.json, bench/results/chart.png and the results section of
 bench/README.md. Every server it starts listens on 127.0.0.1 and is stopped at the end,
@@ -36,7 +38,7 @@ if __name__ == "__main__" and Path(sys.prefix).resolve() != (ROOT / ".venv").res
 
 sys.path.insert(0, str(ROOT))
 
-from bench import ceilings, peer, processes, report, touchline, workload  # noqa: E402
+from bench import ceilings, insights, peer, processes, report, touchline, workload  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"
@@ -141,6 +143,9 @@ async def bench_touchline(
                 lambda m: progress(f"[{kind}] {m}"),
             ),
         )
+        out["insights"] = await insights.season(
+            server.base_url, rng, make_id, lambda m: progress(f"[{kind}] {m}")
+        )
         mem = server.memory
 
         async def scenario(
@@ -218,6 +223,41 @@ async def bench_touchline(
         out["memory"]["peak_rss_kb"] = mem()["VmHWM"]
         out["memory"]["rss_at_end_kb"] = mem()["VmRSS"]
     return out, ingest_plan, events_used
+
+
+async def run_insights(kinds: list[str], run_dir: Path, seed: int) -> dict[str, Any]:
+    """Only the insights phase, on a fresh database and server of each kind."""
+    rng = random.Random(seed)
+    make_id = workload.UUIDv7()
+    out: dict[str, Any] = {}
+    for kind in kinds:
+        if kind == "postgresql" and not processes.postgres_available():
+            progress(f"PostgreSQL is not reachable at {processes.POSTGRES_ADMIN_URL}; skipping it")
+            continue
+        with (
+            processes.fresh_database(kind, run_dir) as url,
+            processes.touchline_server(url, run_dir / f"touchline-{kind}.log") as server,
+        ):
+            out[kind] = await insights.season(
+                server.base_url, rng, make_id, lambda m, k=kind: progress(f"[{k}] {m}")
+            )
+    return out
+
+
+def main_insights(args: argparse.Namespace) -> int:
+    """``--phase insights``: its figures go to bench/.scratch/insights.json, never to the
+    published results."""
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    run_dir = SCRATCH / f"insights-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    run_dir.mkdir()
+    kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
+    progress(f"bench, insights phase only: databases {args.database}; load {load()}")
+    results = asyncio.run(run_insights(kinds, run_dir, args.seed))
+    if not args.keep_logs:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    (SCRATCH / "insights.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
 
 
 async def run(
@@ -324,6 +364,11 @@ def main() -> int:
     )
     parser.add_argument("--no-peer", action="store_true", help="skip PouchDB Server")
     parser.add_argument(
+        "--phase",
+        choices=["insights"],
+        help="run only this phase (on fresh servers), print its figures, publish nothing",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -336,6 +381,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.database = args.database or ("sqlite" if args.quick else "both")
+    if args.phase == "insights":
+        return main_insights(args)
     plan = QUICK if args.quick else FULL
     limit = processes.raise_file_limit()
     SCRATCH.mkdir(parents=True, exist_ok=True)

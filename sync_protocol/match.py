@@ -260,3 +260,19 @@ def clock_seconds(
     if state.status in (MatchStatus.INTERVAL, MatchStatus.FINISHED):
         return state.period * period_minutes * 60
     return 0
+
+
+def minute_now(
+    state: MatchState, period_started_at: datetime | None, now: datetime, period_minutes: int
+) -> MatchTime:
+    """The match time to log for something that happens at ``now``: the minute being
+    played, counted from 1, with time past the period's end as added time. Outside play,
+    the end of the last period played (the start of the match before kick-off)."""
+    period = max(state.period, 1)
+    before = (period - 1) * period_minutes
+    if state.status is not MatchStatus.LIVE or period_started_at is None:
+        played = 0 if state.status is MatchStatus.SCHEDULED else period_minutes
+        return MatchTime(period, min(before + played, MAX_MINUTE))
+    in_period = max(now - period_started_at, timedelta(0)) // timedelta(minutes=1) + 1
+    stoppage = min(max(in_period - period_minutes, 0), MAX_STOPPAGE)
+    return MatchTime(period, min(before + min(in_period, period_minutes), MAX_MINUTE), stoppage)

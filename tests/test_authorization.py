@@ -112,6 +112,27 @@ def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -
     assert client.get(f"/api/teams/{theirs['team_id']}", headers=owner).json()["role"] == "owner"
 
 
+INSIGHT_READS = {
+    ("GET", "/api/teams/{team_id}/stats"),
+    ("GET", "/api/teams/{team_id}/stats.csv"),
+    ("GET", "/api/teams/{team_id}/fairness"),
+    ("GET", "/api/players/{player_id}/stats"),
+    ("GET", "/api/matches/{match_id}/stats"),
+    ("GET", "/api/matches/{match_id}/minutes.csv"),
+}
+
+
+def test_the_stats_routes_are_in_the_matrix(client: TestClient) -> None:
+    """The matrix above is every route with an id; the stats and exports must be among
+    them, so another team's stats answer like stats of nothing."""
+    assert set(_operations(client)) >= INSIGHT_READS
+    owner, theirs = _owner_with_everything(client)
+    stranger = factories.coach(client)
+    for method, path in sorted(INSIGHT_READS):
+        assert _request(client, method, path, theirs, owner).status_code == 200, path
+        assert _request(client, method, path, theirs, stranger).status_code == 404, path
+
+
 def test_another_teams_id_in_a_body_looks_like_one_that_does_not_exist(
     client: TestClient,
 ) -> None:

@@ -136,13 +136,22 @@ def map_case(_context: Any, case: Case) -> Case:
     # JSON Schema cannot say that a date-time must fall between the years 1900 and 2200 (the
     # server checks the UTC instant); a case meant to be valid gets years inside the range,
     # while cases meant to be invalid keep whatever they were given.
-    # Likewise a list cursor is valid only if the server issued it, which no schema can say.
+    # Likewise a list cursor is valid only if the server issued it, and a date range only if
+    # `from` is not after `to`, which no schema can say.
     if case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE:
         case.body = _in_range_instants(case.body)
         if case.query:
             query = {k: v for k, v in case.query.items() if k != "cursor"}
-            case.query = _in_range_instants(query)
+            case.query = _in_order(_in_range_instants(query))
     return case
+
+
+def _in_order(query: dict[str, Any]) -> dict[str, Any]:
+    """``query`` with its ``from`` and ``to`` dates swapped if ``from`` came later."""
+    start, end = query.get("from"), query.get("to")
+    if isinstance(start, str) and isinstance(end, str) and start > end:
+        return query | {"from": end, "to": start}
+    return query
 
 
 @schema.auth(refresh_interval=None)

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BACKEND = ROOT / "backend"
 
 # Bottom to top.
-DOMAINS = ("accounts", "teams", "matches", "sharing", "sync", "live", "push", "web")
+DOMAINS = ("accounts", "teams", "matches", "insights", "sharing", "sync", "live", "push", "web")
 # Modules any domain may import, whichever side of it their own domain stands. Each
 # imports only the foundation, so no circle can pass through it.
 SHARED = {

@@ -34,7 +34,7 @@ describe("score.json", () => {
 });
 
 describe("clock.json", () => {
-  const { kick_off, clock } = golden("clock.json");
+  const { kick_off, clock, minute_now } = golden("clock.json");
   for (const c of kick_off) {
     test(`kick-off: ${c.name}`, () => {
       const started = rules.kickOffInstant(c.recorded_at, Date.parse(c.received_at));
@@ -49,6 +49,13 @@ describe("clock.json", () => {
     test(`clock: ${c.name}`, () => {
       const state = { status: c.status, period: c.period };
       assert.equal(rules.clockSeconds(state, c.period_started_at, Date.parse(c.now), c.period_minutes), c.seconds);
+    });
+  }
+  for (const c of minute_now) {
+    test(`minute now: ${c.name}`, () => {
+      const state = { status: c.status, period: c.period };
+      const at = rules.minuteNow(state, c.period_started_at, Date.parse(c.now), c.period_minutes);
+      assert.deepEqual(at, { period: c.at[0], minute: c.at[1], stoppage: c.at[2] });
     });
   }
 });

@@ -27,6 +27,7 @@ from sync_protocol.match import (
     clock_seconds,
     fold_markers,
     kick_off_instant,
+    minute_now,
     score,
     settle_markers,
     timeline_key,
@@ -86,6 +87,14 @@ def test_clock_as_the_golden_case_says(case: dict[str, Any]) -> None:
     now = datetime.fromisoformat(case["now"])
     seconds = clock_seconds(state, instant(case["period_started_at"]), now, case["period_minutes"])
     assert seconds == case["seconds"]
+
+
+@pytest.mark.parametrize("case", cases("clock.json", "minute_now"))
+def test_minute_now_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    state = MatchState(MatchStatus(case["status"]), case["period"])
+    now = datetime.fromisoformat(case["now"])
+    at = minute_now(state, instant(case["period_started_at"]), now, case["period_minutes"])
+    assert at == MatchTime(*case["at"])
 
 
 @pytest.mark.parametrize("case", cases("window.json"))
