@@ -483,3 +483,45 @@ def test_each_tap_is_confirmed_by_the_thumb_and_the_newest_row_is_in_view(
     assert pitchside.screen_score(page) == (0, 0)
     assert toast.is_hidden()
     context.close()
+
+
+def test_what_the_server_would_refuse_is_not_queued_and_the_coach_is_told_why(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Harriers")
+    clock(page, "Kick-off")
+    tap(page, "Goal", "9 Ade")  # at 1'
+    pitchside.wait_synced(page)
+
+    # The player sheet is open when another phone blows full time at 0'.
+    page.get_by_role("button", name="Goal", exact=True).click()
+    sheet = page.locator("#sheet")
+    sheet.get_by_role("button", name="10 Mia", exact=True).wait_for()
+    whistle = {"id": str(uuid.uuid4()), "kind": "full_time", "period": 1, "minute": 0}
+    ended = server.request("POST", f"/api/matches/{match_id}/events", whistle, club.token)
+    assert ended.status == 201, ended.body
+    page.locator(f'.timeline [data-event-id="{whistle["id"]}"]').wait_for()
+    sheet.get_by_role("button", name="10 Mia", exact=True).click()
+    sheet.wait_for(state="hidden")
+    assert page.locator("#toast").inner_text().startswith("Not logged: that is after full-time")
+    assert page.locator("#syncbar").get_attribute("data-pending") == "0"
+    assert page.locator(".timeline li.kind-goal").count() == 1
+
+    # An edit that would move the goal past the whistle stays in its sheet, explained.
+    page.locator(".timeline li.kind-goal button").click()
+    sheet.get_by_label("Minute").fill("3")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    warning = sheet.get_by_role("alert")
+    warning.wait_for()
+    assert warning.inner_text().startswith("Not logged: that is after full-time")
+    assert page.locator("#syncbar").get_attribute("data-pending") == "0"
+    # Within the time played it is taken, and the server agrees.
+    sheet.get_by_label("Minute").fill("0")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    sheet.wait_for(state="hidden")
+    page.locator(".timeline li.kind-goal .minute", has_text="0'").wait_for()
+    pitchside.wait_synced(page)
+    goals = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
+    assert [(g["minute"], g["player"]["id"]) for g in goals] == [(0, club.players["Ade"])]
+    assert page.locator(".refused").count() == 0
+    context.close()
