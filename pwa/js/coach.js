@@ -12,6 +12,7 @@ import { keepAwake } from "./phone.js";
 import { homeScreen } from "./screens/home.js";
 import { lineupScreen } from "./screens/lineup.js";
 import { clockText, matchScreen } from "./screens/match.js";
+import { MINUTES_REDRAW_MS, minutesScreen } from "./screens/minutes.js";
 import { newMatchScreen } from "./screens/new-match.js";
 import { sheet } from "./screens/sheet.js";
 import { signInScreen } from "./screens/signin.js";
@@ -21,7 +22,7 @@ import { barText } from "./syncbar.js";
 
 /**
  * @typedef {{ screen: "home" } | { screen: "team" | "new-match", id: string }
- *   | { screen: "match" | "lineup", id: string }} Route
+ *   | { screen: "match" | "lineup" | "minutes", id: string }} Route
  */
 
 const app = /** @type {HTMLElement} */ (document.getElementById("app"));
@@ -30,7 +31,7 @@ const bar = /** @type {HTMLElement} */ (document.getElementById("syncbar"));
 /** @returns {Route} */
 function route() {
   const [screen, id] = location.hash.replace(/^#\/?/, "").split("/");
-  if ((screen === "team" || screen === "new-match" || screen === "match" || screen === "lineup") && id) {
+  if (["team", "new-match", "match", "lineup", "minutes"].includes(screen) && id) {
     return /** @type {Route} */ ({ screen, id });
   }
   return { screen: "home" };
@@ -50,7 +51,9 @@ function render() {
           ? lineupScreen(r.id)
           : r.screen === "match"
             ? matchScreen(r.id)
-            : homeScreen();
+            : r.screen === "minutes"
+              ? minutesScreen(r.id)
+              : homeScreen();
   // A sync can land while a form is half filled in: what was typed or chosen stays.
   const kept = key === store.drawnKey ? formState(app) : null;
   const scroll = scrollY;
@@ -59,7 +62,7 @@ function render() {
   else scrollTo(0, 0);
   if (key === store.drawnKey) scrollTo(0, scroll);
   store.drawnKey = key;
-  const match = r.screen === "match" ? store.view.matches.get(r.id) : undefined;
+  const match = r.screen === "match" || r.screen === "minutes" ? store.view.matches.get(r.id) : undefined;
   keepAwake(Boolean(match && matchState(match).status === "live"));
   follow(match && store.snap.device ? match.id : null);
 }
@@ -126,10 +129,14 @@ sheet.addEventListener("click", (event) => {
 setInterval(() => {
   const r = route();
   const clock = document.getElementById("clock");
-  if (r.screen !== "match" || !clock) return;
+  if ((r.screen !== "match" && r.screen !== "minutes") || !clock) return;
   const match = store.view.matches.get(r.id);
   if (match) clock.textContent = clockText(match, matchState(match));
 }, 1000);
+// The minutes follow the clock: the whole screen is drawn again, keeping where it was scrolled.
+setInterval(() => {
+  if (route().screen === "minutes") render();
+}, MINUTES_REDRAW_MS);
 
 if ("serviceWorker" in navigator) {
   const hadController = Boolean(navigator.serviceWorker.controller);

@@ -36,3 +36,18 @@ export function refusalText(outcome, status) {
   }
   return WORDS[code] ?? (outcome.verdict === "conflict" ? "Another phone changed this first." : "The server could not accept this.");
 }
+
+/** @type {Record<import("./rules.js").EventRefusal, string>} */
+const NOT_LOGGED = {
+  match_not_started: "Not logged: the match has not kicked off yet. Log the kick-off first.",
+  match_finished: "Not logged: that is after full-time. Reopen the match to log more.",
+};
+
+/**
+ * What the coach is told instead of queuing an event or an edit the server would refuse
+ * (rules.checkEventTime's code).
+ * @param {import("./rules.js").EventRefusal} code
+ */
+export function notLoggedText(code) {
+  return NOT_LOGGED[code];
+}

@@ -219,6 +219,23 @@ export function minuteNow(state, periodStartedAt, now, periodMinutes) {
   return { period, minute: Math.min(before + Math.min(inPeriod, periodMinutes), MAX_MINUTE), stoppage };
 }
 
+/**
+ * The match time to log an event of `kind` at, now: `minuteNow`, except that a
+ * substitution made at a break is timed at the next period's kick-off (that period, its
+ * first minute), as SPEC.md "Minutes played and stats" says: timed at the ended period's
+ * last minute it would count from there, before that period's added time. After the last
+ * period there is no next one, and the ended period's last minute stands.
+ * @param {string} kind @param {MatchState} state @param {string | null} periodStartedAt
+ * @param {number} now @param {{ periods: number, period_minutes: number }} format
+ * @returns {MatchTime}
+ */
+export function eventTimeNow(kind, state, periodStartedAt, now, format) {
+  if (kind === "substitution" && state.status === "interval" && state.period < format.periods) {
+    return { period: state.period + 1, minute: Math.min(state.period * format.period_minutes, MAX_MINUTE), stoppage: 0 };
+  }
+  return minuteNow(state, periodStartedAt, now, format.period_minutes);
+}
+
 /** @param {MatchState} state @param {number} periods */
 export function periodLabel(state, periods) {
   if (state.status === "scheduled") return "Not started";

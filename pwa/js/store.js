@@ -81,6 +81,19 @@ export function matchState(match) {
   return rules.foldMarkers(matchEvents(match.id), match.periods);
 }
 
+/**
+ * The code the server would refuse an event (not a clock marker) at `at` with, as far as
+ * the phone can tell from what it holds (rules.checkEventTime), or null when it fits.
+ * @param {Match} match @param {rules.MatchTime} at
+ */
+export function eventRefusal(match, at) {
+  const events = matchEvents(match.id);
+  const state = rules.foldMarkers(events, match.periods);
+  const refused = new Set(state.refused);
+  const whistle = events.filter((e) => e.kind === "full_time" && !refused.has(e)).sort(rules.byMatchTime).at(-1);
+  return rules.checkEventTime(state, at, whistle ?? null);
+}
+
 /** @param {string} teamId */
 export function teamPlayers(teamId) {
   return [...store.view.players.values()]

@@ -110,6 +110,40 @@ describe("minutes.json", () => {
   }
 });
 
+describe("minutes.json: a substitution the page logs at the break", () => {
+  const c = golden("minutes.json").cases.find((k) => k.name.startsWith("a substitution at the break"));
+  const sub = c.events.find((e) => e.kind === "substitution");
+  // The match as the phone holds it while the sub is made: the first period over, the
+  // second not kicked off.
+  const before = c.events.filter((e) => (e.kind === "kick_off" && e.period === 1) || e.kind === "half_time");
+  const state = rules.foldMarkers(before.map((e) => ({ ...e, recorded_at: null })), c.periods, 0);
+  const format = { periods: c.periods, period_minutes: c.period_minutes };
+  const now = Date.parse("2026-11-21T10:40:00Z");
+
+  test("is timed as the golden case times it: the next period's kick-off", () => {
+    assert.equal(state.status, "interval");
+    const at = rules.eventTimeNow("substitution", state, state.periodStartedAt, now, format);
+    assert.deepEqual(at, { period: sub.period, minute: sub.minute, stoppage: sub.stoppage ?? 0 });
+  });
+
+  test("anything else at the break stays at the ended period's last minute", () => {
+    const at = rules.eventTimeNow("goal", state, state.periodStartedAt, now, format);
+    assert.deepEqual(at, { period: 1, minute: c.period_minutes, stoppage: 0 });
+  });
+
+  test("after the last period there is no next kick-off to time it at", () => {
+    const last = { status: /** @type {const} */ ("interval"), period: c.periods };
+    const at = rules.eventTimeNow("substitution", last, null, now, format);
+    assert.deepEqual(at, { period: c.periods, minute: c.periods * c.period_minutes, stoppage: 0 });
+  });
+
+  test("in play a substitution is timed at the minute being played", () => {
+    const live = { status: /** @type {const} */ ("live"), period: 1 };
+    const kickedOff = new Date(now - 9.5 * 60_000).toISOString();
+    assert.deepEqual(rules.eventTimeNow("substitution", live, kickedOff, now, format), { period: 1, minute: 10, stoppage: 0 });
+  });
+});
+
 describe("stats.json", () => {
   for (const c of golden("stats.json").cases) {
     test(c.name, () => {

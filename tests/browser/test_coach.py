@@ -483,3 +483,143 @@ def test_each_tap_is_confirmed_by_the_thumb_and_the_newest_row_is_in_view(
     assert pitchside.screen_score(page) == (0, 0)
     assert toast.is_hidden()
     context.close()
+
+
+def test_what_the_server_would_refuse_is_not_queued_and_the_coach_is_told_why(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Harriers")
+    clock(page, "Kick-off")
+    tap(page, "Goal", "9 Ade")  # at 1'
+    pitchside.wait_synced(page)
+
+    # The player sheet is open when another phone blows full time at 0'.
+    page.get_by_role("button", name="Goal", exact=True).click()
+    sheet = page.locator("#sheet")
+    sheet.get_by_role("button", name="10 Mia", exact=True).wait_for()
+    whistle = {"id": str(uuid.uuid4()), "kind": "full_time", "period": 1, "minute": 0}
+    ended = server.request("POST", f"/api/matches/{match_id}/events", whistle, club.token)
+    assert ended.status == 201, ended.body
+    page.locator(f'.timeline [data-event-id="{whistle["id"]}"]').wait_for()
+    sheet.get_by_role("button", name="10 Mia", exact=True).click()
+    sheet.wait_for(state="hidden")
+    assert page.locator("#toast").inner_text().startswith("Not logged: that is after full-time")
+    assert page.locator("#syncbar").get_attribute("data-pending") == "0"
+    assert page.locator(".timeline li.kind-goal").count() == 1
+
+    # An edit that would move the goal past the whistle stays in its sheet, explained.
+    page.locator(".timeline li.kind-goal button").click()
+    sheet.get_by_label("Minute").fill("3")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    warning = sheet.get_by_role("alert")
+    warning.wait_for()
+    assert warning.inner_text().startswith("Not logged: that is after full-time")
+    assert page.locator("#syncbar").get_attribute("data-pending") == "0"
+    # Within the time played it is taken, and the server agrees.
+    sheet.get_by_label("Minute").fill("0")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    sheet.wait_for(state="hidden")
+    page.locator(".timeline li.kind-goal .minute", has_text="0'").wait_for()
+    pitchside.wait_synced(page)
+    goals = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
+    assert [(g["minute"], g["player"]["id"]) for g in goals] == [(0, club.players["Ade"])]
+    assert page.locator(".refused").count() == 0
+    context.close()
+
+
+# Each row of the minutes view: player, minutes on, bench minutes, now, started.
+MINUTES_ROWS = """() => [...document.querySelectorAll(".minutes-table tbody tr")].map((row) =>
+    [...row.children].map((cell) => cell.textContent))"""
+
+
+def _minutes(page: Page) -> list[tuple[str, int, int, str, str]]:
+    """The rows on show, minutes as numbers (the page writes 20')."""
+    rows = page.evaluate(MINUTES_ROWS)
+    return [
+        (who, int(on.rstrip("'")), int(bench.rstrip("'")), now, started)
+        for who, on, bench, now, started in rows
+    ]
+
+
+def test_the_minutes_view_counts_the_logged_minutes_offline_least_played_first(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    context = phone(browser)
+    page = context.new_page()
+    page.clock.install()
+    sign_in(page, server.base_url, club.email, club.team_name)
+    _wait_for_service_worker(page)
+
+    context.set_offline(True)
+    page.get_by_role("button", name="New match").click()
+    page.get_by_label("Opponent").fill("Rovers")  # 2 halves of 25 minutes
+    page.get_by_role("button", name="Create match").click()
+    for bench in ("10 Mia", "14 Leo"):
+        page.get_by_role("group", name=bench).get_by_text("Bench").click()
+    page.get_by_role("button", name="Save lineup").click()
+    # The page's time moves only when the test says: every minute below is exact.
+    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))
+    clock(page, "Kick-off")
+    page.clock.run_for("09:30")  # the 10th minute is being played
+    page.get_by_role("button", name="Sub", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="9 Ade", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="14 Leo", exact=True).click()
+    page.locator("#sheet").wait_for(state="hidden")
+    page.locator(".timeline li.kind-substitution .minute", has_text="10'").wait_for()
+    page.clock.run_for("10:00")  # the 20th
+
+    page.get_by_role("button", name="Minutes", exact=True).click()
+    page.get_by_role("heading", name="Minutes vs Rovers").wait_for()
+    assert page.evaluate("navigator.onLine") is False
+    assert _minutes(page) == [
+        ("10 Mia", 0, 20, "", ""),
+        ("9 Ade", 10, 10, "", "Yes"),
+        ("14 Leo", 10, 10, "On pitch", ""),
+        ("1 Sam", 20, 0, "On pitch", "Yes"),
+        ("4 Priya", 20, 0, "On pitch", "Yes"),
+        ("6 Jo", 20, 0, "On pitch", "Yes"),
+    ]
+    pitchside.screenshot(page, "coach-minutes.png")
+
+    # It follows the clock while it is on show.
+    page.clock.run_for("05:00")  # the 25th
+    assert _minutes(page)[:3] == [
+        ("10 Mia", 0, 25, "", ""),
+        ("9 Ade", 10, 15, "", "Yes"),
+        ("14 Leo", 15, 10, "On pitch", ""),
+    ]
+
+    # A substitution at the break counts from the second half's kick-off, after the
+    # first half's added time.
+    page.get_by_role("button", name="Back to Match").click()
+    page.clock.run_for("02:00")  # 25+2
+    clock(page, "Half-time")
+    page.get_by_role("button", name="Sub", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="1 Sam", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="10 Mia", exact=True).click()
+    page.locator("#sheet").wait_for(state="hidden")
+    page.clock.run_for("10:00")
+    clock(page, "Start 2nd half")
+    page.clock.run_for("04:30")  # the 5th minute of the second half
+    page.get_by_role("button", name="Minutes", exact=True).click()
+    page.get_by_role("heading", name="Minutes vs Rovers").wait_for()
+    assert _minutes(page) == [
+        ("10 Mia", 5, 27, "On pitch", ""),
+        ("9 Ade", 10, 22, "", "Yes"),
+        ("14 Leo", 22, 10, "On pitch", ""),
+        ("1 Sam", 27, 5, "", "Yes"),
+        ("4 Priya", 32, 0, "On pitch", "Yes"),
+        ("6 Jo", 32, 0, "On pitch", "Yes"),
+    ]
+    assert int(page.locator("#syncbar").get_attribute("data-pending") or 0) > 0
+
+    # The server takes the substitution at the break where the phone timed it.
+    context.set_offline(False)
+    page.clock.resume()
+    page.get_by_role("button", name="Back to Match").click()
+    pitchside.wait_synced(page)
+    match_id = page.evaluate("location.hash.split('/')[2]")
+    subs = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "substitution"]
+    assert [(e["period"], e["minute"], e["stoppage"]) for e in subs] == [(1, 10, 0), (2, 25, 0)]
+    context.close()

@@ -28,6 +28,17 @@ from tests.e2e.server import Server
 pytestmark = pytest.mark.e2e
 
 
+# Resolves true once a service worker controls the page (false after 10 s). A
+# wait_for_function string is compiled once when it is a function ("() => ..."), but a bare
+# expression is compiled again on every poll, which the pages' CSP (no 'unsafe-eval')
+# refuses: so this is a promise the page keeps.
+CONTROLLED = """() => navigator.serviceWorker.controller !== null || new Promise((resolve) => {
+    const ready = () => resolve(true);
+    navigator.serviceWorker.addEventListener("controllerchange", ready, { once: true });
+    setTimeout(() => resolve(false), 10000);
+})"""
+
+
 def _score(page: Page) -> tuple[int, int]:
     return pitchside.screen_score(page)
 
@@ -277,7 +288,7 @@ def test_live_is_said_only_while_the_connection_answers(browser: Browser, server
     with sockets[-1].expect_event("framereceived", lambda frame: "pong" in str(frame)):
         viewer.clock.run_for(16_000)
     # The page has read the pong once it has redrawn its connection line.
-    viewer.wait_for_function("document.getElementById('connection') !== window.lineBefore")
+    viewer.wait_for_function("() => document.getElementById('connection') !== window.lineBefore")
     viewer.clock.run_for(12_000)
     assert viewer.locator("#connection").get_attribute("class") == "connection live"
 
@@ -388,7 +399,7 @@ def test_the_last_known_score_shows_when_the_page_opens_with_no_signal(
     viewer.locator("#connection.live").wait_for()
     _wait_for_score(viewer, 1, 0, timeout=5000)
     # The page's own worker has kept its files once it controls the page.
-    viewer.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+    assert viewer.evaluate(CONTROLLED), "no service worker took control of the page"
 
     context.set_offline(True)
     viewer.reload()

@@ -7,8 +7,9 @@
 import { h } from "../dom.js";
 import * as m from "../mutations.js";
 import { MAX_MINUTE, MAX_NOTE_LENGTH, MAX_STOPPAGE } from "../protocol.js";
+import { notLoggedText } from "../refusals.js";
 import * as rules from "../rules.js";
-import { matchEvents, playerName, queue, teamPlayers } from "../store.js";
+import { eventRefusal, matchEvents, playerName, queue, teamPlayers } from "../store.js";
 import { GRID, lastMarker } from "./logging.js";
 import { closeButton, openSheet, sheet } from "./sheet.js";
 
@@ -44,6 +45,12 @@ export function editEvent(match, event) {
       note: String(data.get("note") ?? "").trim() || null,
     };
     if (next.kind !== "substitution") next.replaced_player_id = null;
+    const refusal = eventRefusal(match, { period: event.period, minute: next.minute, stoppage: next.stoppage });
+    if (refusal) {
+      warning.textContent = notLoggedText(refusal);
+      warning.hidden = false;
+      return;
+    }
     /** @type {Record<string, any>} */
     const changes = {};
     for (const [key, value] of Object.entries(next)) {
@@ -52,6 +59,8 @@ export function editEvent(match, event) {
     sheet.close();
     if (Object.keys(changes).length) await queue(m.editEvent(event.id, changes));
   };
+  // Where an edit the server would refuse is explained; the sheet stays open to fix it.
+  const warning = h("p", { class: "error", role: "alert", hidden: true });
   const currentWho = event.side === "opposition" ? "opposition" : (event.player_id ?? "");
   openSheet(
     h("h2", { id: "sheet-title" }, `Edit ${rules.kindLabel(event.kind)} ${rules.minuteLabel(event)}`),
@@ -87,6 +96,7 @@ export function editEvent(match, event) {
         h("label", { class: "field" }, "Added time", h("input", { name: "stoppage", type: "number", min: 0, max: MAX_STOPPAGE, value: event.stoppage, inputmode: "numeric" })),
       ),
       h("label", { class: "field" }, "Note", h("input", { name: "note", maxlength: MAX_NOTE_LENGTH, value: event.note ?? "" })),
+      warning,
       h("button", { class: "primary", type: "submit" }, "Save"),
     ),
     h("button", { class: "danger", onclick: remove }, "Delete event"),

@@ -9,8 +9,9 @@ import { h } from "../dom.js";
 import * as m from "../mutations.js";
 import { askForPersistentStorage } from "../phone.js";
 import { MAX_MINUTE } from "../protocol.js";
+import { notLoggedText } from "../refusals.js";
 import * as rules from "../rules.js";
-import { matchState, playerName, queue, squad, store, whoText } from "../store.js";
+import { eventRefusal, matchState, playerName, queue, squad, store, whoText } from "../store.js";
 import { toast } from "../toast.js";
 import { closeButton, openSheet, sheet } from "./sheet.js";
 
@@ -71,7 +72,13 @@ export async function logMarker(match, kind) {
  */
 async function logEvent(match, kind, who) {
   const state = matchState(match);
-  const at = rules.minuteNow(state, state.periodStartedAt, Date.now(), match.period_minutes);
+  const at = rules.eventTimeNow(kind, state, state.periodStartedAt, Date.now(), match);
+  // The match may have moved on (another phone's full-time) while the sheet was open.
+  const refusal = eventRefusal(match, at);
+  if (refusal) {
+    toast(notLoggedText(refusal));
+    return;
+  }
   await logged(match, m.addEvent({ match_id: match.id, kind, ...at, ...who }));
 }
 

@@ -44,6 +44,7 @@ export function matchScreen(matchId) {
       { class: "topline" },
       backButton("#/", "Teams"),
       h("button", { class: "secondary small", onclick: () => go(`#/lineup/${matchId}`) }, "Lineup"),
+      h("button", { class: "secondary small", onclick: () => go(`#/minutes/${matchId}`) }, "Minutes"),
       h("button", { class: "secondary small", onclick: () => shareMatch(match, teamName) }, "Share"),
     ),
     h(
