@@ -115,7 +115,7 @@ def encode(
 
 EventRow = Row[
     str, str, str, str, int, int, int, str | None, str | None, str | None,
-    str | datetime | None, int, int,
+    str | datetime | None, str | None, int, int,
 ]  # fmt: skip
 """An event as :data:`EVENT_COLUMNS` reads it."""
 
@@ -132,6 +132,7 @@ EVENT_COLUMNS = (
     Event.note,
     # As the driver gives it: SQLite's stored text, PostgreSQL's datetime (see _wire_time).
     type_coerce(Event.recorded_at, String).label("recorded_at"),
+    cast(Event.assist_player_id, Text).label("assist_player_id"),
     type_coerce(Event.deleted_at.is_not(None), Integer).label("deleted"),
     Event.seq,
 )
@@ -174,15 +175,17 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
     """The event as a change record in ``form``. A live record leaves out the coach's
     free-text note, which may name a child."""
     (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
-     recorded_at, deleted, seq) = row  # fmt: skip
+     recorded_at, assist_id, deleted, seq) = row  # fmt: skip
     if form is Form.BARE:
         event_id, match_id = bare(event_id), bare(match_id)
         player_id = player_id and bare(player_id)
         replaced_id = replaced_id and bare(replaced_id)
+        assist_id = assist_id and bare(assist_id)
     else:
         event_id, match_id = hyphenated(event_id), _hyphenated_often(match_id)
         player_id = player_id and _hyphenated_often(player_id)
         replaced_id = replaced_id and _hyphenated_often(replaced_id)
+        assist_id = assist_id and _hyphenated_often(assist_id)
     if form is Form.LIVE:
         live_data = {
             "kind": kind,
@@ -193,6 +196,7 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
             "player_id": player_id,
             "replaced_player_id": replaced_id,
             "recorded_at": _wire_time(recorded_at),
+            "assist_player_id": assist_id,
         }
         data = None if deleted else live_data
         return encode(ChangeType.EVENT, event_id, match_id, seq, data, Form.LIVE)
@@ -210,7 +214,7 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
                 f'"kind":"{kind}","side":"{side}","period":{period},"minute":{minute},'
                 f'"stoppage":{stoppage},"player_id":{_quoted(player_id)},'
                 f'"replaced_player_id":{_quoted(replaced_id)},"note":{note_json},'
-                f'"recorded_at":{_quoted(recorded)}}}}}'
+                f'"recorded_at":{_quoted(recorded)},"assist_player_id":{_quoted(assist_id)}}}}}'
             )
     elif deleted:
         payload = head + '"deleted":true}'
@@ -220,6 +224,7 @@ def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
             ("replaced_player_id", _quoted(replaced_id)),
             ("note", note_json),
             ("recorded_at", _quoted(recorded)),
+            ("assist_player_id", _quoted(assist_id)),
         )
         payload = (
             f'{head}"data":{{"kind":"{kind}","side":"{side}","period":{period},'
@@ -244,6 +249,7 @@ def event_change(event: Event, form: Form = Form.FULL) -> Candidate:
         _str(event.replaced_player_id),
         event.note,
         event.recorded_at,
+        _str(event.assist_player_id),
         event.deleted_at is not None,
         event.seq,
     )

@@ -49,6 +49,9 @@ class EventFields(Request):
     recorded_at: Timestamp | None = Field(
         default=None, description="The phone's clock when the event was logged."
     )
+    assist_player_id: uuid.UUID | None = Field(
+        default=None, description="For a goal: our player who set it up."
+    )
 
 
 class EventCreate(EventFields):
@@ -71,6 +74,7 @@ class EventOut(BaseModel):
     stoppage: int
     player: PlayerRef | None
     replaced_player: PlayerRef | None
+    assist_player: PlayerRef | None
     note: str | None
     recorded_at: datetime | None
     created_at: datetime
@@ -157,3 +161,4 @@ class LineupOut(BaseModel):
     match_id: uuid.UUID
     seq: int
     players: list[LineupEntryOut]
+

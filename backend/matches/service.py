@@ -376,8 +376,14 @@ class MatchWriter:
             raise Invalid("an opposition event names no player of ours", field="player_id")
         if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
             raise Invalid("only a substitution replaces a player", field="replaced_player_id")
+        assist = fields.get("assist_player_id")
+        if assist is not None:
+            if kind is not EventKind.GOAL or side is Side.OPPOSITION:
+                raise Invalid("only a goal of ours has an assist", field="assist_player_id")
+            if assist == fields.get("player_id"):
+                raise Invalid("a scorer cannot assist their own goal", field="assist_player_id")
         players = self.live_players(match.team_id)
-        for name in ("player_id", "replaced_player_id"):
+        for name in ("player_id", "replaced_player_id", "assist_player_id"):
             player_id = fields.get(name)
             if player_id is not None and player_id not in players:
                 raise Invalid("no such player in this team", field=name, code="unknown_player")
@@ -451,6 +457,7 @@ _NEW_EVENT: dict[str, Any] = {
     "replaced_player_id": None,
     "note": None,
     "recorded_at": None,
+    "assist_player_id": None,
     "deleted_at": None,
 }
 
@@ -463,6 +470,7 @@ EVENT_FIELDS = (
     "player_id",
     "replaced_player_id",
     "note",
+    "assist_player_id",
 )
 
 
