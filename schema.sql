@@ -18,6 +18,8 @@ CREATE TYPE grassroots.event_kind AS ENUM (
     -- the app's original kinds
     'goal', 'assist', 'key_pass', 'save', 'interception', 'tackle', 'foul', 'penalty',
     'free_kick', 'ball_out', 'own_goal',
+    -- shots and corners (0007)
+    'shot_on_target', 'shot_off_target', 'corner',
     -- discipline and changes
     'yellow_card', 'red_card', 'substitution',
     -- period markers: they drive the match state machine
@@ -199,6 +201,8 @@ CREATE TABLE grassroots.events (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     deleted_at timestamp with time zone,
     seq bigint NOT NULL,
+    -- only on a goal of ours: the player who set it up (0007)
+    assist_player_id uuid,
     CONSTRAINT pk_events PRIMARY KEY (id),
     CONSTRAINT ck_events_minute_range CHECK (minute >= 0 AND minute <= 150),
     CONSTRAINT ck_events_period_range CHECK (period >= 1 AND period <= 4),
@@ -207,6 +211,8 @@ CREATE TABLE grassroots.events (
         REFERENCES grassroots.matches (id) ON DELETE CASCADE,
     CONSTRAINT fk_events_player_id FOREIGN KEY (player_id) REFERENCES grassroots.players (id),
     CONSTRAINT fk_events_replaced_player_id FOREIGN KEY (replaced_player_id)
+        REFERENCES grassroots.players (id),
+    CONSTRAINT fk_events_assist_player_id FOREIGN KEY (assist_player_id)
         REFERENCES grassroots.players (id),
     CONSTRAINT fk_events_device_id FOREIGN KEY (device_id)
         REFERENCES grassroots.devices (id) ON DELETE SET NULL

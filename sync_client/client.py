@@ -182,9 +182,14 @@ class SyncClient:
         note: str | None = None,
         recorded_at: str | None = None,
         event_id: str | uuid.UUID | None = None,
+        assist_player_id: str | uuid.UUID | None = None,
     ) -> str:
-        """Queue ``add_event`` and return the new event's id (a UUIDv7 made here)."""
+        """Queue ``add_event`` and return the new event's id (a UUIDv7 made here).
+
+        ``assist_player_id`` (a goal's provider) is sent only when given, so the client
+        still speaks to a server from before assists."""
         event_id = str(event_id or uuid7())
+        assist = {} if assist_player_id is None else {"assist_player_id": assist_player_id}
         self.queue(
             "add_event",
             {
@@ -199,7 +204,8 @@ class SyncClient:
                 "replaced_player_id": replaced_player_id,
                 "note": note,
                 "recorded_at": recorded_at or now_iso(),
-            },
+            }
+            | assist,
         )
         return event_id
 
@@ -421,6 +427,7 @@ def _pending_event(args: Mapping[str, Any]) -> dict[str, Any]:
         "replaced_player_id": None,
         "note": None,
         "recorded_at": None,
+        "assist_player_id": None,
     }
     return defaults | dict(args)
 

@@ -97,6 +97,7 @@ class EventValues(NamedTuple):
     replaced_player_id: str | None
     note: str | None
     recorded_at: str | None
+    assist_player_id: str | None
     deleted: bool | int
     seq: int
 
@@ -115,6 +116,7 @@ def event_data(event: EventValues) -> dict[str, Any]:
         "replaced_player_id": event.replaced_player_id and hyphenated(event.replaced_player_id),
         "note": event.note,
         "recorded_at": event.recorded_at,
+        "assist_player_id": event.assist_player_id and hyphenated(event.assist_player_id),
     }
 
 
@@ -136,6 +138,7 @@ def encode_event(event: EventValues, form: Form = Form.FULL) -> str:
         event_id, match_id = hyphenated(event.id), _hyphenated_often(event.match_id)
     player_id = event.player_id and to_id(event.player_id)
     replaced_id = event.replaced_player_id and to_id(event.replaced_player_id)
+    assist_id = event.assist_player_id and to_id(event.assist_player_id)
     head = f'{{"type":"event","id":"{event_id}","space":"{match_id}","seq":{event.seq},'
     note = "null" if event.note is None else json.dumps(event.note)
     if form is Form.FULL:
@@ -146,7 +149,8 @@ def encode_event(event: EventValues, form: Form = Form.FULL) -> str:
             f'"kind":"{event.kind}","side":"{event.side}","period":{event.period},'
             f'"minute":{event.minute},"stoppage":{event.stoppage},'
             f'"player_id":{_quoted(player_id)},"replaced_player_id":{_quoted(replaced_id)},'
-            f'"note":{note},"recorded_at":{_quoted(event.recorded_at)}}}}}'
+            f'"note":{note},"recorded_at":{_quoted(event.recorded_at)},'
+            f'"assist_player_id":{_quoted(assist_id)}}}}}'
         )
     if event.deleted:
         return head + '"deleted":true}'
@@ -155,6 +159,7 @@ def encode_event(event: EventValues, form: Form = Form.FULL) -> str:
         ("replaced_player_id", _quoted(replaced_id)),
         ("note", note),
         ("recorded_at", _quoted(event.recorded_at)),
+        ("assist_player_id", _quoted(assist_id)),
     )
     return (
         f'{head}"data":{{"kind":"{event.kind}","side":"{event.side}","period":{event.period},'

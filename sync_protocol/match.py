@@ -30,6 +30,9 @@ class EventKind(StrEnum):
     FREE_KICK = "free_kick"
     BALL_OUT = "ball_out"
     OWN_GOAL = "own_goal"
+    SHOT_ON_TARGET = "shot_on_target"
+    SHOT_OFF_TARGET = "shot_off_target"
+    CORNER = "corner"
     YELLOW_CARD = "yellow_card"
     RED_CARD = "red_card"
     SUBSTITUTION = "substitution"
@@ -50,6 +53,9 @@ KIND_LABELS: dict[EventKind, str] = {
     EventKind.FREE_KICK: "Free kick",
     EventKind.BALL_OUT: "Ball out",
     EventKind.OWN_GOAL: "Own goal",
+    EventKind.SHOT_ON_TARGET: "Shot on target",
+    EventKind.SHOT_OFF_TARGET: "Shot off target",
+    EventKind.CORNER: "Corner",
     EventKind.YELLOW_CARD: "Yellow card",
     EventKind.RED_CARD: "Red card",
     EventKind.SUBSTITUTION: "Substitution",

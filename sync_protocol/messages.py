@@ -1,4 +1,4 @@
-"""The /sync wire messages (protocol version 2). ``SPEC.md`` describes them in prose.
+"""The /sync wire messages (protocol version 3). ``SPEC.md`` describes them in prose.
 
 A request pushes the device's queued mutations and pulls what changed since its cursor;
 the response acknowledges every mutation it processed and carries a page of changes.
@@ -81,6 +81,7 @@ class AddEvent(_Strict):
     replaced_player_id: uuid.UUID | None = None
     note: Note | None = None
     recorded_at: Timestamp | None = None
+    assist_player_id: uuid.UUID | None = None
 
 
 class EventChanges(_Strict):
@@ -94,6 +95,7 @@ class EventChanges(_Strict):
     player_id: uuid.UUID | None = None
     replaced_player_id: uuid.UUID | None = None
     note: Note | None = None
+    assist_player_id: uuid.UUID | None = None
 
 
 class EditEvent(_Strict):

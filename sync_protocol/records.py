@@ -27,7 +27,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "event": (
         "id", "match_id", "kind", "side", "period", "minute", "stoppage", "player_id",
-        "replaced_player_id", "note", "recorded_at",
+        "replaced_player_id", "note", "recorded_at", "assist_player_id",
     ),
     "lineup": ("players",),
 }  # fmt: skip

@@ -18,6 +18,12 @@ from tests import factories
 PUBLIC = {("POST", "/api/accounts"), ("POST", "/api/auth/login"), ("GET", "/api/watch/push")}
 KICKOFF = "2026-11-21T10:00:00Z"
 
+# Downloads of a team's data: for its owner and coaches only, like every read by id.
+EXPORTS = {
+    ("GET", "/api/matches/{match_id}/events.csv"),
+    ("GET", "/api/teams/{team_id}/export.json"),
+}
+
 # A valid body for every write that names an id in its path, so that the id is the only
 # thing that can be wrong with the request.
 WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -93,6 +99,7 @@ def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -
         op for op in with_ids if op[0] in {"POST", "PUT", "PATCH"} and op not in WRITE_BODIES
     }
     assert not unlisted, f"give these a valid body in WRITE_BODIES: {sorted(unlisted)}"
+    assert set(with_ids) >= EXPORTS
     # Reads and writes first, deletes last, so a wrongly allowed delete cannot hide others.
     with_ids.sort(key=lambda op: op[0] == "DELETE")
 

@@ -155,7 +155,7 @@ FIELD_CASES: list[tuple[str, str, Any, str]] = [
     ("event", "id", "not-a-uuid", "id"),
     ("event", "id", DROP, "id"),
     ("event_edit", "minute", 151, "minute"),
-    ("event_edit", "kind", "corner", "kind"),
+    ("event_edit", "kind", "throw_in", "kind"),
     ("event_edit", "note", "a\x00b", "note"),
     ("event_edit", "note", LONE_SURROGATE, "note"),
     ("match", "opponent", "x" * 81, "opponent"),

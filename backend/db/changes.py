@@ -62,7 +62,7 @@ def encode(
 
 EventRow = Row[
     str, str, str, str, int, int, int, str | None, str | None, str | None,
-    str | datetime | None, int, int,
+    str | datetime | None, str | None, int, int,
 ]  # fmt: skip
 """An event as :data:`EVENT_COLUMNS` reads it."""
 
@@ -79,6 +79,7 @@ EVENT_COLUMNS = (
     Event.note,
     # As the driver gives it: SQLite's stored text, PostgreSQL's datetime (see _wire_time).
     type_coerce(Event.recorded_at, String).label("recorded_at"),
+    cast(Event.assist_player_id, Text).label("assist_player_id"),
     type_coerce(Event.deleted_at.is_not(None), Integer).label("deleted"),
     Event.seq,
 )
@@ -133,6 +134,7 @@ def event_change(event: Event, form: Form = Form.FULL) -> Candidate:
         _str(event.replaced_player_id),
         event.note,
         event.recorded_at,
+        _str(event.assist_player_id),
         event.deleted_at is not None,
         event.seq,
     )

@@ -286,6 +286,8 @@ class Event(Base):
     replaced_player_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("players.id"))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime | None]
+    # Only on a goal: the player who set it up.
+    assist_player_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("players.id"))
     device_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL")
     )

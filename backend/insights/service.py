@@ -86,9 +86,10 @@ def logged_event(row: EventRow) -> LoggedEvent:
     """The stored event as the rules read it: every column the rules know of is mapped
     here and nowhere else."""
     # Unpacked, not read by name: this runs for every event of a season.
-    event_id, _, kind, side, period, minute, stoppage, player, replaced, _, recorded, _, _ = row
+    (event_id, _, kind, side, period, minute, stoppage, player, replaced, _, recorded, assist,
+     _, _) = row  # fmt: skip
     return LoggedEvent(
-        event_id, kind, period, minute, stoppage, side, player, replaced, None, _instant(recorded)
+        event_id, kind, period, minute, stoppage, side, player, replaced, assist, _instant(recorded)
     )
 
 

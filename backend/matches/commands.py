@@ -29,11 +29,12 @@ from backend.commands import (
 )
 from backend.db.changes import iso
 from backend.db.models import Event, Match, Team
+from backend.matches.export import csv_cell, player_name
 from backend.matches.service import players_by_id
 
 EXPORT_COLUMNS = (
     "id", "seq", "period", "minute", "stoppage", "kind", "side", "squad_number", "player",
-    "replaced_player", "note", "recorded_at", "deleted",
+    "replaced_player", "assist", "note", "recorded_at", "deleted",
 )  # fmt: skip
 
 
@@ -43,8 +44,7 @@ def _export_match(session: Session, match: Match) -> Row:
     events = session.scalars(select(Event).where(Event.match_id == match.id).order_by(Event.seq))
 
     def name(player_id: uuid.UUID | None) -> str | None:
-        player = players.get(player_id) if player_id else None
-        return (player.full_name or player.display_name) if player else None
+        return player_name(players.get(player_id) if player_id else None)
 
     return {
         "match": {
@@ -69,6 +69,7 @@ def _export_match(session: Session, match: Match) -> Row:
                 else None,
                 "player": name(e.player_id),
                 "replaced_player": name(e.replaced_player_id),
+                "assist": name(e.assist_player_id),
                 "note": e.note,
                 "recorded_at": e.recorded_at,
                 "deleted": e.deleted_at is not None,
@@ -78,27 +79,11 @@ def _export_match(session: Session, match: Match) -> Row:
     }
 
 
-# A spreadsheet runs a cell that starts with one of these as a formula (or, after a tab or
-# CR, may yet); an export opened by a club secretary must not run what a coach typed.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """``value`` as a CSV cell: times as the API writes them, and text that a spreadsheet
-    would take for a formula prefixed with ``'`` so it is shown as typed. Numbers are
-    written as numbers, negative ones included."""
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _as_csv(export: Row) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
     writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in event.items()} for event in export["events"])
+    writer.writerows({k: csv_cell(v) for k, v in event.items()} for event in export["events"])
     return out.getvalue()
 
 

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from backend.accounts.auth import CurrentCoach
-from backend.db.session import DbSession
-from backend.matches import service, views
+from backend.db.engine import Database
+from backend.db.models import utcnow
+from backend.db.session import DbSession, database
+from backend.http_errors import ERROR_RESPONSES, ErrorBody
+from backend.matches import export, service, views
 from backend.matches.schemas import (
     EventCreate,
     EventFields,
@@ -22,11 +26,14 @@ from backend.matches.schemas import (
     MatchFilters,
     MatchOut,
     MatchPage,
+    TeamExport,
 )
+from backend.teams.service import get_team
 from sync_protocol.match import MatchStatus
 
 router = APIRouter(prefix="/api", tags=["matches"])
 
+CurrentDatabase = Annotated[Database, Depends(database)]
 RECENT_EVENTS = 10
 ALREADY_STORED = {200: {"description": "Already stored by an earlier request with this id"}}
 
@@ -166,3 +173,68 @@ def set_lineup(
     db_session.flush()
     entries = service.get_lineup(db_session, match)
     return views.lineup_out(match, entries, writer.players(match.team_id))
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+class CsvStream(StreamingResponse):
+    media_type = "text/csv"
+
+
+class JsonStream(StreamingResponse):
+    media_type = "application/json"
+
+
+# A download's errors are JSON like every other route's, not its own media type (which
+# FastAPI would otherwise document them as).
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": response["description"],
+        "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorBody.__name__}"}}
+        },
+    }
+    for status, response in ERROR_RESPONSES.items()
+}
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@router.get(
+    "/matches/{match_id}/events.csv",
+    response_class=CsvStream,
+    responses={
+        **JSON_ERRORS,
+        200: {
+            "description": "One line per event that is not deleted, in match time, after a "
+            f"header line naming the columns: {', '.join(export.EVENT_COLUMNS)}. A cell that "
+            "a spreadsheet would run as a formula starts with an apostrophe.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+    },
+)
+def export_match_events(
+    match_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, db: CurrentDatabase
+) -> CsvStream:
+    match = service.get_match(db_session, coach.account_id, match_id)
+    name = export.filename(
+        match.opponent, match.kickoff_at.date().isoformat(), "events", extension="csv"
+    )
+    return CsvStream(export.match_events_csv(db.reader, match.id), headers=_attachment(name))
+
+
+@router.get(
+    "/teams/{team_id}/export.json",
+    # Documented as the JSON it is; the answer streams it (a JsonStream, passed through).
+    response_model=TeamExport,
+    responses={200: {"description": "The whole team, streamed a match at a time"}},
+)
+def export_team(
+    team_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, db: CurrentDatabase
+) -> JsonStream:
+    team, _ = get_team(db_session, coach.account_id, team_id)
+    name = export.filename(team.name, utcnow().date().isoformat(), extension="json")
+    return JsonStream(export.team_json(db.reader, team.id), headers=_attachment(name))

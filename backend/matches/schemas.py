@@ -49,6 +49,9 @@ class EventFields(Request):
     recorded_at: Timestamp | None = Field(
         default=None, description="The phone's clock when the event was logged."
     )
+    assist_player_id: uuid.UUID | None = Field(
+        default=None, description="For a goal: our player who set it up."
+    )
 
 
 class EventCreate(EventFields):
@@ -71,6 +74,7 @@ class EventOut(BaseModel):
     stoppage: int
     player: PlayerRef | None
     replaced_player: PlayerRef | None
+    assist_player: PlayerRef | None
     note: str | None
     recorded_at: datetime | None
     created_at: datetime
@@ -157,3 +161,65 @@ class LineupOut(BaseModel):
     match_id: uuid.UUID
     seq: int
     players: list[LineupEntryOut]
+
+
+# --- exports: the documented shape of the streamed team export ---------------------------
+
+
+class ExportTeam(BaseModel):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class ExportPlayer(BaseModel):
+    id: uuid.UUID
+    squad_number: int | None
+    display_name: str
+    full_name: str | None
+    deleted: bool = Field(description="Removed from the roster; earlier events may name them")
+
+
+class ExportEvent(BaseModel):
+    id: uuid.UUID
+    period: int
+    minute: int
+    stoppage: int
+    kind: EventKind
+    side: Side
+    player_id: uuid.UUID | None
+    assist_player_id: uuid.UUID | None
+    replaced_player_id: uuid.UUID | None
+    note: str | None
+    recorded_at: datetime | None
+
+
+class ExportLineupEntry(BaseModel):
+    player_id: uuid.UUID
+    role: Literal["starting", "bench"]
+    position: str | None
+
+
+class ExportMatch(BaseModel):
+    id: uuid.UUID
+    opponent: str
+    is_home: bool
+    kickoff_at: datetime
+    venue: str | None
+    competition: str | None
+    periods: int
+    period_minutes: int
+    status: MatchStatus
+    current_period: int
+    score: ScoreOut
+    lineup: list[ExportLineupEntry]
+    events: list[ExportEvent] = Field(description="Not deleted, in match time")
+
+
+class TeamExport(BaseModel):
+    """A whole team: what ``GET /api/teams/{team_id}/export.json`` streams."""
+
+    exported_at: datetime
+    team: ExportTeam
+    players: list[ExportPlayer]
+    matches: list[ExportMatch] = Field(description="Not deleted, oldest kick-off first")

@@ -371,13 +371,10 @@ class MatchWriter:
         return event
 
     def _check_event(self, match: Match, fields: Mapping[str, Any]) -> None:
-        side, kind = fields["side"], fields["kind"]
-        if side is Side.OPPOSITION and fields.get("player_id") is not None:
-            raise Invalid("an opposition event names no player of ours", field="player_id")
-        if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
-            raise Invalid("only a substitution replaces a player", field="replaced_player_id")
+        _check_players_named(fields)
+        kind = fields["kind"]
         players = self.live_players(match.team_id)
-        for name in ("player_id", "replaced_player_id"):
+        for name in ("player_id", "replaced_player_id", "assist_player_id"):
             player_id = fields.get(name)
             if player_id is not None and player_id not in players:
                 raise Invalid("no such player in this team", field=name, code="unknown_player")
@@ -451,6 +448,7 @@ _NEW_EVENT: dict[str, Any] = {
     "replaced_player_id": None,
     "note": None,
     "recorded_at": None,
+    "assist_player_id": None,
     "deleted_at": None,
 }
 
@@ -463,6 +461,7 @@ EVENT_FIELDS = (
     "player_id",
     "replaced_player_id",
     "note",
+    "assist_player_id",
 )
 
 
@@ -636,3 +635,18 @@ def get_lineup(db_session: Session, match: Match) -> list[LineupEntry]:
             .order_by(LineupEntry.role.desc(), LineupEntry.player_id)
         )
     )
+
+
+def _check_players_named(fields: Mapping[str, Any]) -> None:
+    """Which of an event's player fields its kind and side allow."""
+    side, kind = fields["side"], fields["kind"]
+    if side is Side.OPPOSITION and fields.get("player_id") is not None:
+        raise Invalid("an opposition event names no player of ours", field="player_id")
+    if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
+        raise Invalid("only a substitution replaces a player", field="replaced_player_id")
+    assist = fields.get("assist_player_id")
+    if assist is not None:
+        if kind is not EventKind.GOAL or side is Side.OPPOSITION:
+            raise Invalid("only a goal of ours has an assist", field="assist_player_id")
+        if assist == fields.get("player_id"):
+            raise Invalid("a scorer cannot assist their own goal", field="assist_player_id")

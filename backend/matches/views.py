@@ -44,6 +44,7 @@ def event_out(event: Event, players: Mapping[uuid.UUID, Player]) -> EventOut:
         stoppage=event.stoppage,
         player=player_ref(players, event.player_id),
         replaced_player=player_ref(players, event.replaced_player_id),
+        assist_player=player_ref(players, event.assist_player_id),
         note=event.note,
         recorded_at=event.recorded_at,
         created_at=event.created_at,
@@ -68,11 +69,13 @@ def clock_out(match: Match, now: datetime) -> ClockOut:
     )
 
 
+def score_out(match: Match, score: Score) -> ScoreOut:
+    home, away = (score.team, score.opposition) if match.is_home else (score.opposition, score.team)
+    return ScoreOut(home=home, away=away, team=score.team, opposition=score.opposition)
+
+
 def match_out(match: Match, team_name: str, score: Score, now: datetime) -> MatchOut:
     home, away = (team_name, match.opponent) if match.is_home else (match.opponent, team_name)
-    home_goals, away_goals = (
-        (score.team, score.opposition) if match.is_home else (score.opposition, score.team)
-    )
     return MatchOut(
         id=match.id,
         team_id=match.team_id,
@@ -89,9 +92,7 @@ def match_out(match: Match, team_name: str, score: Score, now: datetime) -> Matc
         status=match.status,
         current_period=match.current_period,
         clock=clock_out(match, now),
-        score=ScoreOut(
-            home=home_goals, away=away_goals, team=score.team, opposition=score.opposition
-        ),
+        score=score_out(match, score),
         created_at=match.created_at,
         updated_at=match.updated_at,
         seq=match.head_seq,

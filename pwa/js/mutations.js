@@ -43,7 +43,7 @@ export function createMatch(fields) {
 /**
  * @param {{ match_id: string, kind: string, side: "team" | "opposition", period: number,
  *   minute: number, stoppage: number, player_id?: string | null, replaced_player_id?: string | null,
- *   note?: string | null }} fields
+ *   assist_player_id?: string | null, note?: string | null }} fields
  * @returns {Command}
  */
 export function addEvent(fields) {

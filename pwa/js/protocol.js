@@ -48,6 +48,9 @@ export const KINDS = Object.freeze([
   "free_kick",
   "ball_out",
   "own_goal",
+  "shot_on_target",
+  "shot_off_target",
+  "corner",
   "yellow_card",
   "red_card",
   "substitution",
@@ -69,6 +72,9 @@ export const KIND_LABELS = Object.freeze({
   "free_kick": "Free kick",
   "ball_out": "Ball out",
   "own_goal": "Own goal",
+  "shot_on_target": "Shot on target",
+  "shot_off_target": "Shot off target",
+  "corner": "Corner",
   "yellow_card": "Yellow card",
   "red_card": "Red card",
   "substitution": "Substitution",
@@ -130,7 +136,8 @@ export const FIELDS = Object.freeze({
     "player_id",
     "replaced_player_id",
     "note",
-    "recorded_at"
+    "recorded_at",
+    "assist_player_id"
   ],
   "lineup": [
     "players"

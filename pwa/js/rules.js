@@ -13,7 +13,8 @@ import { KIND_LABELS, MAX_MINUTE, MAX_STOPPAGE, PERIOD_MARKERS } from "./protoco
  * @typedef {{
  *   id: string, match_id: string, kind: string, side: "team" | "opposition",
  *   period: number, minute: number, stoppage: number, player_id: string | null,
- *   replaced_player_id: string | null, note: string | null, recorded_at: string | null
+ *   replaced_player_id: string | null, note: string | null, recorded_at: string | null,
+ *   assist_player_id?: string | null
  * }} MatchEvent
  * @typedef {"scheduled" | "live" | "interval" | "finished"} Status
  * @typedef {{ status: Status, period: number }} MatchState

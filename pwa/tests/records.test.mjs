@@ -23,6 +23,7 @@ test("a live event without its nullable fields has them as null", () => {
     replaced_player_id: null,
     note: null,
     recorded_at: null,
+    assist_player_id: null,
   });
 });
 

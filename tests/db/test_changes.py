@@ -42,6 +42,7 @@ def _reference(event: Event, *, compact: bool = False, bare: bool = False) -> st
         "replaced_player_id": text(event.replaced_player_id),
         "note": event.note,
         "recorded_at": changes.iso(event.recorded_at),
+        "assist_player_id": text(event.assist_player_id),
     }
     record = {
         "type": "event",
@@ -71,7 +72,7 @@ def test_event_records_are_byte_for_byte_the_json_encoding(
     awkward = 'he said "wow"\\ then\n\tscored \u2013 élan ⚽'
     mutations = [
         phone.add_event(match_id, "kick_off", minute=0),
-        phone.add_event(match_id, "goal", player_id=scorer, note=awkward),
+        phone.add_event(match_id, "goal", player_id=scorer, assist_player_id=sub, note=awkward),
         phone.add_event(
             match_id,
             "substitution",
@@ -113,7 +114,10 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
     scorer = factories.player(client, phone.headers, team_id)
     match_id = factories.match(client, phone.headers, team_id, venue="Rec Ground")
     kick_off = phone.add_event(match_id, "kick_off", minute=0)
-    goal = phone.add_event(match_id, "goal", player_id=scorer, note="ask about the ankle")
+    maker = factories.player(client, phone.headers, team_id, number=7, name="Kit")
+    goal = phone.add_event(
+        match_id, "goal", player_id=scorer, assist_player_id=maker, note="ask about the ankle"
+    )
     save = phone.add_event(match_id, "save", side="opposition")
     phone.sync(kick_off, goal, save)
     seen = phone.sync()  # the position the viewer holds: everything so far
@@ -145,6 +149,7 @@ def test_live_records_are_compact_and_hold_no_note(client: TestClient, db_sessio
             "minute": 1,
             "stoppage": 0,
             "player_id": scorer,
+            "assist_player_id": maker,
         },
     }
     assert everything[2]["data"] == {
@@ -185,7 +190,9 @@ def test_a_compact_pull_carries_what_a_protocol_1_pull_does(
             players=[{"player_id": scorer, "role": "starting", "position": "ST"}],
         ),
         phone.add_event(match_id, "kick_off", minute=0),
-        phone.add_event(match_id, "goal", player_id=scorer, note="top corner"),
+        phone.add_event(
+            match_id, "goal", player_id=scorer, assist_player_id=sub, note="top corner"
+        ),
         phone.add_event(match_id, "substitution", player_id=sub, replaced_player_id=scorer),
         save := phone.add_event(match_id, "save", side="opposition"),
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +20,17 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect, select, text
+from sqlalchemy import Connection, Engine, column, delete, inspect, select, table, text
+from sqlalchemy.orm import Session
 
 from backend.db.engine import create_db_engine
 from backend.db.migrate import HEAD, MIGRATIONS, current_revision, head_revision, upgrade
-from backend.db.models import SCHEMA, Base, ServerMeta
+from backend.db.models import SCHEMA, Base, Event, Match, Player, ServerMeta, Team
+from sync_protocol.match import EventKind, Side
 from tests.databases import fresh_database, fresh_postgres
 
 SCHEMA_SQL = Path(__file__).resolve().parents[2] / "schema.sql"
+KICKOFF = datetime(2026, 11, 21, 10, tzinfo=UTC)
 
 
 def _rows(connection: Connection, sql: str) -> list[tuple[Any, ...]]:
@@ -148,13 +153,14 @@ def test_orm_models_match_schema_sql() -> None:
     assert differences == []
 
 
-def downgrade_to_base(engine: Engine) -> None:
-    """Run every migration's downgrade, leaving only Alembic's own bookkeeping."""
+def downgrade_to_base(engine: Engine, revision: str = "base") -> None:
+    """Run every migration's downgrade (down to ``revision``; by default all of them,
+    leaving only Alembic's own bookkeeping)."""
     with engine.begin() as connection:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection"] = connection
-        command.downgrade(config, "base")
+        command.downgrade(config, revision)
 
 
 def test_migrations_go_down_to_base_and_up_again_on_postgresql() -> None:
@@ -245,6 +251,62 @@ def test_sqlite_migrations_go_down_to_base_and_up_again(tmp_path: Path) -> None:
 
     assert emptied == ["alembic_version"]
     assert after == before
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_shots_and_assists_migrate_down_and_up_keeping_every_event(
+    kind: str, tmp_path: Path
+) -> None:
+    """0007 rebuilds SQLite's events table and remakes PostgreSQL's kinds on the way down:
+    the rows stay, and a shot (which 0006 cannot hold) stops the way down untouched."""
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            team, match = uuid.uuid4(), uuid.uuid4()
+            scorer, maker = uuid.uuid4(), uuid.uuid4()
+            goal, shot = uuid.uuid4(), uuid.uuid4()
+            with Session(engine) as session, session.begin():
+                session.add(Team(id=team, name="Reds"))
+                session.flush()  # no relationships tell the ORM the order of the rows
+                session.add_all(
+                    Player(id=p, team_id=team, display_name=n, seq=1)
+                    for p, n in ((scorer, "Sam"), (maker, "Kit"))
+                )
+                session.add(Match(id=match, team_id=team, opponent="Blues", kickoff_at=KICKOFF))
+                session.flush()
+                session.add_all(
+                    [
+                        Event(id=goal, match_id=match, kind=EventKind.GOAL, side=Side.TEAM,
+                              period=1, minute=3, player_id=scorer, assist_player_id=maker,
+                              seq=1),
+                        Event(id=shot, match_id=match, kind=EventKind.SHOT_ON_TARGET,
+                              side=Side.TEAM, period=1, minute=5, seq=2),
+                    ]
+                )  # fmt: skip
+            with pytest.raises(RuntimeError, match="shots or corners"):
+                downgrade_to_base(engine, "0006")
+            with engine.connect() as connection:
+                assert current_revision(connection) == HEAD
+            with Session(engine) as session, session.begin():
+                session.execute(delete(Event).where(Event.id == shot))
+            downgrade_to_base(engine, "0006")
+            with engine.connect() as connection:
+                schema = None if kind == "sqlite" else SCHEMA
+                old_events = table("events", column("kind"), column("minute"), schema=schema)
+                events = connection.execute(select(old_events)).all()
+            upgrade(engine)
+            with Session(engine) as session:
+                kept = session.get_one(Event, goal)
+                assert (kept.kind, kept.player_id, kept.assist_player_id) == (
+                    EventKind.GOAL,
+                    scorer,
+                    None,
+                )
+        finally:
+            engine.dispose()
+
+    assert [tuple(row) for row in events] == [("goal", 3)]
 
 
 def test_the_head_a_ready_server_expects_is_the_newest_migration() -> None:

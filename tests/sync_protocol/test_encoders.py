@@ -27,6 +27,7 @@ _events = st.builds(
     replaced_player_id=st.none() | _ids,
     note=st.none() | st.text(max_size=20),
     recorded_at=_times,
+    assist_player_id=st.none() | _ids,
     deleted=st.booleans() | st.sampled_from([0, 1]),
     seq=st.integers(1, 10**9),
 )
@@ -48,7 +49,7 @@ def test_a_live_event_leaves_out_the_coachs_note_and_a_bare_one_has_no_hyphens()
     event_id, match_id = uuid.uuid4(), uuid.uuid4()
     event = EventValues(
         str(event_id), str(match_id), "goal", "team", 1, 3, 0, None, None, "Zara's cousin",
-        None, False, 7,
+        None, None, False, 7,
     )  # fmt: skip
     live = json.loads(encode_event(event, Form.LIVE))
     assert live == {

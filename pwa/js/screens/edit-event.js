@@ -45,6 +45,10 @@ export function editEvent(match, event) {
       note: String(data.get("note") ?? "").trim() || null,
     };
     if (next.kind !== "substitution") next.replaced_player_id = null;
+    // Only a goal of ours has an assist, and never by its scorer: the server refuses the rest.
+    if (next.kind !== "goal" || next.side !== "team" || next.player_id === event.assist_player_id) {
+      next.assist_player_id = null;
+    }
     const refusal = eventRefusal(match, { period: event.period, minute: next.minute, stoppage: next.stoppage });
     if (refusal) {
       warning.textContent = notLoggedText(refusal);
