@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from backend.db.migrate import HEAD
 from sync_client.client import SyncClient
 from tests.databases import fresh_database
 from tests.e2e.server import running_server, touchline
@@ -91,7 +92,7 @@ def test_a_backup_taken_while_a_coach_logs_holds_a_consistent_snapshot(
         assert during > 0, "the server took no writes while the backup ran"
         summary = _json("db", "verify", str(backup))
         assert summary["integrity"] == "ok"
-        assert summary["revision"] == "0006"
+        assert summary["revision"] == HEAD
         assert (summary["teams"], summary["matches"]) == (1, 1)
         # The kick-off and whole batches only: each push is one transaction.
         assert summary["events"] % 2 == 1
@@ -298,7 +299,7 @@ def test_bad_paths_are_refused_by_name_and_nothing_is_written(tmp_path: Path) ->
         # made beside it, whatever its name.
         copied = tmp_path / "copy #2?.db"
         shutil.copy(database, copied)
-        assert _json("db", "verify", str(copied))["revision"] == "0006"
+        assert _json("db", "verify", str(copied))["revision"] == HEAD
         assert sorted(p.name for p in tmp_path.glob("copy*")) == [copied.name]
         other = tmp_path / "other.db"
         with closing(sqlite3.connect(database)) as connection:
