@@ -304,6 +304,9 @@ def test_the_match_screen_names_every_button_and_reads_in_sunlight(
     _check_names_and_contrast(page)
     page.get_by_role("button", name="Goal", exact=True).click()
     _check_names_and_contrast(page)
+    page.locator("#sheet").get_by_role("button", name="10 Mia", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="No assist", exact=True).wait_for()
+    _check_names_and_contrast(page)
     context.close()
 
 
@@ -585,6 +588,11 @@ def test_shots_corners_and_a_goals_assist_reach_the_server_and_the_assist_can_be
     goal.get_by_role("button").click()
     assist = sheet.get_by_label("Assisted by")
     assert assist.input_value() == club.players["Mia"]
+    # Only a goal of ours with a scorer names an assist.
+    sheet.get_by_label("What").select_option(label="Shot on target")
+    assist.wait_for(state="hidden")
+    sheet.get_by_label("What").select_option(label="Goal")
+    assist.wait_for(state="visible")
     assist.select_option(label="No assist")
     sheet.get_by_role("button", name="Save", exact=True).click()
     sheet.wait_for(state="hidden")
