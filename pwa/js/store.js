@@ -112,7 +112,8 @@ export function playerName(player) {
 export function whoText(match, e) {
   if (e.side === "opposition") return match.opponent;
   const name = (/** @type {string | null} */ id) => playerName(store.view.players.get(id ?? ""));
-  return e.kind === "substitution" ? `${name(e.player_id)} on for ${name(e.replaced_player_id)}` : name(e.player_id);
+  if (e.kind === "substitution") return `${name(e.player_id)} on for ${name(e.replaced_player_id)}`;
+  return e.kind === "goal" && e.assist_player_id ? `${name(e.player_id)} (assist ${name(e.assist_player_id)})` : name(e.player_id);
 }
 
 /**

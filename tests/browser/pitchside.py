@@ -94,12 +94,15 @@ def open_match(page: Page, opponent: str) -> str:
     return page.evaluate("location.hash.split('/')[2]")  # type: ignore[no-any-return]
 
 
-def tap(page: Page, kind: str, who: str | None = None) -> None:
-    """Tap an event kind, then a player ("9 Ade"), "Opposition", or our team unnamed."""
+def tap(page: Page, kind: str, who: str | None = None, assist: str | None = None) -> None:
+    """Tap an event kind, then a player ("9 Ade"), "Opposition", or our team unnamed; a
+    goal with a named scorer then takes its assist ("10 Mia") or "No assist"."""
     page.get_by_role("button", name=kind, exact=True).click()
     sheet = page.locator("#sheet")
     name = who or "Our team, no name"
     sheet.get_by_role("button", name=name, exact=True).click()
+    if kind == "Goal" and who not in (None, "Opposition"):
+        sheet.get_by_role("button", name=assist or "No assist", exact=True).click()
     sheet.wait_for(state="hidden")
 
 

@@ -304,6 +304,9 @@ def test_the_match_screen_names_every_button_and_reads_in_sunlight(
     _check_names_and_contrast(page)
     page.get_by_role("button", name="Goal", exact=True).click()
     _check_names_and_contrast(page)
+    page.locator("#sheet").get_by_role("button", name="10 Mia", exact=True).click()
+    page.locator("#sheet").get_by_role("button", name="No assist", exact=True).wait_for()
+    _check_names_and_contrast(page)
     context.close()
 
 
@@ -439,6 +442,7 @@ def test_a_match_takes_taps_only_between_kick_off_and_full_time(
     sheet.get_by_text("The match has not kicked off").wait_for()
     sheet.get_by_role("button", name="Kick off now", exact=True).click()
     sheet.get_by_role("button", name="9 Ade", exact=True).click()
+    sheet.get_by_role("button", name="No assist", exact=True).click()
     sheet.wait_for(state="hidden")
     pitchside.wait_synced(page)
     stored = pitchside.server_events(club, match_id)
@@ -524,6 +528,79 @@ def test_what_the_server_would_refuse_is_not_queued_and_the_coach_is_told_why(
     goals = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
     assert [(g["minute"], g["player"]["id"]) for g in goals] == [(0, club.players["Ade"])]
     assert page.locator(".refused").count() == 0
+    context.close()
+
+
+# Every button of the log grid: its words and where it is on the screen.
+GRID_BUTTONS = """() => [...document.querySelectorAll(".goal, .grid button")].map((b) => {
+  const r = b.getBoundingClientRect();
+  return { text: b.textContent, top: r.top, bottom: r.bottom, width: r.width, height: r.height };
+})"""
+
+
+def test_shots_corners_and_a_goals_assist_reach_the_server_and_the_assist_can_be_cleared(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Town")
+    clock(page, "Kick-off")
+    # Every kind is on the first screen of a phone, each button a thumb wide and tall.
+    buttons = page.evaluate(GRID_BUTTONS)
+    assert {"Goal", "Shot on target", "Shot off target", "Corner", "Own goal"} <= {
+        b["text"] for b in buttons
+    }
+    assert len(buttons) == 17, buttons
+    assert all(b["bottom"] <= 844 and b["height"] >= 48 and b["width"] >= 48 for b in buttons)
+
+    tap(page, "Shot on target", "9 Ade")
+    tap(page, "Shot off target", "Opposition")
+    tap(page, "Corner")
+    # The scorer first, then who assisted, from the others.
+    page.get_by_role("button", name="Goal", exact=True).click()
+    sheet = page.locator("#sheet")
+    sheet.get_by_role("button", name="9 Ade", exact=True).click()
+    sheet.get_by_role("heading", name="Goal · 9 Ade — assisted by?").wait_for()
+    assert sheet.get_by_role("button", name="9 Ade", exact=True).count() == 0
+    sheet.get_by_role("button", name="10 Mia", exact=True).click()
+    sheet.wait_for(state="hidden")
+    toast = page.locator("#toast").inner_text()
+    assert re.match(r"Goal \d+' · 9 Ade \(assist 10 Mia\) logged", toast), toast
+    goal = page.locator(".timeline li.kind-goal")
+    assert "9 Ade (assist 10 Mia)" in goal.inner_text()
+    assert pitchside.screen_score(page) == (1, 0)
+    pitchside.wait_synced(page)
+
+    stored = pitchside.server_events(club, match_id)
+    by_kind = {e["kind"]: e for e in stored}
+    assert sorted(e["kind"] for e in stored) == [
+        "corner",
+        "goal",
+        "kick_off",
+        "shot_off_target",
+        "shot_on_target",
+    ]
+    assert by_kind["shot_on_target"]["player"]["id"] == club.players["Ade"]
+    assert by_kind["shot_off_target"]["side"] == "opposition"
+    assert (by_kind["corner"]["side"], by_kind["corner"]["player"]) == ("team", None)
+    assert by_kind["goal"]["player"]["id"] == club.players["Ade"]
+    assert by_kind["goal"]["assist_player"]["id"] == club.players["Mia"]
+
+    # The edit sheet shows the assist and takes it away.
+    goal.get_by_role("button").click()
+    assist = sheet.get_by_label("Assisted by")
+    assert assist.input_value() == club.players["Mia"]
+    # Only a goal of ours with a scorer names an assist.
+    sheet.get_by_label("What").select_option(label="Shot on target")
+    assist.wait_for(state="hidden")
+    sheet.get_by_label("What").select_option(label="Goal")
+    assist.wait_for(state="visible")
+    assist.select_option(label="No assist")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    sheet.wait_for(state="hidden")
+    page.locator(".timeline li.kind-goal", has_text="(assist").wait_for(state="detached")
+    pitchside.wait_synced(page)
+    goal_now = next(e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal")
+    assert goal_now["assist_player"] is None
+    assert goal_now["player"]["id"] == club.players["Ade"]
     context.close()
 
 

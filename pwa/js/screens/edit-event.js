@@ -34,21 +34,18 @@ export function editEvent(match, event) {
   const save = async (submit) => {
     submit.preventDefault();
     const data = new FormData(/** @type {HTMLFormElement} */ (submit.target));
-    const who = String(data.get("who"));
+    const what = whatAndWho(data);
     /** @type {Record<string, any>} */
     const next = {
-      kind: String(data.get("kind")),
-      side: who === "opposition" ? "opposition" : "team",
-      player_id: who === "opposition" || who === "" ? null : who,
+      ...what,
       minute: Number(data.get("minute")),
       stoppage: Number(data.get("stoppage")),
       note: String(data.get("note") ?? "").trim() || null,
     };
     if (next.kind !== "substitution") next.replaced_player_id = null;
     // Only a goal of ours has an assist, and never by its scorer: the server refuses the rest.
-    if (next.kind !== "goal" || next.side !== "team" || next.player_id === event.assist_player_id) {
-      next.assist_player_id = null;
-    }
+    const assist = String(data.get("assist") ?? "") || null;
+    next.assist_player_id = hasAssist(what) && assist !== what.player_id ? assist : null;
     const refusal = eventRefusal(match, { period: event.period, minute: next.minute, stoppage: next.stoppage });
     if (refusal) {
       warning.textContent = notLoggedText(refusal);
@@ -58,19 +55,41 @@ export function editEvent(match, event) {
     /** @type {Record<string, any>} */
     const changes = {};
     for (const [key, value] of Object.entries(next)) {
-      if (/** @type {any} */ (event)[key] !== value) changes[key] = value;
+      // A field the phone never heard of (an event from an older sync) counts as null.
+      if ((/** @type {any} */ (event)[key] ?? null) !== value) changes[key] = value;
     }
     sheet.close();
     if (Object.keys(changes).length) await queue(m.editEvent(event.id, changes));
   };
   // Where an edit the server would refuse is explained; the sheet stays open to fix it.
   const warning = h("p", { class: "error", role: "alert", hidden: true });
+  /**
+   * A field choosing one of the team's players, between the choices given before and after.
+   * @param {string} label @param {string} name @param {string} current
+   * @param {[string, string][]} before @param {[string, string][]} after
+   */
+  const playerField = (label, name, current, before, after = []) => {
+    const option = (/** @type {string} */ value, /** @type {string} */ text) => h("option", { value, selected: current === value }, text);
+    return h(
+      "label",
+      { class: "field" },
+      label,
+      h("select", { name }, [...before.map(([v, t]) => option(v, t)), ...players.map((p) => option(p.id, playerName(p))), ...after.map(([v, t]) => option(v, t))]),
+    );
+  };
   const currentWho = event.side === "opposition" ? "opposition" : (event.player_id ?? "");
+  // Shown only while the form describes a goal of ours with a scorer.
+  const assistField = playerField("Assisted by", "assist", event.assist_player_id ?? "", [["", "No assist"]]);
+  /** @param {HTMLFormElement} form */
+  const showAssist = (form) => {
+    assistField.hidden = !hasAssist(whatAndWho(new FormData(form)));
+  };
+  assistField.hidden = !hasAssist(event);
   openSheet(
     h("h2", { id: "sheet-title" }, `Edit ${rules.kindLabel(event.kind)} ${rules.minuteLabel(event)}`),
     h(
       "form",
-      { onsubmit: save },
+      { onsubmit: save, onchange: (/** @type {Event} */ e) => showAssist(/** @type {HTMLFormElement} */ (e.currentTarget)) },
       h(
         "label",
         { class: "field" },
@@ -81,18 +100,8 @@ export function editEvent(match, event) {
           ["goal", ...GRID].map((kind) => h("option", { value: kind, selected: kind === event.kind }, rules.kindLabel(kind))),
         ),
       ),
-      h(
-        "label",
-        { class: "field" },
-        "Who",
-        h(
-          "select",
-          { name: "who" },
-          h("option", { value: "", selected: currentWho === "" }, "Our team, no name"),
-          players.map((p) => h("option", { value: p.id, selected: currentWho === p.id }, playerName(p))),
-          h("option", { value: "opposition", selected: currentWho === "opposition" }, "Opposition"),
-        ),
-      ),
+      playerField("Who", "who", currentWho, [["", "Our team, no name"]], [["opposition", "Opposition"]]),
+      assistField,
       h(
         "div",
         { class: "row" },
@@ -106,4 +115,26 @@ export function editEvent(match, event) {
     h("button", { class: "danger", onclick: remove }, "Delete event"),
     closeButton("Cancel"),
   );
+}
+
+/**
+ * The kind and who of the edit form.
+ * @param {FormData} data
+ * @returns {{ kind: string, side: "team" | "opposition", player_id: string | null }}
+ */
+function whatAndWho(data) {
+  const who = String(data.get("who"));
+  return {
+    kind: String(data.get("kind")),
+    side: who === "opposition" ? "opposition" : "team",
+    player_id: who === "opposition" || who === "" ? null : who,
+  };
+}
+
+/**
+ * Whether an event can name an assist: a goal of ours with its scorer named.
+ * @param {{ kind: string, side: string, player_id: string | null }} e
+ */
+function hasAssist(e) {
+  return e.kind === "goal" && e.side === "team" && e.player_id !== null;
 }

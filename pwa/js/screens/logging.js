@@ -21,10 +21,13 @@ import { closeButton, openSheet, sheet } from "./sheet.js";
  * @typedef {import("../rules.js").MatchEvent} MatchEvent
  */
 
-// The grid under the Goal button, in the order a coach reaches for them.
+// The grid under the Goal button, in the order a coach reaches for them: four rows of
+// four, so every kind is one tap away on a phone and each button stays a thumb wide.
 export const GRID = [
-  "assist", "save", "tackle", "key_pass", "interception", "foul",
-  "free_kick", "penalty", "ball_out", "yellow_card", "red_card", "substitution", "own_goal",
+  "assist", "save", "shot_on_target", "shot_off_target",
+  "tackle", "key_pass", "interception", "foul",
+  "free_kick", "corner", "penalty", "ball_out",
+  "yellow_card", "red_card", "substitution", "own_goal",
 ];
 
 /** @type {Record<string, string>} */
@@ -67,18 +70,35 @@ export async function logMarker(match, kind) {
 }
 
 /**
- * @param {Match} match @param {string} kind
- * @param {{ side: "team" | "opposition", player_id?: string | null, replaced_player_id?: string | null }} who
+ * @typedef {{ side: "team" | "opposition", player_id?: string | null,
+ *   replaced_player_id?: string | null, assist_player_id?: string | null }} Who
+ * @typedef {ReturnType<typeof rules.eventTimeNow>} At
  */
-async function logEvent(match, kind, who) {
+
+/**
+ * When an event tapped now happens, or null (and the coach told why) where the server
+ * would refuse it: the match may have moved on (another phone's full-time) while the sheet
+ * was open.
+ * @param {Match} match @param {string} kind @returns {At | null}
+ */
+function timeNow(match, kind) {
   const state = matchState(match);
   const at = rules.eventTimeNow(kind, state, state.periodStartedAt, Date.now(), match);
-  // The match may have moved on (another phone's full-time) while the sheet was open.
+  return refused(match, at) ? null : at;
+}
+
+/** @param {Match} match @param {At} at */
+function refused(match, at) {
   const refusal = eventRefusal(match, at);
-  if (refusal) {
-    toast(notLoggedText(refusal));
-    return;
-  }
+  if (refusal) toast(notLoggedText(refusal));
+  return refusal !== null;
+}
+
+/** @param {Match} match @param {string} kind @param {Who} who @param {At | null} [when] */
+async function logEvent(match, kind, who, when) {
+  const at = when ?? timeNow(match, kind);
+  // A time taken earlier (the scorer's tap) is checked again: the match may have ended since.
+  if (!at || (when && refused(match, when))) return;
   await logged(match, m.addEvent({ match_id: match.id, kind, ...at, ...who }));
 }
 
@@ -116,8 +136,26 @@ function logKind(match, kind) {
     return;
   }
   const title = kind === "own_goal" ? "Own goal: whose player?" : `${label}: who?`;
-  pick(title, onPitch, { opposition: true, nobody: true }, (choice) =>
-    logEvent(match, kind, choice === "opposition" ? { side: "opposition" } : { side: "team", player_id: choice }),
+  pick(title, onPitch, { opposition: true, nobody: true }, (choice) => {
+    if (choice === "opposition") return logEvent(match, kind, { side: "opposition" });
+    if (kind === "goal" && choice !== null) return pickAssist(match, choice);
+    return logEvent(match, kind, { side: "team", player_id: choice });
+  });
+}
+
+/**
+ * A goal of ours with a named scorer: the same sheet asks who assisted it, from the players
+ * on the pitch but the scorer, with "No assist" one tap away. The goal keeps the time of
+ * the scorer's tap.
+ * @param {Match} match @param {string} scorer
+ */
+function pickAssist(match, scorer) {
+  const at = timeNow(match, "goal");
+  if (!at) return;
+  const name = playerName(store.view.players.get(scorer));
+  const others = squad(match).onPitch.filter((p) => p.id !== scorer);
+  pick(`Goal · ${name} — assisted by?`, others, { noAssist: true, cancel: "Cancel goal" }, (assist) =>
+    logEvent(match, "goal", { side: "team", player_id: scorer, assist_player_id: assist }, at),
   );
 }
 
@@ -140,9 +178,9 @@ function offerKickOff(match, kind) {
 
 /**
  * Open the player sheet; `then` receives a player id, "opposition", or null (our team,
- * no player named).
+ * no player named; no assist).
  * @param {string} title @param {Player[]} players
- * @param {{ opposition?: boolean, nobody?: boolean }} options
+ * @param {{ opposition?: boolean, nobody?: boolean, noAssist?: boolean, cancel?: string }} options
  * @param {(choice: string | null) => unknown} then
  */
 function pick(title, players, options, then) {
@@ -169,6 +207,7 @@ function pick(title, players, options, then) {
     ),
     options.opposition && h("button", { class: "opposition", onclick: () => choose("opposition") }, "Opposition"),
     options.nobody && h("button", { class: "secondary", onclick: () => choose(null) }, "Our team, no name"),
-    closeButton("Cancel"),
+    options.noAssist && h("button", { class: "primary no-assist", onclick: () => choose(null) }, "No assist"),
+    closeButton(options.cancel ?? "Cancel"),
   );
 }
