@@ -39,6 +39,11 @@ class ViewerPlayer(BaseModel):
     name: str
 
 
+class WatchLineupSlot(BaseModel):
+    player_id: uuid.UUID
+    role: Literal["starting", "bench"]
+
+
 class WatchLink(BaseModel):
     expires_at: datetime
     names: NamePolicy
@@ -48,6 +53,10 @@ class WatchSummary(BaseModel):
     match: MatchSummary
     players: list[ViewerPlayer]
     events: list[dict[str, Any]] = Field(description="Live event change records, in seq order")
+    lineup: list[WatchLineupSlot] = Field(
+        description="Who started and who was on the bench, starters first: with the events, "
+        "what minutes played are counted from"
+    )
     head: int
     link: WatchLink
     server_time: datetime = Field(

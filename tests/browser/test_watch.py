@@ -469,3 +469,80 @@ def test_an_away_match_reads_home_side_first(browser: Browser, server: Server) -
     assert viewer.locator("#scorers [data-side=away] li").all_inner_texts() == ["6 Jo 1'"]
     assert viewer.locator("#scorers [data-side=home] li").count() == 0
     context.close()
+
+
+def test_at_full_time_the_watch_page_is_a_report_that_prints_on_one_page(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    match_id = pitchside.match(club, "Wanderers")
+    p = club.players
+    lineup = [{"player_id": p[name], "role": "starting"} for name in ("Sam", "Priya", "Jo")]
+    lineup += [{"player_id": p[name], "role": "starting"} for name in ("Ade", "Mia")]
+    lineup.append({"player_id": p["Leo"], "role": "bench"})
+    put = server.request("PUT", f"/api/matches/{match_id}/lineup", {"players": lineup}, club.token)
+    assert put.status == 200, put.body
+    _log(club, match_id, "kick_off", recorded_at=_ago(60 * 60))
+    _log(club, match_id, "goal", minute=10, player_id=p["Ade"], assist_player_id=p["Mia"])
+    card = _log(club, match_id, "yellow_card", minute=15, player_id=p["Jo"])
+    _log(club, match_id, "half_time", minute=25)
+    _log(club, match_id, "kick_off", period=2, minute=25, recorded_at=_ago(30 * 60))
+    sub = _log(
+        club,
+        match_id,
+        "substitution",
+        period=2,
+        minute=40,
+        player_id=p["Leo"],
+        replaced_player_id=p["Mia"],
+    )
+    _log(club, match_id, "goal", side="opposition", period=2, minute=44)
+    # A busy morning: the report still fits one page.
+    busy = ["shot_on_target", "save", "corner", "tackle", "shot_off_target", "interception"]
+    for n in range(24):
+        period = 1 if n < 12 else 2
+        kind = busy[n % len(busy)]
+        player = None if kind == "corner" else p["Priya"]
+        _log(club, match_id, kind, period=period, minute=n * 2 + 1, player_id=player)
+    _log(club, match_id, "full_time", period=2, minute=50)
+
+    context = phone(browser)
+    viewer = context.new_page()
+    assert viewer.viewport_size == {"width": 390, "height": 844}
+    viewer.goto(_share(club, match_id))
+    viewer.locator("#report").wait_for()
+
+    assert _score(viewer) == (1, 1)
+    assert _dashed(viewer.locator("#breaks").inner_text()) == "HT 1-0"
+    assert viewer.locator("#scorers [data-side=home] li").all_inner_texts() == [
+        "9 Ade 10' (assist 10 Mia)"
+    ]
+    assert viewer.locator(f"#cards [data-event-id='{card}']").inner_text().startswith("15'")
+    assert "6 Jo" in viewer.locator("#cards").inner_text()
+    assert (
+        "14 Leo on for 10 Mia"
+        in viewer.locator(f"#substitutions [data-event-id='{sub}']").inner_text()
+    )
+    rows = {
+        row.locator("th").inner_text(): row.locator("td.played").inner_text()
+        for row in viewer.locator("#minutes .minutes-row").all()
+    }
+    assert rows == {
+        "1 Sam": "50'",
+        "4 Priya": "50'",
+        "6 Jo": "50'",
+        "9 Ade": "50'",
+        "10 Mia": "40'",
+        "14 Leo": "10'",
+    }
+    assert viewer.locator(".timeline .event").count() == 32
+    # Readable on the phone: nothing wider than the screen.
+    assert viewer.evaluate("document.documentElement.scrollWidth") <= 390
+    pitchside.screenshot(viewer, "watch-report.png")
+
+    viewer.emulate_media(media="print")
+    viewer.set_viewport_size({"width": 794, "height": 1123})
+    pitchside.screenshot(viewer, "watch-report-print.png")
+    pdf = viewer.pdf(format="A4", print_background=False)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    context.close()
