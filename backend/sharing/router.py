@@ -44,6 +44,7 @@ def _out(link: ShareLink, tokens: ShareTokens) -> ShareLinkOut:
         match_id=link.match_id,
         token=token,
         path=f"/watch#{token}",
+        result_path=f"/watch?t={token}",
         names=link.names,
         created_at=link.created_at,
         expires_at=link.expires_at,

@@ -10,12 +10,15 @@ from backend.matches.schemas import MatchSummary
 from sync_protocol.fields import JSON_INTEGER
 
 NamePolicy = Literal["initials", "first_names", "full_names"]
+# A result link lasts as long as the coach chooses, up to a season (a year, leap day
+# included); any link can be revoked sooner.
+LINK_MAX_HOURS = 366 * 24
 
 
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_hours: Annotated[int, Field(ge=1, le=720), JSON_INTEGER] = 72
+    expires_in_hours: Annotated[int, Field(ge=1, le=LINK_MAX_HOURS), JSON_INTEGER] = 72
     names: NamePolicy = Field(
         default="first_names",
         description="How viewers see players: initials, first names (default) or full names",
@@ -27,6 +30,10 @@ class ShareLinkOut(BaseModel):
     match_id: uuid.UUID
     token: str
     path: str = Field(description="Open this on the server's origin: /watch#<token>")
+    result_path: str = Field(
+        description="The same link for a group chat, whose preview then shows the score: "
+        "/watch?t=<token>"
+    )
     names: NamePolicy
     created_at: datetime
     expires_at: datetime

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import urllib.request
 import uuid
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -116,3 +117,39 @@ def test_no_preview_without_a_working_link(served: Deployment) -> None:
         assert head.title == "Live match · Touchline"
         assert "Blues" not in text
         assert headers["cache-control"] == "no-cache"
+
+
+def _parse(timestamp: str) -> datetime:
+    return datetime.fromisoformat(timestamp)
+
+
+def test_a_coach_makes_a_result_link_that_lasts_a_season(served: Deployment) -> None:
+    server = served.server
+    team = coach(server)
+    _play_to_full_time(team)
+    link = team.share(expires_in_hours=366 * 24)
+    assert link["result_path"] == "/watch?t=" + link["token"]
+    assert link["path"] == "/watch#" + link["token"]
+    lifetime = _parse(link["expires_at"]) - _parse(link["created_at"])
+    assert timedelta(days=366) - timedelta(minutes=1) < lifetime <= timedelta(days=366)
+    _, head, _ = _page(server, link["result_path"])
+    assert head.meta["og:title"] == "Reds U10 2\u20131 Blues (full-time)"
+    watched = server.request("GET", "/api/watch", None, link["token"])
+    assert watched.status == 200
+    assert watched.body["link"]["expires_at"] == link["expires_at"]
+
+    url = f"/api/matches/{team.match_id}/share-links"
+    before = server.request("GET", url, None, team.token).body
+    for bad in (0, 366 * 24 + 1, "8784", True, None, 24.5):
+        refused = server.request("POST", url, {"expires_in_hours": bad}, team.token)
+        assert refused.status == 422, (bad, refused.body)
+        assert refused.body["error"]["field"] == "expires_in_hours", (bad, refused.body)
+    assert server.request("GET", url, None, team.token).body == before
+
+    # Revoked, it stops working at once, whatever time it had left.
+    assert (
+        server.request("DELETE", f"/api/share-links/{link['id']}", None, team.token).status == 204
+    )
+    assert server.request("GET", "/api/watch", None, link["token"]).status == 410
+    _, head, _ = _page(server, link["result_path"])
+    assert "og:title" not in head.meta

@@ -70,7 +70,7 @@ def test_a_coach_creates_lists_and_reuses_share_links(served: Deployment) -> Non
     assert listed.status == 200
     assert [entry["id"] for entry in listed.body] == [initials["id"], link["id"]]
 
-    for bad in ({"expires_in_hours": 0}, {"expires_in_hours": 721}, {"names": "nicknames"}):
+    for bad in ({"expires_in_hours": 0}, {"expires_in_hours": 8785}, {"names": "nicknames"}):
         refused = server.request(
             "POST", f"/api/matches/{team.match_id}/share-links", bad, team.token
         )
