@@ -23,6 +23,7 @@ const WATCH_SHELL = [
   "/app.css",
   "/js/watch.js",
   "/js/dom.js",
+  "/js/insights.js",
   "/js/live.js",
   "/js/notify.js",
   "/js/protocol.js",

@@ -21,7 +21,7 @@ from backend.commands import (
 )
 from backend.db.models import Match, ShareLink
 from backend.sharing import service
-from backend.sharing.schemas import ShareLinkCreate
+from backend.sharing.schemas import LINK_MAX_HOURS, ShareLinkCreate
 from backend.sharing.tokens import ShareTokens
 from backend.signing_keys import signing_keys
 
@@ -31,13 +31,15 @@ def _tokens(operator: Operator) -> ShareTokens:
 
 
 def _link_row(link: ShareLink, tokens: ShareTokens) -> Row:
+    token = tokens.issue(link.id)
     return {
         "id": str(link.id),
         "match_id": str(link.match_id),
         "names": link.names,
         "expires_at": link.expires_at,
         "revoked_at": link.revoked_at,
-        "path": f"/watch#{tokens.issue(link.id)}",
+        "path": f"/watch#{token}",
+        "result_path": f"/watch?t={token}",
     }
 
 
@@ -76,7 +78,9 @@ def add_commands(commands: Group, database_option: DatabaseOption) -> None:
         share, "create", "create a share link for a match", share_create, database_option
     )
     create.add_argument("match_id", metavar="MATCH_ID")
-    create.add_argument("--hours", type=int, default=72, help="valid for (1 to 720; default 72)")
+    create.add_argument(
+        "--hours", type=int, default=72, help=f"valid for (1 to {LINK_MAX_HOURS}; default 72)"
+    )
     create.add_argument(
         "--names", choices=["initials", "first_names", "full_names"], default="first_names"
     )

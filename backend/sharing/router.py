@@ -14,11 +14,12 @@ from backend.db.session import DbSession
 from backend.errors import Unauthorized
 from backend.matches import views
 from backend.matches.schemas import MatchOut, MatchSummary
-from backend.matches.service import players_by_id
+from backend.matches.service import get_lineup, players_by_id
 from backend.sharing import service
 from backend.sharing.schemas import (
     ShareLinkCreate,
     ShareLinkOut,
+    WatchLineupSlot,
     WatchLink,
     WatchSummary,
 )
@@ -43,6 +44,7 @@ def _out(link: ShareLink, tokens: ShareTokens) -> ShareLinkOut:
         match_id=link.match_id,
         token=token,
         path=f"/watch#{token}",
+        result_path=f"/watch?t={token}",
         names=link.names,
         created_at=link.created_at,
         expires_at=link.expires_at,
@@ -116,6 +118,13 @@ def watch(
             players_by_id(db_session, match.team_id).values(), grant.names
         ),
         events=[json.loads(event_record(e, Form.LIVE).payload) for e in events],
+        lineup=[
+            WatchLineupSlot(player_id=slot.player_id, role=slot.role)
+            for slot in sorted(
+                get_lineup(db_session, match),
+                key=lambda s: (s.role != "starting", str(s.player_id)),
+            )
+        ],
         head=match.head_seq,
         link=WatchLink(expires_at=grant.expires_at, names=grant.names),
         server_time=utcnow(),

@@ -9,15 +9,18 @@ change to the app installs a new worker with a fresh cache.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import sys
 from functools import cache
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from backend.errors import NotFound
+from backend.db.session import database
+from backend.errors import Gone, NotFound, Unauthorized
+from backend.sharing import preview, service
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,6 +33,7 @@ CANDIDATES = (
 SCRIPT = re.compile(r"[a-z][a-z0-9-]*\.js")
 ICON = re.compile(r"[a-z0-9][a-z0-9-]*\.png")
 VERSION_MARK = b"__SHELL_VERSION__"
+TITLE = re.compile(r"<title>.*?</title>")
 
 PAGE_HEADERS = {
     "Cache-Control": "no-cache",
@@ -62,11 +66,33 @@ def coach_app() -> FileResponse:
 
 
 @router.get("/watch")
-def watch_page() -> FileResponse:
+def watch_page(request: Request, t: str | None = None) -> Response:
     """The share-link page. Its token travels in the fragment; no-referrer keeps the page's
-    address out of every request it makes."""
+    address out of every request it makes.
+
+    A result link carries its token in the query instead (``/watch?t=<token>``), so that a
+    group chat's preview, which runs no script, can show the score: for a token that works,
+    the page comes with Open Graph tags (sharing/preview.py). The query never reaches a
+    log line (ops/logs.py), and such a page is never stored by a cache."""
     headers = PAGE_HEADERS | {"Referrer-Policy": "no-referrer"}
-    return FileResponse(_file("watch.html"), media_type="text/html", headers=headers)
+    found = _preview(request, t) if t else None
+    if found is None:
+        return FileResponse(_file("watch.html"), media_type="text/html", headers=headers)
+    page = _file("watch.html").read_text(encoding="utf-8")
+    title = f"<title>{html.escape(found.title)} · Touchline</title>"
+    page = TITLE.sub(lambda _: f"{title}\n  {preview.tags(found)}", page, count=1)
+    return HTMLResponse(page, headers=headers | {"Cache-Control": "no-store"})
+
+
+def _preview(request: Request, token: str) -> preview.Preview | None:
+    """The preview of the link ``token`` names, or None if it does not work (the page then
+    says why, as for any link)."""
+    with database(request).reader() as db_session:
+        try:
+            grant = service.resolve(db_session, request.app.state.share_tokens, token)
+        except (Unauthorized, Gone):
+            return None
+        return preview.preview(db_session, grant)
 
 
 @router.get("/app.css")

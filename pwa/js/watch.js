@@ -13,9 +13,17 @@
  * The last state the page held is kept in localStorage under the link's token, so the
  * page opened with no signal shows the last known score and when it was last true. It is
  * dropped once the link has expired or the server says the link no longer works.
+ *
+ * At full-time the page becomes the match report: the score, scorers and breaks as before,
+ * then cards, substitutions and minutes played (insights.js, from the events and the
+ * lineup), then the timeline; it prints on one A4 page (app.css, `@media print`).
+ *
+ * The token comes from the fragment (/watch#<token>), or from the query of a result link
+ * (/watch?t=<token>), whose page the server renders with the score in its preview tags.
  */
 
 import { h } from "./dom.js";
+import * as insights from "./insights.js";
 import { LiveChannel } from "./live.js";
 import * as notify from "./notify.js";
 import * as records from "./records.js";
@@ -28,10 +36,11 @@ import * as story from "./story.js";
  * @typedef {{ id: string, squad_number: number | null, name: string }} Player
  * @typedef {{ type: string, id: string, seq: number, deleted?: true, data?: Record<string, any> }} Change
  * @typedef {{ expires_at: string, names: string }} Link
+ * @typedef {{ player_id: string, role: string }} Slot
  */
 
 const root = /** @type {HTMLElement} */ (document.getElementById("watch"));
-const token = decodeURIComponent(location.hash.slice(1));
+const token = decodeURIComponent(location.hash.slice(1)) || (new URLSearchParams(location.search).get("t") ?? "");
 const STORE_PREFIX = "touchline.watch.";
 
 /** Everything the page holds. */
@@ -43,6 +52,8 @@ const page = {
   events: new Map(),
   /** @type {Map<string, Player>} */
   players: new Map(),
+  /** The lineup, starters first. @type {Slot[]} */
+  lineup: [],
   lastSeq: 0,
   /** @type {Link | null} */
   link: null,
@@ -78,6 +89,7 @@ async function load() {
   page.match = { ...fields, period_started_at: clock.period_started_at };
   page.link = summary.link;
   page.players = new Map(summary.players.map((/** @type {Player} */ p) => [p.id, p]));
+  page.lineup = summary.lineup ?? [];
   page.events.clear();
   for (const change of summary.events) apply(change);
   page.lastSeq = summary.head;
@@ -164,6 +176,8 @@ function apply(change) {
   if (change.type === "event") {
     if (data === null) page.events.delete(change.id);
     else page.events.set(change.id, /** @type {MatchEvent} */ (data));
+  } else if (change.type === "lineup") {
+    page.lineup = data === null ? [] : data.players;
   } else if (change.type === "match" && data !== null) {
     // Nor does a live match record carry its team: keep the one the summary gave.
     page.match = { ...match, ...data, team_id: match.team_id };
@@ -177,6 +191,7 @@ function remember() {
   const copy = {
     match,
     players: [...page.players.values()],
+    lineup: page.lineup,
     events: [...page.events.values()],
     head: page.lastSeq,
     link,
@@ -204,6 +219,7 @@ function recall() {
     ({ match: page.match, link: page.link, skew: page.skew } = copy);
     channelFor(copy.match.id).heardAt = copy.heardAt;
     page.players = new Map(copy.players.map((/** @type {Player} */ p) => [p.id, p]));
+    page.lineup = copy.lineup ?? [];
     for (const event of copy.events) page.events.set(event.id, event);
     page.lastSeq = copy.head;
     render();
@@ -300,6 +316,8 @@ function render() {
   const homeAway = (s) => `${s[home]}–${s[away]}`;
   const goalOf = new Map(goals.map((g) => [g.event.id, g]));
   const scorers = story.scorers(goals);
+  const finished = m.status === "finished";
+  root.classList.toggle("report", finished);
   document.title = `${names[home]} ${homeAway(score)} ${names[away]} · Touchline`;
   const footnote = link
     ? h("p", { class: "footnote" }, `Shared by the coach of ${m.team_name}. This link works until ${new Date(link.expires_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}.`)
@@ -342,12 +360,15 @@ function render() {
       breakLine.length > 0 && h("p", { class: "breaks", id: "breaks" }, breakLine),
       connectionLine(),
     ),
+    finished ? reportSections(list, m) : "",
+    finished && list.length > 0 ? h("h2", { class: "report-heading" }, "Timeline") : "",
     list.length === 0
       ? h("p", { class: "lead" }, m.status === "scheduled" ? "The match has not started yet." : "Nothing has happened yet.")
       : h(
           "ol",
-          { class: "timeline", reversed: true },
-          list.reverse().map((e) => {
+          // Newest first while live; in the report, in the order it happened.
+          { class: "timeline", reversed: !finished },
+          (finished ? list : list.reverse()).map((e) => {
             const goal = goalOf.get(e.id);
             const breakScore = (e.kind === "half_time" || e.kind === "full_time") && breaks.get(e.period);
             return h(
@@ -373,9 +394,81 @@ function render() {
   );
 }
 
+/**
+ * The report's middle: cards, substitutions and minutes played. Minutes are counted by
+ * insights.minutesPlayed, the rule the coach's phone and the server count them by.
+ * @param {MatchEvent[]} list the events in match order
+ * @param {Record<string, any>} m the match
+ */
+function reportSections(list, m) {
+  const cards = list.filter((e) => e.kind === "yellow_card" || e.kind === "red_card");
+  const subs = list.filter((e) => e.kind === "substitution" && e.side === "team");
+  const counted = insights.minutesPlayed({
+    id: m.id,
+    periods: m.periods,
+    period_minutes: m.period_minutes,
+    kickoff_at: m.kickoff_at,
+    lineup: page.lineup,
+    events: /** @type {any[]} */ (list),
+  });
+  const rows = Object.entries(counted.players)
+    .filter(([, p]) => p.appeared)
+    .map(([id, p]) => ({ id, p, player: page.players.get(id) }))
+    .sort((a, b) => b.p.minutes - a.p.minutes || (a.player?.squad_number ?? 999) - (b.player?.squad_number ?? 999));
+  /** @param {string} title @param {MatchEvent[]} events @param {string} id @param {boolean} labelled */
+  const eventList = (title, events, id, labelled) =>
+    events.length > 0 &&
+    h(
+      "section",
+      { class: "report-part", id },
+      h("h2", null, title),
+      h(
+        "ul",
+        null,
+        events.map((e) => h("li", { "data-event-id": e.id }, h("span", { class: "minute" }, rules.minuteLabel(e)), " ", labelled && `${rules.kindLabel(e.kind)} `, who(e, m.team_name))),
+      ),
+    );
+  return h(
+    "div",
+    { class: "report-body", id: "report" },
+    h("h2", { class: "report-title" }, "Full-time report"),
+    eventList("Cards", cards, "cards", true),
+    eventList("Substitutions", subs, "substitutions", false),
+    rows.length > 0 &&
+      h(
+        "section",
+        { class: "report-part", id: "minutes" },
+        h("h2", null, "Minutes played"),
+        h(
+          "table",
+          { class: "minutes-table" },
+          h("thead", null, h("tr", null, h("th", { scope: "col" }, "Player"), h("th", { scope: "col" }, "Minutes"), h("th", { scope: "col" }, "Started"))),
+          h(
+            "tbody",
+            null,
+            rows.map(({ id, p }) =>
+              h(
+                "tr",
+                { class: "minutes-row", "data-player-id": id },
+                h("th", { scope: "row" }, playerName(id) || "Player"),
+                h("td", { class: "played" }, `${p.minutes}'`),
+                h("td", null, p.started ? "Yes" : "No"),
+              ),
+            ),
+          ),
+        ),
+      ),
+  );
+}
+
 /** @param {story.Scorer} scorer */
 function scorerText(scorer) {
-  const minutes = scorer.goals.map((e) => rules.minuteLabel(e)).join(", ");
+  const minutes = scorer.goals
+    .map((e) => {
+      const assist = scorer.side === "team" && e.assist_player_id ? playerName(e.assist_player_id) : "";
+      return assist ? `${rules.minuteLabel(e)} (assist ${assist})` : rules.minuteLabel(e);
+    })
+    .join(", ");
   const name = scorer.own_goal ? "Own goal" : scorer.player_id ? playerName(scorer.player_id) : "Goal";
   return `${name || "Goal"} ${minutes}`;
 }

@@ -469,3 +469,140 @@ def test_an_away_match_reads_home_side_first(browser: Browser, server: Server) -
     assert viewer.locator("#scorers [data-side=away] li").all_inner_texts() == ["6 Jo 1'"]
     assert viewer.locator("#scorers [data-side=home] li").count() == 0
     context.close()
+
+
+Logged = tuple[str, dict[str, Any]]
+
+
+def _finished(
+    club: Club, opponent: str, first: list[Logged], second: list[Logged], lineup: list[Any]
+) -> str:
+    """A match of two 25-minute halves played to full-time through the REST API: its
+    ``lineup`` of (name, role), then ``first`` and ``second`` (kind, fields) logged in each
+    half; returns its id."""
+    match_id = pitchside.match(club, opponent)
+    slots = [{"player_id": club.players[name], "role": role} for name, role in lineup]
+    put = club.server.request(
+        "PUT", f"/api/matches/{match_id}/lineup", {"players": slots}, club.token
+    )
+    assert put.status == 200, put.body
+    _log(club, match_id, "kick_off", recorded_at=_ago(60 * 60))
+    for kind, fields in first:
+        _log(club, match_id, kind, **fields)
+    _log(club, match_id, "half_time", minute=25)
+    _log(club, match_id, "kick_off", period=2, minute=25, recorded_at=_ago(30 * 60))
+    for kind, fields in second:
+        _log(club, match_id, kind, period=2, **fields)
+    _log(club, match_id, "full_time", period=2, minute=50)
+    return match_id
+
+
+def test_at_full_time_the_watch_page_is_a_report_that_prints_on_one_page(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    p = club.players
+    card, sub = str(uuid.uuid4()), str(uuid.uuid4())
+    # A busy morning: the report still fits one page.
+    busy = ["shot_on_target", "save", "corner", "tackle", "shot_off_target", "interception"]
+    extra: list[Logged] = [
+        (kind, {"minute": n * 2 + 1, "player_id": None if kind == "corner" else p["Priya"]})
+        for n, kind in enumerate(busy * 4)
+    ]
+    assist = {"player_id": p["Ade"], "assist_player_id": p["Mia"]}
+    first: list[Logged] = [
+        ("goal", {"minute": 10} | assist),
+        ("yellow_card", {"id": card, "minute": 15, "player_id": p["Jo"]}),
+        *extra[:12],
+    ]
+    change = {"player_id": p["Leo"], "replaced_player_id": p["Mia"]}
+    second: list[Logged] = [
+        ("substitution", {"id": sub, "minute": 40} | change),
+        ("goal", {"side": "opposition", "minute": 44}),
+        *extra[12:],
+    ]
+    starters = [(name, "starting") for name in ("Sam", "Priya", "Jo", "Ade", "Mia")]
+    match_id = _finished(club, "Wanderers", first, second, [*starters, ("Leo", "bench")])
+
+    context = phone(browser)
+    viewer = context.new_page()
+    assert viewer.viewport_size == {"width": 390, "height": 844}
+    viewer.goto(_share(club, match_id))
+    viewer.locator("#report").wait_for()
+
+    assert _score(viewer) == (1, 1)
+    assert _dashed(viewer.locator("#breaks").inner_text()) == "HT 1-0"
+    assert viewer.locator("#scorers [data-side=home] li").all_inner_texts() == [
+        "9 Ade 10' (assist 10 Mia)"
+    ]
+    assert viewer.locator(f"#cards [data-event-id='{card}']").inner_text().startswith("15'")
+    assert "6 Jo" in viewer.locator("#cards").inner_text()
+    assert (
+        "14 Leo on for 10 Mia"
+        in viewer.locator(f"#substitutions [data-event-id='{sub}']").inner_text()
+    )
+    rows = {
+        row.locator("th").inner_text(): row.locator("td.played").inner_text()
+        for row in viewer.locator("#minutes .minutes-row").all()
+    }
+    assert rows == {
+        "1 Sam": "50'",
+        "4 Priya": "50'",
+        "6 Jo": "50'",
+        "9 Ade": "50'",
+        "10 Mia": "40'",
+        "14 Leo": "10'",
+    }
+    assert viewer.locator(".timeline .event").count() == 32
+    # Readable on the phone: nothing wider than the screen.
+    assert viewer.evaluate("document.documentElement.scrollWidth") <= 390
+    pitchside.screenshot(viewer, "watch-report.png")
+
+    viewer.emulate_media(media="print")
+    viewer.set_viewport_size({"width": 794, "height": 1123})
+    pitchside.screenshot(viewer, "watch-report-print.png")
+    pdf = viewer.pdf(format="A4", print_background=False)
+    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    context.close()
+
+
+def test_after_full_time_the_coach_sends_a_result_link_that_opens_the_report(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    goal: Logged = ("goal", {"minute": 10, "player_id": club.players["Ade"]})
+    match_id = _finished(club, "Athletic", [goal], [], [("Ade", "starting")])
+    coach_context = phone(browser)
+    coach = coach_context.new_page()
+    sign_in(coach, server.base_url, club.email, club.team_name)
+    open_match(coach, "Athletic")
+    coach.locator(".match[data-status=finished]").wait_for()
+
+    coach.get_by_role("button", name="Share", exact=True).click()
+    coach.get_by_role("heading", name="Send the result").wait_for()
+    assert coach.get_by_label("The link lasts").input_value() == "8784"
+    coach.get_by_label("Players are shown as").select_option("initials")
+    pitchside.screenshot(coach, "coach-send-result.png")
+    coach.get_by_role("button", name="Send the result").click()
+    link = coach.locator("#sheet .share-url")
+    link.wait_for()
+    url = link.input_value()
+    assert url.startswith(f"{server.base_url}/watch?t=")
+    token = url.partition("?t=")[2]
+    links = club.get(f"/api/matches/{match_id}/share-links")
+    made = next(entry for entry in links if entry["token"] == token)
+    assert made["names"] == "initials"
+    lifetime = datetime.fromisoformat(made["expires_at"]) - datetime.fromisoformat(
+        made["created_at"]
+    )
+    assert lifetime > timedelta(days=365)
+
+    viewer_context = phone(browser)
+    viewer = viewer_context.new_page()
+    viewer.goto(url)
+    viewer.locator("#report").wait_for()
+    assert _score(viewer) == (1, 0)
+    assert viewer.locator("#scorers [data-side=home] li").all_inner_texts() == ["9 A. 10'"]
+    assert "Ade" not in viewer.locator("main").inner_text()
+    coach_context.close()
+    viewer_context.close()

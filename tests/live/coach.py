@@ -63,13 +63,15 @@ class Coach:
 
 
 def coach(
-    server: Server, players: tuple[tuple[int, str, str], ...] = ((9, "Sam", "Sam Whitfield"),)
+    server: Server,
+    players: tuple[tuple[int, str, str], ...] = ((9, "Sam", "Sam Whitfield"),),
+    team_name: str = "Reds U10",
 ) -> Coach:
     """Register a coach with a phone, a team of ``players`` (number, first name, full name)
-    and a scheduled match against Blues."""
+    and a scheduled home match against Blues."""
     login_token = server.sign_up()
     device_id, token = server.phone(login_token)
-    team = server.request("POST", "/api/teams", {"name": "Reds U10"}, token)
+    team = server.request("POST", "/api/teams", {"name": team_name}, token)
     assert team.status == 201, team.body
     roster = []
     for number, first, full in players:

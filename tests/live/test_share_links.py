@@ -70,7 +70,7 @@ def test_a_coach_creates_lists_and_reuses_share_links(served: Deployment) -> Non
     assert listed.status == 200
     assert [entry["id"] for entry in listed.body] == [initials["id"], link["id"]]
 
-    for bad in ({"expires_in_hours": 0}, {"expires_in_hours": 721}, {"names": "nicknames"}):
+    for bad in ({"expires_in_hours": 0}, {"expires_in_hours": 8785}, {"names": "nicknames"}):
         refused = server.request(
             "POST", f"/api/matches/{team.match_id}/share-links", bad, team.token
         )
@@ -285,6 +285,12 @@ def test_viewers_see_names_only_as_the_link_allows_and_never_notes(served: Deplo
     ids = team.push("kick_off", "goal", note=note)
     stored = server.request("GET", f"/api/matches/{team.match_id}/events", None, team.token)
     assert note in json.dumps(stored.body), "the coach's note was not stored"
+    ola, sam = (player["id"] for player in team.players)
+    lineup = [{"player_id": ola, "role": "starting"}, {"player_id": sam, "role": "bench"}]
+    put = server.request(
+        "PUT", f"/api/matches/{team.match_id}/lineup", {"players": lineup}, team.token
+    )
+    assert put.status == 200, put.body
 
     default = server.request("GET", f"/api/matches/{team.match_id}/share", None, team.token).body
     cases = [
@@ -296,6 +302,8 @@ def test_viewers_see_names_only_as_the_link_allows_and_never_notes(served: Deplo
         status, summary = _watch(server, token)
         assert status == 200
         assert [p["name"] for p in summary["players"]] == names
+        # The lineup, for counting minutes played: ids and roles, never a name.
+        assert summary["lineup"] == lineup
         assert [(e["id"], "note" in e["data"]) for e in summary["events"]] == [
             (ids[0], False),
             (ids[1], False),

@@ -125,7 +125,7 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             ("devices", "revoke", UNKNOWN, *db),
             ("share", "create", match_id, "--names", "initials", "--json", *db),
             ("share", "create", UNKNOWN, *db),
-            ("share", "create", match_id, "--hours", "721", *db),
+            ("share", "create", match_id, "--hours", "8785", *db),
             ("share", "revoke", UNKNOWN, *db),
             ("match", "export", match_id, *db),
             ("match", "export", match_id, "--format", "json", "--output", str(exported), *db),

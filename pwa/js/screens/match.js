@@ -45,7 +45,7 @@ export function matchScreen(matchId) {
       backButton("#/", "Teams"),
       h("button", { class: "secondary small", onclick: () => go(`#/lineup/${matchId}`) }, "Lineup"),
       h("button", { class: "secondary small", onclick: () => go(`#/minutes/${matchId}`) }, "Minutes"),
-      h("button", { class: "secondary small", onclick: () => shareMatch(match, teamName) }, "Share"),
+      h("button", { class: "secondary small", onclick: () => shareMatch(match, teamName, state.status === "finished") }, "Share"),
     ),
     h(
       "header",
