@@ -114,10 +114,16 @@ def event_rows(
 
 def event_record(row: EventRow, form: Form = Form.FULL) -> Candidate:
     """The event as a change record in ``form``."""
-    values = EventValues._make(row)
-    values = values._replace(recorded_at=_wire_time(values.recorded_at))
+    # One tuple made per event, with the time as a record writes it: a catch-up is
+    # thousands of these.
+    (event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
+     recorded_at, assist_id, deleted, seq) = row  # fmt: skip
+    values = EventValues(
+        event_id, match_id, kind, side, period, minute, stoppage, player_id, replaced_id, note,
+        _wire_time(recorded_at), assist_id, deleted, seq,
+    )  # fmt: skip
     payload = encoders.encode_event(values, form)
-    return Candidate(seq=values.seq, size=len(payload), payload=payload)
+    return Candidate(seq=seq, size=len(payload), payload=payload)
 
 
 def event_change(event: Event, form: Form = Form.FULL) -> Candidate:
