@@ -143,9 +143,6 @@ async def bench_touchline(
                 lambda m: progress(f"[{kind}] {m}"),
             ),
         )
-        out["insights"] = await insights.season(
-            server.base_url, rng, make_id, lambda m: progress(f"[{kind}] {m}")
-        )
         mem = server.memory
 
         async def scenario(
@@ -220,6 +217,11 @@ async def bench_touchline(
                     plan.crowd_rate,
                     view=second,
                 )
+        # Last: the peer has no such phase, so its season must not count in the memory
+        # read after the workload both servers share.
+        out["insights"] = await insights.season(
+            server.base_url, rng, make_id, lambda m: progress(f"[{kind}] {m}")
+        )
         out["memory"]["peak_rss_kb"] = mem()["VmHWM"]
         out["memory"]["rss_at_end_kb"] = mem()["VmRSS"]
     return out, ingest_plan, events_used
