@@ -1,8 +1,10 @@
 """Reads a team's matches, lineups and events and hands them to the core's rules
 (``sync_protocol.insights``); nothing here decides what a number is.
 
-A range of matches costs the same five queries whatever its size: the coach's access, the
-matches, every lineup entry of them, every current event of them, and the team's players.
+A range of matches costs the same few queries whatever its size: the coach's access, the
+matches, every lineup entry of them, every current event of them, and the team's players;
+a match read before and unchanged since is taken from a cache (:class:`_LogCache`) and
+costs nothing but its row.
 Events are read as plain rows (no ORM objects), as a pull reads them
 (:func:`backend.db.changes.event_rows`), and turned into the core's :class:`LoggedEvent` by
 :func:`logged_event`, the one place a stored event becomes what the rules read: a column
@@ -12,15 +14,17 @@ the rules come to read (a goal's assisting player) is mapped there.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from threading import Lock
 
 from sqlalchemy import ColumnElement, String, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session
 
 from backend.db.changes import EventRow, event_rows
-from backend.db.models import Event, LineupEntry, Match, Player, in_utc, utcnow
+from backend.db.models import Event, LineupEntry, Match, Player, ServerMeta, in_utc, utcnow
 from backend.errors import Invalid
 from backend.matches import service as matches
 from backend.teams import service as teams
@@ -102,9 +106,52 @@ def _kickoff_bounds(dates: DateRange) -> list[ColumnElement[bool]]:
     return where
 
 
+class _LogCache:
+    """The core's reading of recently asked matches, kept while nothing in them changes.
+
+    Every change in a match's space (an event, its edit or delete, the lineup, the match
+    itself) moves the match's ``head_seq``, and a restored database has a new generation,
+    so ``(generation, match, head_seq)`` names one content: a hit is never stale. Bounded,
+    least recently used out first, shared by the process's threads."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._logs: OrderedDict[tuple[object, str, int], MatchLog] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple[object, str, int]) -> MatchLog | None:
+        with self._lock:
+            log = self._logs.get(key)
+            if log is not None:
+                self._logs.move_to_end(key)
+            return log
+
+    def put(self, key: tuple[object, str, int], log: MatchLog) -> None:
+        with self._lock:
+            self._logs[key] = log
+            self._logs.move_to_end(key)
+            while len(self._logs) > self._size:
+                self._logs.popitem(last=False)
+
+
+_CACHE = _LogCache(256)
+"""About a few seasons of a few teams: 256 matches of 150 events are some 5 MB."""
+
+
 def _logs(db_session: Session, matches_read: Mapping[str, Match]) -> list[MatchLog]:
-    """The matches (by id as the database gives it as text) as the core reads them: two
-    queries in all, lineups then events."""
+    """The matches (by id as the database gives it as text) as the core reads them: those
+    not in the cache in two queries, lineups then events."""
+    generation = db_session.scalar(select(ServerMeta.generation))
+    keys = {key: (generation, key, match.head_seq) for key, match in matches_read.items()}
+    cached = {key: _CACHE.get(cache_key) for key, cache_key in keys.items()}
+    wanted = {key: m for key, m in matches_read.items() if cached[key] is None}
+    read = _read_logs(db_session, wanted)
+    for key, log in read.items():
+        _CACHE.put(keys[key], log)
+    return [cached[key] or read[key] for key in matches_read]
+
+
+def _read_logs(db_session: Session, matches_read: Mapping[str, Match]) -> dict[str, MatchLog]:
     ids = [m.id for m in matches_read.values()]
     lineups: dict[str, dict[str, str]] = {}
     events: dict[str, list[LoggedEvent]] = {}
@@ -120,19 +167,17 @@ def _logs(db_session: Session, matches_read: Mapping[str, Match]) -> list[MatchL
             lineups.setdefault(match_id, {})[player_id] = role
         for row in event_rows(db_session, Event.match_id.in_(ids), Event.deleted_at.is_(None)):
             events.setdefault(row[1], []).append(logged_event(row))
-    logs = []
-    for key, match in matches_read.items():
-        logs.append(
-            MatchLog(
-                id=key,
-                periods=match.periods,
-                period_minutes=match.period_minutes,
-                kickoff_at=in_utc(match.kickoff_at),
-                lineup=lineups.get(key, {}),
-                events=events.get(key, []),
-            )
+    return {
+        key: MatchLog(
+            id=key,
+            periods=match.periods,
+            period_minutes=match.period_minutes,
+            kickoff_at=in_utc(match.kickoff_at),
+            lineup=lineups.get(key, {}),
+            events=events.get(key, []),
         )
-    return logs
+        for key, match in matches_read.items()
+    }
 
 
 def _players(db_session: Session, team_id: uuid.UUID) -> dict[str, Player]:

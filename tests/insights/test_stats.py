@@ -436,3 +436,23 @@ def test_a_team_without_matches_has_empty_stats(client: TestClient) -> None:
     assert body["players"] == []
     assert body["record"]["form"] == []
     assert str(uuid.UUID(body["team_id"])) == team_id
+
+
+def test_a_change_after_a_read_is_in_the_next_answer(client: TestClient) -> None:
+    season = _season(client)
+    match_id = season.matches[0]
+    url = f"/api/teams/{season.team_id}/stats"
+    before = _by_name(client.get(url, headers=season.headers).json()["players"])
+    goal = _log(client, season, match_id, "goal", 2, 40, player="A")
+
+    added = _by_name(client.get(url, headers=season.headers).json()["players"])
+    assert added["A"]["goals"] == before["A"]["goals"] + 1
+
+    response = client.delete(f"/api/events/{goal}", headers=season.headers)
+    assert response.status_code in (200, 204), response.text
+    removed = _by_name(client.get(url, headers=season.headers).json()["players"])
+    assert removed["A"]["goals"] == before["A"]["goals"]
+
+    _lineup(client, season, match_id, "ABCDE", "")
+    minutes = client.get(f"/api/matches/{match_id}/stats", headers=season.headers).json()
+    assert _by_name(minutes["players"])["E"]["started"] is True
