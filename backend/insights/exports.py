@@ -1,7 +1,8 @@
 """CSV exports of the numbers, written row by row as the response is sent.
 
-A cell a spreadsheet would read as a formula (one starting with ``=``, ``+``, ``-`` or
-``@``) is written with a leading ``'``, so a player named ``=HYPERLINK(...)`` stays text.
+A cell a spreadsheet would read as a formula is written with a leading ``'`` by the same
+rule as every export (:func:`backend.matches.export.csv_cell`), so a player named
+``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
@@ -12,18 +13,9 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from backend.insights.schemas import MatchStatsOut, PlayerStatsOut, TeamStatsOut
 from backend.insights.views import COUNT_FIELDS
-
-FORMULA_STARTS = ("=", "+", "-", "@")
+from backend.matches.export import csv_cell
 
 Cell = str | int | float | bool | None
-
-
-def safe_cell(value: Cell) -> Cell:
-    """``value`` as a spreadsheet must show it: text that would start a formula gets a
-    leading ``'``; numbers are left as they are."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def csv_lines(rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
@@ -32,7 +24,7 @@ def csv_lines(rows: Iterable[Sequence[Cell]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow([csv_cell(cell) for cell in row])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -7,12 +7,13 @@ import io
 
 import pytest
 
-from backend.insights.exports import csv_lines, safe_cell
+from backend.insights.exports import csv_lines
 from backend.insights.schemas import Counts
+from backend.matches.export import csv_cell as safe_cell
 from sync_protocol.insights import COUNTED
 
 
-@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_a_cell_that_would_start_a_formula_is_text(start: str) -> None:
     assert safe_cell(f"{start}1+1") == f"'{start}1+1"
 
