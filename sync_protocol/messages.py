@@ -255,10 +255,20 @@ class ChangeType(StrEnum):
     LINEUP = "lineup"
 
 
+# An id in a change record: hyphenated up to protocol 2, its 32 bare hex digits from 3.
+RecordId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$",
+        description="A UUID: hyphenated up to protocol 2, as 32 bare hex digits from 3",
+    ),
+]
+
+
 class Change(BaseModel):
     type: ChangeType
-    id: uuid.UUID
-    space: uuid.UUID = Field(description="The team (roster) or match the change belongs to")
+    id: RecordId
+    space: RecordId = Field(description="The team (roster) or match the change belongs to")
     seq: int
     deleted: bool = False
     data: dict[str, Any] | None = Field(
