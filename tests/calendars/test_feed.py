@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from backend.calendars.feed import duration
+from backend.calendars.tokens import CalendarTokens
 from tests import factories
 
 
@@ -204,8 +205,6 @@ def test_a_token_that_is_not_a_calendar_token_is_404(client: TestClient, token: 
 
 
 def test_a_token_naming_no_calendar_is_404(client: TestClient) -> None:
-    from backend.calendars.tokens import CalendarTokens  # noqa: PLC0415
-
     keys = client.app.state.settings.secret_keys  # type: ignore[attr-defined]
     token = CalendarTokens(keys).issue(uuid.uuid4())
 
