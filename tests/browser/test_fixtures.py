@@ -107,12 +107,17 @@ def test_a_match_scheduled_offline_reaches_the_calendar_and_its_changes_follow(
     moved = _local(next_week + timedelta(days=1), time(14, 0))
     _edit(page, "Rovers")
     page.get_by_label("Kick-off").fill(moved.strftime("%Y-%m-%dT%H:%M"))
+    assert not page.get_by_label("Periods").is_visible()
+    page.get_by_label("Format").select_option(value="custom")
+    page.get_by_label("Periods").fill("3")
+    page.get_by_label("Minutes each").fill("22")
     page.get_by_role("button", name="Save changes").click()
     _synced(page)
     after = _feed(url, "Rovers")
 
     assert after["UID"] == event["UID"]
     assert after.decoded("DTSTART") == moved.astimezone(UTC)
+    assert after.decoded("DTEND") - after.decoded("DTSTART") == timedelta(minutes=3 * 22 + 10)
     assert after.decoded("SEQUENCE") > event.decoded("SEQUENCE")
 
     _edit(page, "Rovers")

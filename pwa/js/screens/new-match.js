@@ -60,6 +60,15 @@ function fieldsOf(data) {
   };
 }
 
+/**
+ * Whether a field keeps its value; a kick-off is the same to the minute the form shows.
+ * @param {string} key @param {any} before @param {any} after
+ */
+function same(key, before, after) {
+  if (key !== "kickoff_at") return before === after;
+  return Math.floor(Date.parse(before) / 60_000) === Math.floor(Date.parse(after) / 60_000);
+}
+
 /** @param {string} teamId */
 export function newMatchScreen(teamId) {
   const team = store.view.teams.get(teamId);
@@ -92,7 +101,7 @@ export function editMatchScreen(matchId) {
     event.preventDefault();
     const fields = fieldsOf(new FormData(/** @type {HTMLFormElement} */ (event.target)));
     /** @type {Record<string, any>} */
-    const changes = Object.fromEntries(Object.entries(fields).filter(([key, value]) => /** @type {any} */ (match)[key] !== value));
+    const changes = Object.fromEntries(Object.entries(fields).filter(([key, value]) => !same(key, /** @type {any} */ (match)[key], value)));
     if (Object.keys(changes).length > 0) await queue(m.updateMatch(matchId, changes));
     go("#/");
   };
@@ -136,15 +145,13 @@ function matchForm(onsubmit, match, label) {
   const periods = match?.periods ?? 2;
   const minutes = match?.period_minutes ?? 25;
   const format = formatValue(periods, minutes);
+  // Shown by app.css while "Custom…" is chosen, so a redraw that keeps the choice keeps it.
   const custom = h(
     "div",
-    { class: "row", hidden: format !== CUSTOM },
+    { class: "row custom-format" },
     h("label", { class: "field" }, "Periods", h("input", { name: "periods", type: "number", min: 1, max: MAX_PERIODS, value: periods, inputmode: "numeric" })),
     h("label", { class: "field" }, "Minutes each", h("input", { name: "period_minutes", type: "number", min: 1, max: MAX_PERIOD_MINUTES, value: minutes, inputmode: "numeric" })),
   );
-  const onchange = (/** @type {Event} */ e) => {
-    custom.hidden = /** @type {HTMLSelectElement} */ (e.target).value !== CUSTOM;
-  };
   const side = (/** @type {string} */ value, /** @type {string} */ text, /** @type {boolean} */ checked) =>
     h("label", null, h("input", { type: "radio", name: "venue_side", value, checked }), h("span", null, text));
   return h(
@@ -161,7 +168,7 @@ function matchForm(onsubmit, match, label) {
       "Format",
       h(
         "select",
-        { name: "format", onchange },
+        { name: "format" },
         FORMATS.map(([p, mins]) => h("option", { value: `${p}x${mins}`, selected: format === `${p}x${mins}` }, `${p} × ${mins} min`)),
         h("option", { value: CUSTOM, selected: format === CUSTOM }, "Custom…"),
       ),
