@@ -134,6 +134,22 @@ CREATE TABLE grassroots.team_invites (
 );
 CREATE INDEX ix_team_invites_team_id ON grassroots.team_invites (team_id);
 
+-- A team's calendar feed. The signed token in the feed's URL names this row; rotating
+-- revokes it and makes a new one, so the old URL stops working.
+CREATE TABLE grassroots.team_calendars (
+    id uuid NOT NULL,
+    team_id uuid NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT pk_team_calendars PRIMARY KEY (id),
+    CONSTRAINT fk_team_calendars_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE,
+    CONSTRAINT fk_team_calendars_created_by FOREIGN KEY (created_by)
+        REFERENCES grassroots.accounts (id) ON DELETE SET NULL
+);
+CREATE INDEX ix_team_calendars_team_id ON grassroots.team_calendars (team_id);
+
 -- full_name is private to the team's coaches; viewers see display_name and squad_number.
 CREATE TABLE grassroots.players (
     id uuid NOT NULL,

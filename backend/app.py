@@ -15,6 +15,8 @@ from starlette.types import Receive, Scope, Send
 from backend import http_errors
 from backend.accounts.credentials import LoginTokens, Passwords
 from backend.accounts.router import router as accounts_router
+from backend.calendars.router import feed_router as calendar_feed_router
+from backend.calendars.router import router as calendars_router
 from backend.db.engine import Database
 from backend.insights.router import router as insights_router
 from backend.live import publish
@@ -104,6 +106,8 @@ def _route(app: FastAPI, settings: Settings) -> None:
         sharing_router,
         push_router,
         sync_router,
+        calendars_router,
+        calendar_feed_router,
     ):
         app.include_router(router)
     if settings.serves_api_docs:

@@ -56,6 +56,7 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/toast.js",
   "/js/watch.js",
   "/js/story.js",
+  "/js/screens/calendar.js",
   "/js/screens/edit-event.js",
   "/js/screens/home.js",
   "/js/screens/install.js",

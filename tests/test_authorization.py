@@ -35,6 +35,7 @@ WRITE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/teams/{team_id}/players"): {"display_name": "New"},
     ("POST", "/api/teams/{team_id}/invites"): {"max_uses": 2},
     ("POST", "/api/matches/{match_id}/share-links"): {"names": "initials"},
+    ("POST", "/api/teams/{team_id}/calendar/rotate"): {},
 }
 
 
@@ -117,6 +118,23 @@ def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -
     [invite] = client.get(f"/api/teams/{theirs['team_id']}/invites", headers=owner).json()
     assert (invite["id"], invite["revoked_at"]) == (theirs["invite_id"], None)
     assert client.get(f"/api/teams/{theirs['team_id']}", headers=owner).json()["role"] == "owner"
+
+
+def test_the_calendar_feed_opens_by_its_token_alone(client: TestClient) -> None:
+    """The feed is public like /watch: outside /api, no login, the token in its URL is the
+    capability. A coach's credentials open no feed, and another team's or a made-up token
+    answers like a feed that does not exist."""
+    owner, theirs = _owner_with_everything(client)
+    stranger = factories.coach(client)
+    path = client.get(f"/api/teams/{theirs['team_id']}/calendar", headers=owner).json()["path"]
+    feeds = [(m, p) for m, p in _operations(client) if p.startswith("/calendar/")]
+
+    assert feeds == [("GET", "/calendar/{token}.ics")]
+    assert client.get(path).status_code == 200
+    assert client.get(path, headers=stranger).status_code == 200
+    made_up = client.get("/calendar/made-up.ics", headers=owner)
+    assert made_up.status_code == 404
+    assert made_up.json() == client.get("/calendar/other.ics").json()
 
 
 INSIGHT_READS = {

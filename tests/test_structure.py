@@ -23,12 +23,23 @@ ROOT = Path(__file__).resolve().parents[1]
 BACKEND = ROOT / "backend"
 
 # Bottom to top.
-DOMAINS = ("accounts", "teams", "matches", "insights", "sharing", "sync", "live", "push", "web")
+DOMAINS = (
+    "accounts",
+    "teams",
+    "matches",
+    "insights",
+    "sharing",
+    "calendars",
+    "sync",
+    "live",
+    "push",
+    "web",
+)
 # Modules any domain may import, whichever side of it their own domain stands. Each
 # imports only the foundation, so no circle can pass through it.
 SHARED = {
     "backend.live.publish": "a writer announces what it changed to the live channels",
-    "backend.sharing.tokens": "signed tokens naming one row: share links, invites",
+    "backend.sharing.tokens": "signed tokens naming one row: share links, invites, calendar feeds",
 }
 ABOVE = ("ops", "app", "cli")
 

@@ -214,6 +214,23 @@ class TeamInvite(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class TeamCalendar(Base):
+    """A team's calendar feed. The signed token in its URL names this row; the row decides
+    (a rotated feed is revoked, and its URL stops working)."""
+
+    __tablename__ = "team_calendars"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), index=True
+    )
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = _created()
+    revoked_at: Mapped[datetime | None]
+
+
 class Player(Base):
     __tablename__ = "players"
     __table_args__ = (

@@ -102,7 +102,9 @@ class Observer:
             log.info(
                 "%s %s %s",
                 method,
-                path,
+                # A path that carries a capability (a calendar feed's token) is logged by
+                # its route's template, so the token never reaches a log line.
+                template if "{token}" in template else path,
                 status,
                 extra={
                     "request_id": request_id,

@@ -13,7 +13,7 @@ import { homeScreen } from "./screens/home.js";
 import { lineupScreen } from "./screens/lineup.js";
 import { clockText, matchScreen } from "./screens/match.js";
 import { MINUTES_REDRAW_MS, minutesScreen } from "./screens/minutes.js";
-import { newMatchScreen } from "./screens/new-match.js";
+import { editMatchScreen, newMatchScreen } from "./screens/new-match.js";
 import { sheet } from "./screens/sheet.js";
 import { signInScreen } from "./screens/signin.js";
 import { teamScreen } from "./screens/team.js";
@@ -21,7 +21,7 @@ import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.
 import { barText } from "./syncbar.js";
 
 /**
- * @typedef {{ screen: "home" } | { screen: "team" | "new-match", id: string }
+ * @typedef {{ screen: "home" } | { screen: "team" | "new-match" | "edit-match", id: string }
  *   | { screen: "match" | "lineup" | "minutes", id: string }} Route
  */
 
@@ -31,7 +31,7 @@ const bar = /** @type {HTMLElement} */ (document.getElementById("syncbar"));
 /** @returns {Route} */
 function route() {
   const [screen, id] = location.hash.replace(/^#\/?/, "").split("/");
-  if (["team", "new-match", "match", "lineup", "minutes"].includes(screen) && id) {
+  if (["team", "new-match", "edit-match", "match", "lineup", "minutes"].includes(screen) && id) {
     return /** @type {Route} */ ({ screen, id });
   }
   return { screen: "home" };
@@ -47,13 +47,15 @@ function render() {
       ? teamScreen(r.id)
       : r.screen === "new-match"
         ? newMatchScreen(r.id)
-        : r.screen === "lineup"
-          ? lineupScreen(r.id)
-          : r.screen === "match"
-            ? matchScreen(r.id)
-            : r.screen === "minutes"
-              ? minutesScreen(r.id)
-              : homeScreen();
+        : r.screen === "edit-match"
+          ? editMatchScreen(r.id)
+          : r.screen === "lineup"
+            ? lineupScreen(r.id)
+            : r.screen === "match"
+              ? matchScreen(r.id)
+              : r.screen === "minutes"
+                ? minutesScreen(r.id)
+                : homeScreen();
   // A sync can land while a form is half filled in: what was typed or chosen stays.
   const kept = key === store.drawnKey ? formState(app) : null;
   const scroll = scrollY;

@@ -87,6 +87,15 @@ export function addPlayer(fields) {
   return { name: "add_player", args: { id: newId(), full_name: null, ...fields } };
 }
 
+/**
+ * Only the fields given change; null clears the venue or competition.
+ * @param {string} matchId @param {Partial<Omit<Match, "id" | "team_id">>} changes
+ * @returns {Command}
+ */
+export function updateMatch(matchId, changes) {
+  return { name: "update_match", args: { match_id: matchId, ...changes } };
+}
+
 /** @param {string} matchId @returns {Command} */
 export function deleteMatch(matchId) {
   return { name: "delete_match", args: { match_id: matchId } };

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,6 +28,7 @@ from sync_protocol.match import (
     fold_markers,
     score,
 )
+from sync_protocol.messages import CreateMatch, UpdateMatch
 
 K, H, F = EventKind.KICK_OFF, EventKind.HALF_TIME, EventKind.FULL_TIME
 AFTER = {K: MatchStatus.LIVE, H: MatchStatus.INTERVAL, F: MatchStatus.FINISHED}
@@ -282,3 +284,17 @@ def test_an_event_of_the_final_minute_counts_but_not_one_after() -> None:
         check_event_time(state, MatchTime(2, 50, 3), whistle)
     with pytest.raises(EventRefused):
         check_event_time(state, MatchTime(1, 0), None)  # no whistle found: nothing fits
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=7), timedelta(days=366), timedelta(days=3650)])
+def test_a_match_can_be_scheduled_and_moved_seasons_ahead(ahead: timedelta) -> None:
+    kickoff = (datetime.now(UTC) + ahead).replace(microsecond=0)
+    args = {"id": str(uuid.uuid4()), "team_id": str(uuid.uuid4()), "opponent": "Blues"}
+
+    created = CreateMatch.model_validate(args | {"kickoff_at": kickoff.isoformat()})
+    moved = UpdateMatch.model_validate(
+        {"match_id": args["id"], "kickoff_at": (kickoff + ahead).isoformat()}
+    )
+
+    assert created.kickoff_at == kickoff
+    assert moved.kickoff_at == kickoff + ahead

@@ -9,6 +9,8 @@ import { matchEvents, matchState, refresh, store, syncer, teamPlayers } from "..
 import { installHint } from "./install.js";
 import { go } from "./nav.js";
 
+/** @typedef {import("../mutations.js").Match} Match */
+
 export function homeScreen() {
   const { view: v, snap } = store;
   const teams = [...v.teams.values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -33,9 +35,7 @@ export function homeScreen() {
     h("h1", null, "Your teams"),
     teams.length === 0 && h("p", { class: "lead" }, snap.lastSyncedLocal ? "No teams yet. Add your team below." : "Loading your teams…"),
     teams.map((team) => {
-      const matches = [...v.matches.values()]
-        .filter((match) => match.team_id === team.id)
-        .sort((a, b) => b.kickoff_at.localeCompare(a.kickoff_at));
+      const { upcoming, played } = fixtures(team.id);
       return h(
         "section",
         { class: "card" },
@@ -46,23 +46,27 @@ export function homeScreen() {
           h("button", { class: "primary", onclick: () => go(`#/new-match/${team.id}`) }, "New match"),
           h("button", { class: "secondary", onclick: () => go(`#/team/${team.id}`) }, `Players (${teamPlayers(team.id).length})`),
         ),
+        upcoming.length > 0 && h("h3", { class: "upcoming-heading" }, "Upcoming"),
         h(
           "ul",
-          { class: "matches" },
-          matches.map((match) => {
-            const state = matchState(match);
-            const goals = rules.score(matchEvents(match.id));
-            return h(
+          { class: "matches upcoming", "aria-label": `Upcoming matches of ${team.name}` },
+          upcoming.map((match) =>
+            h(
               "li",
               null,
-              h(
-                "button",
-                { class: "match-link", onclick: () => go(`#/match/${match.id}`) },
-                h("span", { class: "opponent" }, `${match.is_home ? "vs" : "at"} ${match.opponent}`),
-                h("span", { class: "meta" }, `${new Date(match.kickoff_at).toLocaleDateString()} · ${rules.periodLabel(state, match.periods)}`),
-                h("span", { class: "mini-score" }, state.status === "scheduled" ? "" : `${goals.team}–${goals.opposition}`),
-              ),
-            );
+              matchLink(match, `${new Date(match.kickoff_at).toLocaleString([], { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" })}${match.venue ? ` · ${match.venue}` : ""}`, ""),
+              h("button", { class: "secondary small", onclick: () => go(`#/edit-match/${match.id}`), "aria-label": `Edit the match against ${match.opponent}` }, "Edit"),
+            ),
+          ),
+        ),
+        h(
+          "ul",
+          { class: "matches played" },
+          played.map((match) => {
+            const state = matchState(match);
+            const goals = rules.score(matchEvents(match.id));
+            const meta = `${new Date(match.kickoff_at).toLocaleDateString()} · ${rules.periodLabel(state, match.periods)}`;
+            return h("li", null, matchLink(match, meta, state.status === "scheduled" ? "" : `${goals.team}–${goals.opposition}`));
           }),
         ),
       );
@@ -81,6 +85,33 @@ export function homeScreen() {
       `Signed in as ${snap.device?.email ?? ""} `,
       h("button", { class: "link", onclick: signOut }, "Sign out"),
     ),
+  );
+}
+
+/**
+ * A team's matches: those not yet kicked off and due later (soonest first), apart from the
+ * rest (newest first), live ones and those whose kick-off time has passed among them.
+ * @param {string} teamId
+ */
+function fixtures(teamId) {
+  const now = Date.now();
+  const at = (/** @type {Match} */ match) => Date.parse(match.kickoff_at);
+  const matches = [...store.view.matches.values()].filter((match) => match.team_id === teamId);
+  const isUpcoming = (/** @type {Match} */ match) => matchState(match).status === "scheduled" && at(match) > now;
+  return {
+    upcoming: matches.filter(isUpcoming).sort((a, b) => at(a) - at(b)),
+    played: matches.filter((match) => !isUpcoming(match)).sort((a, b) => at(b) - at(a)),
+  };
+}
+
+/** @param {Match} match @param {string} meta @param {string} score */
+function matchLink(match, meta, score) {
+  return h(
+    "button",
+    { class: "match-link", onclick: () => go(`#/match/${match.id}`) },
+    h("span", { class: "opponent" }, `${match.is_home ? "vs" : "at"} ${match.opponent}`),
+    h("span", { class: "meta" }, meta),
+    h("span", { class: "mini-score" }, score),
   );
 }
 

@@ -1,10 +1,11 @@
 // @ts-check
-/** A team's players, and adding one (queued like any tap: it works with no signal). */
+/** A team's players, and adding one (queued like any tap: it works with no signal); its calendar link. */
 
 import { h } from "../dom.js";
 import * as m from "../mutations.js";
 import { MAX_NAME_LENGTH, MAX_SQUAD_NUMBER } from "../protocol.js";
 import { queue, store, teamPlayers } from "../store.js";
+import { showCalendar } from "./calendar.js";
 import { backButton, missing } from "./nav.js";
 
 /** @param {string} teamId */
@@ -39,6 +40,13 @@ export function teamScreen(teamId) {
         h("label", { class: "field" }, "Name viewers see", h("input", { name: "display_name", required: true, maxlength: MAX_NAME_LENGTH })),
       ),
       h("button", { class: "primary", type: "submit" }, "Add player"),
+    ),
+    h(
+      "section",
+      { class: "card" },
+      h("h2", null, "Calendar"),
+      h("p", null, "A link families add to their phone's calendar: every match, with its time and place, kept up to date."),
+      h("button", { class: "secondary", onclick: () => showCalendar(teamId, team.name) }, "Calendar link"),
     ),
   );
 }

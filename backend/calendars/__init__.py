@@ -1,0 +1,1 @@
+"""Team calendar feeds: the fixtures as iCalendar, for families to subscribe to."""
