@@ -2,7 +2,8 @@
 (``TOUCHLINE_SMTP_URL``).
 
 - ``smtp://user:pass@host:587``: plain connection, upgraded with STARTTLS whenever the
-  server offers it; ``?starttls=required`` refuses to send (and so to log in) without it.
+  server offers it; ``?starttls=required`` refuses to send without it. A password is
+  never sent in the clear: with a login, a server off this machine must offer STARTTLS.
 - ``smtps://user:pass@host:465``: TLS from the first byte.
 
 Certificates are verified against the system's store (``SSL_CERT_FILE`` names another, as
@@ -12,6 +13,7 @@ for any OpenSSL program). User and password are percent-decoded. Sending blocks:
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import smtplib
 import ssl
@@ -84,13 +86,24 @@ def send(server: SmtpServer, message: EmailMessage) -> None:
             if not server.implicit_tls and client.has_extn("starttls"):
                 client.starttls(context=context)
                 client.ehlo()
-            elif not server.implicit_tls and server.require_starttls:
+            elif not server.implicit_tls and (server.require_starttls or exposes_password(server)):
                 raise MailError(f"{server.host} does not offer STARTTLS")
             if server.username is not None:
                 client.login(server.username, server.password or "")
             client.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"{server.host}:{server.port}: {exc}") from exc
+
+
+def exposes_password(server: SmtpServer) -> bool:
+    """True if logging in without TLS would send the password over a network: a relay on
+    the same machine may take it in the clear, nothing else may."""
+    if server.username is None or server.host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(server.host).is_loopback
+    except ValueError:
+        return True
 
 
 class Mailer:

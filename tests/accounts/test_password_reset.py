@@ -16,7 +16,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from backend.accounts.reset import RESET_SALT
 from backend.app import create_app
-from backend.mail import Mailer, MailError, SmtpServer, send
+from backend.mail import Mailer, MailError, SmtpServer, exposes_password, send
 from backend.settings import Settings
 from tests import factories
 from tests.factories import PASSWORD
@@ -266,3 +266,14 @@ def test_an_smtp_url_names_the_server_its_security_and_its_login() -> None:
         "p:ss",
     )
     assert (insisting.port, insisting.require_starttls) == (2525, True)
+
+
+def test_a_password_goes_to_a_server_off_this_machine_only_over_tls() -> None:
+    """Whether a login without TLS would send the password across a network (``send``
+    then insists on STARTTLS): not to this machine, not without a login."""
+    assert exposes_password(SmtpServer.from_url("smtp://u:p@mail.example.org"))
+    assert exposes_password(SmtpServer.from_url("smtp://u:p@192.0.2.7"))
+    assert not exposes_password(SmtpServer.from_url("smtp://u:p@127.0.0.1:25"))
+    assert not exposes_password(SmtpServer.from_url("smtp://u:p@localhost:25"))
+    assert not exposes_password(SmtpServer.from_url("smtp://u:p@[::1]:25"))
+    assert not exposes_password(SmtpServer.from_url("smtp://mail.example.org"))
