@@ -14,12 +14,29 @@ import { signInWith } from "./signin.js";
 
 const ASK = "This Touchline does not send e-mail. Ask the person who runs this Touchline to reset it.";
 
-// What the last request was answered, kept across redraws of the screen (a redraw comes
-// with every change of the page's visibility or connection).
+// What the last request was answered, and whether the server mails links (unknown until
+// it says), kept across redraws of the screen (one comes with every change of the page's
+// visibility or connection).
 /** @type {string} */
 let answered = "";
+/** @type {boolean | undefined} */
+let mailsLinks;
+
+/** Ask the server once whether it mails reset links; draw again when it has said. */
+function learnRecovery() {
+  if (mailsLinks !== undefined) return;
+  api("GET", "/api/auth/recovery").then(
+    (info) => {
+      mailsLinks = Boolean(info.by_email);
+      if (!mailsLinks) answered = ASK;
+      changed();
+    },
+    () => {}, // offline: the form stays, and says so when sent
+  );
+}
 
 export function forgotScreen() {
+  learnRecovery();
   const error = h("p", { class: "error", role: "alert" });
   /** @param {SubmitEvent} event */
   const submit = async (event) => {
@@ -39,7 +56,7 @@ export function forgotScreen() {
     "section",
     { class: "screen signin" },
     h("h1", null, "Forgot your password?"),
-    answered && location.hash === "#/forgot/sent"
+    answered && (location.hash === "#/forgot/sent" || mailsLinks === false)
       ? h("p", { class: "lead", role: "status" }, answered)
       : h(
           "form",
