@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from backend.mail import SmtpServer
+
 # The key earlier versions signed with when none was configured. It is in the source, so
 # anyone can sign with it: it is refused everywhere, and nothing signs with it.
 DEVELOPMENT_SECRET = "touchline-development-secret-do-not-use-in-production"  # noqa: S105 (refused)
@@ -160,8 +162,6 @@ class Settings(BaseSettings):
     def _mail_is_complete(self) -> Settings:
         if self.smtp_url is None:
             return self
-        from backend.mail import SmtpServer  # noqa: PLC0415
-
         SmtpServer.from_url(self.smtp_url)
         if self.mail_from is None or "@" not in self.mail_from:
             raise ValueError(
