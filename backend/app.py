@@ -14,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from backend import http_errors
 from backend.accounts.credentials import LoginTokens, Passwords
+from backend.accounts.reset import ResetTokens
 from backend.accounts.router import router as accounts_router
 from backend.calendars.router import feed_router as calendar_feed_router
 from backend.calendars.router import router as calendars_router
@@ -22,6 +23,7 @@ from backend.insights.router import router as insights_router
 from backend.live import publish
 from backend.live.hub import Hub
 from backend.live.router import live_channel
+from backend.mail import Mailer, SmtpServer
 from backend.matches.router import router as matches_router
 from backend.metrics import Metrics
 from backend.ops.body_guard import BodyGuard
@@ -89,6 +91,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         login_attempts=Rate(
             settings.login_attempts_per_minute / 60, settings.login_attempts_per_minute
         ),
+        reset_requests=Rate(
+            settings.reset_requests_per_hour / 3600, settings.reset_requests_per_hour
+        ),
+        reset_mails=Rate(settings.reset_mails_per_hour / 3600, settings.reset_mails_per_hour),
+    )
+    app.state.mailer = (
+        Mailer(SmtpServer.from_url(settings.smtp_url), settings.mail_from or "")
+        if settings.smtp_url
+        else None
     )
     http_errors.install(app)
     _route(app, settings)
@@ -198,3 +209,4 @@ def _install_signers(app: FastAPI, settings: Settings) -> None:
     app.state.login_tokens = LoginTokens(settings.secret_keys, settings.login_token_seconds)
     app.state.cursor_codec = CursorCodec(settings.secret_keys)
     app.state.share_tokens = ShareTokens(settings.secret_keys)
+    app.state.reset_tokens = ResetTokens(settings.secret_keys, settings.reset_link_minutes * 60)

@@ -9,7 +9,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -153,6 +153,81 @@ def coach_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return os.environ.get("TOUCHLINE_COACH_PASSWORD") or getpass.getpass("New password: ")
+
+
+def coach_reset_password(args: argparse.Namespace) -> int:
+    """Set a coach's password and sign out every phone and login token of the account: for
+    a server that sends no mail, or a coach whose mail is gone."""
+    from backend.accounts.credentials import hash_password  # noqa: PLC0415
+    from backend.accounts.schemas import PasswordChange, ResetRequest  # noqa: PLC0415
+    from backend.accounts.service import account_by_email, set_password  # noqa: PLC0415
+
+    try:
+        email = ResetRequest(email=args.email).email
+        password = PasswordChange(
+            current_password="", new_password=_new_password(args)
+        ).new_password
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"touchline: {problems}", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+    password_hash = hash_password(password, settings.password_hasher)
+    db = _operator_database(settings)
+    try:
+        with db.writer() as session:
+            account = account_by_email(session, email)
+            if account is None:
+                print(f"touchline: no account has the email {email}", file=sys.stderr)
+                return 1
+            set_password(session, account.id, account.password_hash, password_hash, None)
+            session.commit()
+            account_id = account.id
+    finally:
+        db.dispose()
+    if args.json:
+        print(json.dumps({"id": str(account_id), "email": email, "signed_out": True}))
+    else:
+        print(f"password set for {email}; every phone of the account must sign in again")
+    return 0
+
+
+def _coach_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    database_option: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    coach_parser = commands.add_parser("coach", help="coach accounts")
+    coach_commands = coach_parser.add_subparsers(dest="coach_command", required=True)
+    create_parser = coach_commands.add_parser(
+        "create",
+        help="create a coach account",
+        description="The password is read from --password-stdin, $TOUCHLINE_COACH_PASSWORD, "
+        "or a prompt.",
+    )
+    create_parser.add_argument("--email", required=True)
+    create_parser.add_argument("--name", required=True, help="display name")
+    create_parser.add_argument("--password-stdin", action="store_true")
+    create_parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    database_option(create_parser)
+    create_parser.set_defaults(handler=coach_create)
+    reset_parser = coach_commands.add_parser(
+        "reset-password",
+        help="set a coach's password and sign out all their phones",
+        description="The new password is read from --password-stdin, "
+        "$TOUCHLINE_COACH_PASSWORD, or a prompt. Every phone and login token of the account "
+        "is signed out.",
+    )
+    reset_parser.add_argument("email")
+    reset_parser.add_argument("--password-stdin", action="store_true")
+    reset_parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    database_option(reset_parser)
+    reset_parser.set_defaults(handler=coach_reset_password)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="touchline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,20 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade_parser.set_defaults(handler=db_upgrade)
     backups.add_commands(db_commands, database_option)
 
-    coach_parser = commands.add_parser("coach", help="coach accounts")
-    coach_commands = coach_parser.add_subparsers(dest="coach_command", required=True)
-    create_parser = coach_commands.add_parser(
-        "create",
-        help="create a coach account",
-        description="The password is read from --password-stdin, $TOUCHLINE_COACH_PASSWORD, "
-        "or a prompt.",
-    )
-    create_parser.add_argument("--email", required=True)
-    create_parser.add_argument("--name", required=True, help="display name")
-    create_parser.add_argument("--password-stdin", action="store_true")
-    create_parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    database_option(create_parser)
-    create_parser.set_defaults(handler=coach_create)
+    _coach_commands(commands, database_option)
 
     # Each domain's operator commands, answered by operator_commands.run.
     for domain in (device_commands, share_commands, match_commands, signing_keys):

@@ -8,9 +8,12 @@ What is limited, and by what key (README, "Rate limits"):
   token spends the same bucket, and a crowd behind one carrier NAT is not one budget;
 - a request whose credential is missing or does not verify, per client address, with the
   anonymous rate (``auth.py`` again), so junk tokens cannot make fresh buckets;
-- register, login and share-link views, per client address (``ops/observer.py``); never a
-  CORS preflight;
-- login attempts, per account e-mail (``accounts/router.py``).
+- register, login, password resets and share-link views, per client address
+  (``ops/observer.py``); never a CORS preflight;
+- login attempts, per account e-mail (``accounts/router.py``), and every other check of an
+  account's password (changing it or the e-mail, deleting the account);
+- password-reset requests, per client address, and reset mails, per e-mail address
+  (``accounts/router.py``).
 
 Limits are per process: N instances allow N times as much.
 
@@ -48,6 +51,8 @@ class Rates:
     credential: Rate
     anonymous: Rate
     login_attempts: Rate
+    reset_requests: Rate
+    reset_mails: Rate
 
 
 def client_address(scope: Mapping[str, Any]) -> str:

@@ -10,9 +10,12 @@ import math
 from collections import Counter
 from functools import cached_property
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from backend.mail import SmtpServer
 
 # The key earlier versions signed with when none was configured. It is in the source, so
 # anyone can sign with it: it is refused everywhere, and nothing signs with it.
@@ -85,6 +88,18 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_subject: str = DEFAULT_VAPID_SUBJECT
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Password reset by e-mail (backend/mail.py): off while the URL is unset.
+    # smtp://user:pass@host:587 (STARTTLS when offered; ?starttls=required insists),
+    # smtps://user:pass@host:465 (TLS from the start).
+    smtp_url: str | None = None
+    mail_from: str | None = None
+    # The address coaches open the app at (https://touchline.example.org): links in mail
+    # point there, never at whatever Host a request named.
+    public_url: str | None = None
+    reset_link_minutes: int = Field(default=45, ge=5, le=24 * 60)
+    # Reset requests per client address, and reset mails per e-mail address, per hour.
+    reset_requests_per_hour: int = Field(default=20, ge=1)
+    reset_mails_per_hour: int = Field(default=3, ge=1)
 
     @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
     @classmethod
@@ -128,6 +143,40 @@ class Settings(BaseSettings):
                 "print(secrets.token_urlsafe(48))'`)"
             )
         return self
+
+    @field_validator("smtp_url", "mail_from", "public_url")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not (
+            urlsplit(value).scheme in {"http", "https"} and urlsplit(value).hostname
+        ):
+            raise ValueError("TOUCHLINE_PUBLIC_URL: an http(s):// address, e.g. https://club.org")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _mail_is_complete(self) -> Settings:
+        if self.smtp_url is None:
+            return self
+        SmtpServer.from_url(self.smtp_url)
+        if self.mail_from is None or "@" not in self.mail_from:
+            raise ValueError(
+                "TOUCHLINE_MAIL_FROM: the address reset mails come from, "
+                "e.g. Touchline <touchline@club.org>"
+            )
+        if self.public_url is None:
+            raise ValueError(
+                "TOUCHLINE_PUBLIC_URL: the address of the app, for the links in reset mails"
+            )
+        return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_url is not None
 
     @field_validator("vapid_private_key")
     @classmethod

@@ -8,6 +8,7 @@ behave as in production but nothing outlives the test.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -60,11 +61,18 @@ def password_hasher() -> PasswordHasherName:
 
 
 @pytest.fixture
+def app_settings() -> dict[str, Any]:
+    """Settings a test adds to the app's: override this fixture, or parametrize it."""
+    return {}
+
+
+@pytest.fixture
 def app(
     engine: Engine,
     connection: Connection,
     database_url: str,
     password_hasher: PasswordHasherName,
+    app_settings: dict[str, Any],
 ) -> FastAPI:
     joined = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
@@ -78,6 +86,7 @@ def app(
         anonymous_burst=1_000_000,
         login_attempts_per_minute=1_000_000,
         password_hasher=password_hasher,
+        **app_settings,
     )
     return create_app(settings, database=database)
 

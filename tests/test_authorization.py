@@ -15,7 +15,16 @@ from fastapi.testclient import TestClient
 from tests import factories
 
 # GET /api/watch/push answers only the VAPID public key, which every subscriber is given.
-PUBLIC = {("POST", "/api/accounts"), ("POST", "/api/auth/login"), ("GET", "/api/watch/push")}
+# A forgotten password: whether the server mails links, asking for one (the same answer for
+# every address), and using one (the link is the credential).
+PUBLIC = {
+    ("POST", "/api/accounts"),
+    ("POST", "/api/auth/login"),
+    ("GET", "/api/watch/push"),
+    ("GET", "/api/auth/recovery"),
+    ("POST", "/api/auth/reset-request"),
+    ("POST", "/api/auth/reset"),
+}
 KICKOFF = "2026-11-21T10:00:00Z"
 
 # Downloads of a team's data: for its owner and coaches only, like every read by id.

@@ -183,6 +183,7 @@ def seeded_app(
             rate_burst=1_000_000,
             anonymous_burst=1_000_000,
             login_attempts_per_minute=1_000_000,
+            reset_requests_per_hour=1_000_000,
         )
         app = create_app(settings, database=database)
         with TestClient(app) as client:

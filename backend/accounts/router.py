@@ -1,29 +1,47 @@
 from __future__ import annotations
 
 import uuid
+from email.message import EmailMessage
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.orm import Session
 
 from backend.accounts import service
-from backend.accounts.auth import CurrentCoach, NoStore, bearer, device_for_token, login_tokens
+from backend.accounts.auth import (
+    CurrentCoach,
+    NoStore,
+    Principal,
+    bearer,
+    device_for_token,
+    login_tokens,
+)
 from backend.accounts.credentials import LoginTokens, Passwords
+from backend.accounts.reset import ResetTokens, used
 from backend.accounts.schemas import (
     AccountCreate,
+    AccountDelete,
     AccountOut,
     DeviceCreate,
     DeviceOut,
     DeviceRegistered,
+    EmailChange,
     LoginRequest,
     LoginResponse,
+    PasswordChange,
+    PasswordReset,
+    RecoveryInfo,
+    ResetRequest,
+    ResetToken,
 )
 from backend.db.engine import Database
 from backend.db.models import Account, utcnow
 from backend.db.session import DbSession, database
-from backend.errors import NotFound, Unauthorized
+from backend.errors import Conflict, Forbidden, NotFound, Unauthorized
+from backend.mail import Mailer
+from backend.ratelimit import Limiter, Rates, client_address
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -158,3 +176,155 @@ def list_devices(coach: CurrentCoach, db_session: DbSession) -> object:
 @router.delete("/devices/{device_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_device(device_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
     service.revoke_device(db_session, coach.account_id, device_id)
+
+
+# --- the signed-in coach's own account ---------------------------------------------------
+
+
+async def _password_checked(
+    request: Request, coach: Principal, password: str, hasher: Passwords, field: str
+) -> Account:
+    """The caller's account, once ``password`` is found to be its password. Checks spend
+    the account's login-attempt budget, so a stolen token cannot guess the password faster
+    than a sign-in form could."""
+    account = await run_in_threadpool(_account, database(request), coach.account_id)
+    if account is None:
+        raise NotFound("account")
+    request.app.state.limiter.check("login", account.email, request.app.state.rates.login_attempts)
+    if not await hasher.verify(password, account.password_hash):
+        raise Forbidden("the password is wrong", code="wrong_password", field=field)
+    return account
+
+
+def _account(db: Database, account_id: uuid.UUID) -> Account | None:
+    with db.reader() as session:
+        return session.get(Account, account_id)
+
+
+@router.post("/account/password", response_model=LoginResponse, dependencies=[NoStore])
+async def change_password(
+    data: PasswordChange,
+    request: Request,
+    coach: CurrentCoach,
+    hasher: PasswordsDep,
+    tokens: LoginTokensDep,
+    db_session: DbSession,
+) -> LoginResponse:
+    """Change the password. Every other phone and every login token of the account is
+    signed out; the device token that asked stays signed in, and a new login token (the
+    one that asked is signed out with the others) is in the answer."""
+    account = await _password_checked(
+        request, coach, data.current_password, hasher, "current_password"
+    )
+    new_hash = await hasher.hash(data.new_password)
+    account = await run_in_threadpool(
+        service.set_password, db_session, account.id, account.password_hash, new_hash, coach
+    )
+    return LoginResponse(
+        access_token=tokens.issue(account.id, account.token_generation),
+        expires_in=tokens.max_age_seconds,
+    )
+
+
+@router.post("/account/email", response_model=AccountOut)
+async def change_email(
+    data: EmailChange,
+    request: Request,
+    coach: CurrentCoach,
+    hasher: PasswordsDep,
+    db_session: DbSession,
+) -> object:
+    """Sign in with another e-mail from now on (lower-cased; 409 if another account has
+    it). Reset links sent before stop working; phones stay signed in."""
+    await _password_checked(request, coach, data.password, hasher, "password")
+    return await run_in_threadpool(service.change_email, db_session, coach.account_id, data.email)
+
+
+@router.post("/account/delete", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_account(
+    data: AccountDelete,
+    request: Request,
+    coach: CurrentCoach,
+    hasher: PasswordsDep,
+    db_session: DbSession,
+) -> None:
+    """Delete the account and sign out every phone. Teams only this account belongs to are
+    deleted with it; teams others share stay theirs. If the account is the only owner of a
+    team others belong to, 409 names those teams and nothing is deleted."""
+    await _password_checked(request, coach, data.password, hasher, "password")
+    await run_in_threadpool(service.delete_account, db_session, coach.account_id)
+
+
+# --- a forgotten password ----------------------------------------------------------------
+
+
+@router.get("/auth/recovery", response_model=RecoveryInfo)
+def recovery(request: Request) -> RecoveryInfo:
+    """Whether this server mails reset links. When it does not, the person who runs it
+    resets a password (`touchline coach reset-password EMAIL`)."""
+    return RecoveryInfo(by_email=request.app.state.mailer is not None)
+
+
+@router.post(
+    "/auth/reset-request", status_code=status.HTTP_202_ACCEPTED, response_model=RecoveryInfo
+)
+async def request_reset(
+    data: ResetRequest, request: Request, background: BackgroundTasks
+) -> RecoveryInfo:
+    """Mail a reset link to ``email`` if it has an account. The answer is the same whether
+    or not it has one, and is sent before any mail is: the link arrives, or nothing does.
+    Requests are limited per client address (429), and mails per address: past the limit
+    the answer stays the same and no mail is sent."""
+    limiter: Limiter = request.app.state.limiter
+    rates: Rates = request.app.state.rates
+    limiter.check("reset-client", client_address(request.scope), rates.reset_requests)
+    mailer: Mailer | None = request.app.state.mailer
+    if mailer is None or limiter.hit("reset-email", data.email, rates.reset_mails) is not None:
+        return RecoveryInfo(by_email=mailer is not None)
+    db = database(request)
+    account = await run_in_threadpool(_account_for_email, db, data.email)
+    if account is not None:
+        background.add_task(mailer.deliver, _reset_mail(request, mailer, account))
+    return RecoveryInfo(by_email=True)
+
+
+def _account_for_email(db: Database, email: str) -> Account | None:
+    with db.reader() as session:
+        return service.account_by_email(session, email)
+
+
+def _reset_mail(request: Request, mailer: Mailer, account: Account) -> EmailMessage:
+    tokens: ResetTokens = request.app.state.reset_tokens
+    link = f"{request.app.state.settings.public_url}/#reset={tokens.issue(account)}"
+    minutes = tokens.max_age_seconds // 60
+    return mailer.message(
+        account.email,
+        "Reset your Touchline password",
+        f"Hello {account.display_name},\n\n"
+        "Someone, hopefully you, asked to reset the password of your Touchline account. "
+        f"Open this link within {minutes} minutes to choose a new one:\n\n{link}\n\n"
+        "The link works once. If you did not ask, ignore this mail: your password stays "
+        "as it is.\n",
+    )
+
+
+@router.post("/auth/reset", response_model=PasswordReset)
+async def reset_password(
+    data: ResetToken, request: Request, hasher: PasswordsDep, db_session: DbSession
+) -> PasswordReset:
+    """Set a new password with the token from a reset mail, and sign out every phone and
+    login token of the account. The link then stops working (410), as does every other
+    link sent before. Sign in with the e-mail in the answer and the new password."""
+    tokens: ResetTokens = request.app.state.reset_tokens
+    claims = tokens.claims(data.token)
+    account = await run_in_threadpool(_account, database(request), claims.account_id)
+    if account is None or not claims.matches(account):
+        raise used()
+    new_hash = await hasher.hash(data.new_password)
+    try:
+        await run_in_threadpool(
+            service.set_password, db_session, account.id, account.password_hash, new_hash, None
+        )
+    except Conflict as exc:
+        raise used() from exc
+    return PasswordReset(email=account.email)

@@ -79,3 +79,37 @@ class DeviceOut(BaseModel):
 
 class DeviceRegistered(DeviceOut):
     token: str = Field(description="Shown once. Send it as `Authorization: Bearer <token>`.")
+
+
+class PasswordChange(Request):
+    current_password: Annotated[str, Field(max_length=256)]
+    new_password: Password
+
+
+class EmailChange(Request):
+    password: Annotated[str, Field(max_length=256)]
+    email: Email
+
+
+class AccountDelete(Request):
+    password: Annotated[str, Field(max_length=256)]
+
+
+class RecoveryInfo(BaseModel):
+    by_email: bool = Field(
+        description="True if this server mails reset links; otherwise the person who runs it "
+        "resets passwords (`touchline coach reset-password`)."
+    )
+
+
+class ResetRequest(Request):
+    email: Email
+
+
+class ResetToken(Request):
+    token: Annotated[str, Field(min_length=1, max_length=512)]
+    new_password: Password
+
+
+class PasswordReset(BaseModel):
+    email: str = Field(description="The account's e-mail, to sign in with the new password.")

@@ -22,7 +22,13 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Limited per client address here, before any work: what README says is, and no more.
 # (Credentials are limited once verified, in backend/accounts/auth.py.)
 PER_ADDRESS = frozenset(
-    {("POST", "/api/accounts"), ("POST", "/api/auth/login"), ("GET", "/api/watch")}
+    {
+        ("POST", "/api/accounts"),
+        ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/reset-request"),
+        ("POST", "/api/auth/reset"),
+        ("GET", "/api/watch"),
+    }
 )
 
 CSP = (

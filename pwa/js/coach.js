@@ -9,11 +9,13 @@
 import { formState, restoreFormState } from "./dom.js";
 import { LiveChannel } from "./live.js";
 import { keepAwake } from "./phone.js";
+import { accountScreen } from "./screens/account.js";
 import { homeScreen } from "./screens/home.js";
 import { lineupScreen } from "./screens/lineup.js";
 import { clockText, matchScreen } from "./screens/match.js";
 import { MINUTES_REDRAW_MS, minutesScreen } from "./screens/minutes.js";
 import { editMatchScreen, newMatchScreen } from "./screens/new-match.js";
+import { forgotScreen, resetScreen } from "./screens/recovery.js";
 import { sheet } from "./screens/sheet.js";
 import { signInScreen } from "./screens/signin.js";
 import { teamScreen } from "./screens/team.js";
@@ -21,8 +23,9 @@ import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.
 import { barText } from "./syncbar.js";
 
 /**
- * @typedef {{ screen: "home" } | { screen: "team" | "new-match" | "edit-match", id: string }
- *   | { screen: "match" | "lineup" | "minutes", id: string }} Route
+ * @typedef {{ screen: "home" | "account" | "forgot" }
+ *   | { screen: "team" | "new-match" | "edit-match", id: string }
+ *   | { screen: "match" | "lineup" | "minutes", id: string } | { screen: "reset", id: string }} Route
  */
 
 const app = /** @type {HTMLElement} */ (document.getElementById("app"));
@@ -30,32 +33,37 @@ const bar = /** @type {HTMLElement} */ (document.getElementById("syncbar"));
 
 /** @returns {Route} */
 function route() {
+  // A mailed reset link opens /#reset=<token>: the token stays out of every request.
+  if (location.hash.startsWith("#reset=")) return { screen: "reset", id: location.hash.slice("#reset=".length) };
   const [screen, id] = location.hash.replace(/^#\/?/, "").split("/");
   if (["team", "new-match", "edit-match", "match", "lineup", "minutes"].includes(screen) && id) {
     return /** @type {Route} */ ({ screen, id });
   }
+  if (screen === "account" || screen === "forgot") return { screen };
   return { screen: "home" };
+}
+
+/** @param {Route} r */
+function screenFor(r) {
+  if (r.screen === "reset") return resetScreen(r.id);
+  if (!store.snap.device) return r.screen === "forgot" ? forgotScreen() : signInScreen();
+  if (!("id" in r)) return r.screen === "account" ? accountScreen() : homeScreen();
+  const screens = {
+    team: teamScreen,
+    "new-match": newMatchScreen,
+    "edit-match": editMatchScreen,
+    lineup: lineupScreen,
+    match: matchScreen,
+    minutes: minutesScreen,
+  };
+  return screens[r.screen](r.id);
 }
 
 function render() {
   renderBar();
   const r = route();
-  const key = JSON.stringify([r, Boolean(store.snap.device)]);
-  const screen = !store.snap.device
-    ? signInScreen()
-    : r.screen === "team"
-      ? teamScreen(r.id)
-      : r.screen === "new-match"
-        ? newMatchScreen(r.id)
-        : r.screen === "edit-match"
-          ? editMatchScreen(r.id)
-          : r.screen === "lineup"
-            ? lineupScreen(r.id)
-            : r.screen === "match"
-              ? matchScreen(r.id)
-              : r.screen === "minutes"
-                ? minutesScreen(r.id)
-                : homeScreen();
+  const key = JSON.stringify([r, Boolean(store.snap.device), location.hash]);
+  const screen = screenFor(r);
   // A sync can land while a form is half filled in: what was typed or chosen stays.
   const kept = key === store.drawnKey ? formState(app) : null;
   const scroll = scrollY;

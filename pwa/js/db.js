@@ -229,15 +229,29 @@ export async function adoptDevice(device, lastMutationId) {
   await renumberOutbox(lastMutationId + 1);
 }
 
-/** Sign out: forget the device and the replica. Refused while mutations are queued. */
-export function signOut() {
+/**
+ * Sign out: forget the device and the replica. Refused while mutations are queued, unless
+ * `discard` (the account is gone, so they can never be sent).
+ * @param {{ discard?: boolean }} [options]
+ */
+export function signOut({ discard = false } = {}) {
   return transaction(["meta", "records", "outbox", "outcomes"], "readwrite", async (tx) => {
     const pending = await result(tx.objectStore("outbox").count());
-    if (pending > 0) throw new Error(`${pending} changes are still on this phone; sync them first`);
+    if (pending > 0 && !discard) throw new Error(`${pending} changes are still on this phone; sync them first`);
+    if (discard) tx.objectStore("outbox").clear();
     tx.objectStore("records").clear();
     tx.objectStore("outcomes").clear();
     const meta = tx.objectStore("meta");
     for (const key of ["device", "cursor", "lastSyncedAt", "lastSyncedLocal"]) meta.delete(key);
+  });
+}
+
+/** The account signs in with `email` from now on. @param {string} email */
+export function setDeviceEmail(email) {
+  return transaction(["meta"], "readwrite", async (tx) => {
+    const meta = tx.objectStore("meta");
+    const device = await result(meta.get("device"));
+    if (device) meta.put({ ...device, email }, "device");
   });
 }
 

@@ -18,6 +18,12 @@ TOKEN_ANSWERS = [
     ("GET", "/api/matches/{match_id}/share-links", None),
     ("POST", "/api/teams/{team_id}/invites", {}),
     ("GET", "/api/teams/{team_id}/invites", None),
+    # Last: it signs out every login token (the device that asks stays signed in).
+    (
+        "POST",
+        "/api/account/password",
+        {"current_password": factories.PASSWORD, "new_password": "a new long passphrase"},
+    ),
 ]
 
 

@@ -35,8 +35,10 @@ COMMANDS = [
     ("share", "revoke"),
     ("match", "export"),
     ("keys", "rotate"),
+    ("coach", "reset-password"),
 ]
 UNKNOWN = "00000000-0000-0000-0000-00000000beef"
+NEW = "a password only the coach knows"
 
 
 @contextmanager
@@ -241,3 +243,42 @@ def test_negative_numbers_in_a_csv_export_stay_numbers() -> None:
     export = {"events": [{"minute": -3, "stoppage": -1, "note": "-3", "kind": "goal"}]}
     rows = list(csv.DictReader(io.StringIO(match_commands._as_csv(export))))
     assert (rows[0]["minute"], rows[0]["stoppage"], rows[0]["note"]) == ("-3", "-1", "'-3")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_operator_resets_a_password_and_every_phone_signs_in_again(
+    kind: str, tmp_path: Path
+) -> None:
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        db = ("--database-url", url)
+        email = f"forgetful-{kind}@example.org"
+        with _api(url) as client:
+            phone = factories.coach(client, email=email)
+
+        reset, unknown, too_short = (
+            touchline(
+                "coach", "reset-password", email.upper(), "--password-stdin", *db, stdin=f"{NEW}\n"
+            ),
+            touchline(
+                "coach",
+                "reset-password",
+                "nobody@example.org",
+                "--password-stdin",
+                *db,
+                stdin=f"{NEW}\n",
+            ),
+            touchline("coach", "reset-password", email, "--password-stdin", *db, stdin="short\n"),
+        )
+
+        assert email in _ok(reset)
+        assert "nobody@example.org" in _refused(unknown)
+        assert "new_password" in _refused(too_short)
+        with _api(url) as client:
+            assert client.get("/api/me", headers=phone).status_code == 401
+            old = {"email": email, "password": factories.PASSWORD}
+            assert client.post("/api/auth/login", json=old).status_code == 401
+            new = client.post("/api/auth/login", json={"email": email, "password": NEW})
+            assert new.status_code == 200, new.text

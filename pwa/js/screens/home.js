@@ -2,10 +2,9 @@
 /** The coach's teams, each with its matches, a new team, and signing out. */
 
 import { api } from "../api.js";
-import * as db from "../db.js";
 import { h } from "../dom.js";
 import * as rules from "../rules.js";
-import { matchEvents, matchState, refresh, store, syncer, teamPlayers } from "../store.js";
+import { matchEvents, matchState, store, syncer, teamPlayers } from "../store.js";
 import { installHint } from "./install.js";
 import { go } from "./nav.js";
 
@@ -83,7 +82,7 @@ export function homeScreen() {
       "p",
       { class: "account" },
       `Signed in as ${snap.device?.email ?? ""} `,
-      h("button", { class: "link", onclick: signOut }, "Sign out"),
+      h("button", { class: "link", onclick: () => go("#/account") }, "Account"),
     ),
   );
 }
@@ -113,15 +112,4 @@ function matchLink(match, meta, score) {
     h("span", { class: "meta" }, meta),
     h("span", { class: "mini-score" }, score),
   );
-}
-
-async function signOut() {
-  try {
-    await db.signOut();
-    store.drawnKey = "";
-    go("#/");
-    await refresh();
-  } catch (failure) {
-    alert(/** @type {Error} */ (failure).message);
-  }
 }

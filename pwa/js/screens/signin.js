@@ -6,6 +6,7 @@ import * as db from "../db.js";
 import { h } from "../dom.js";
 import { refresh, store, syncer } from "../store.js";
 import { installHint } from "./install.js";
+import { go } from "./nav.js";
 
 export function signInScreen() {
   const error = h("p", { class: "error", role: "alert" });
@@ -28,12 +29,7 @@ export function signInScreen() {
     for (const button of form.querySelectorAll("button")) button.disabled = true;
     try {
       if (creating) await api("POST", "/api/accounts", { email, password, display_name: name });
-      const login = await api("POST", "/api/auth/login", { email, password });
-      const device = await api("POST", "/api/devices", { name: deviceName() }, login.access_token);
-      await db.adoptDevice({ id: device.id, token: device.token, name: device.name, email }, 0);
-      store.drawnKey = "";
-      await refresh();
-      syncer.kick();
+      await signInWith(email, password);
     } catch (failure) {
       error.textContent = failure instanceof Error ? failure.message : String(failure);
     } finally {
@@ -55,8 +51,22 @@ export function signInScreen() {
       h("button", { class: "primary big", type: "submit", value: "login" }, "Sign in"),
       h("button", { class: "secondary", type: "submit", value: "create" }, "Create account"),
     ),
+    h("button", { class: "link", onclick: () => go("#/forgot") }, "Forgot password?"),
     installHint(),
   );
+}
+
+/**
+ * Log in and make this phone one of the account's devices; the app then shows its teams.
+ * @param {string} email @param {string} password
+ */
+export async function signInWith(email, password) {
+  const login = await api("POST", "/api/auth/login", { email, password });
+  const device = await api("POST", "/api/devices", { name: deviceName() }, login.access_token);
+  await db.adoptDevice({ id: device.id, token: device.token, name: device.name, email }, 0);
+  store.drawnKey = "";
+  await refresh();
+  syncer.kick();
 }
 
 function deviceName() {
