@@ -18,6 +18,8 @@ TOKEN_ANSWERS = [
     ("GET", "/api/matches/{match_id}/share-links", None),
     ("POST", "/api/teams/{team_id}/invites", {}),
     ("GET", "/api/teams/{team_id}/invites", None),
+    ("GET", "/api/teams/{team_id}/calendar", None),
+    ("POST", "/api/teams/{team_id}/calendar/rotate", None),
     # Last: it signs out every login token (the device that asks stays signed in).
     (
         "POST",
