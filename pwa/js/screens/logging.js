@@ -153,7 +153,7 @@ function pickAssist(match, scorer) {
   const at = timeNow(match, "goal");
   if (!at) return;
   const name = playerName(store.view.players.get(scorer));
-  const others = squad(match).onPitch.filter((p) => p.id !== scorer);
+  const others = squad(match).onPitch.filter((p) => rules.checkAssist("goal", "team", scorer, p.id) === null);
   pick(`Goal · ${name} — assisted by?`, others, { noAssist: true, cancel: "Cancel goal" }, (assist) =>
     logEvent(match, "goal", { side: "team", player_id: scorer, assist_player_id: assist }, at),
   );
