@@ -16,12 +16,13 @@ import { MINUTES_REDRAW_MS, minutesScreen } from "./screens/minutes.js";
 import { newMatchScreen } from "./screens/new-match.js";
 import { sheet } from "./screens/sheet.js";
 import { signInScreen } from "./screens/signin.js";
+import { statsScreen } from "./screens/stats.js";
 import { teamScreen } from "./screens/team.js";
 import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.js";
 import { barText } from "./syncbar.js";
 
 /**
- * @typedef {{ screen: "home" } | { screen: "team" | "new-match", id: string }
+ * @typedef {{ screen: "home" } | { screen: "team" | "new-match" | "stats", id: string }
  *   | { screen: "match" | "lineup" | "minutes", id: string }} Route
  */
 
@@ -31,7 +32,7 @@ const bar = /** @type {HTMLElement} */ (document.getElementById("syncbar"));
 /** @returns {Route} */
 function route() {
   const [screen, id] = location.hash.replace(/^#\/?/, "").split("/");
-  if (["team", "new-match", "match", "lineup", "minutes"].includes(screen) && id) {
+  if (["team", "new-match", "match", "lineup", "minutes", "stats"].includes(screen) && id) {
     return /** @type {Route} */ ({ screen, id });
   }
   return { screen: "home" };
@@ -53,7 +54,9 @@ function render() {
             ? matchScreen(r.id)
             : r.screen === "minutes"
               ? minutesScreen(r.id)
-              : homeScreen();
+              : r.screen === "stats"
+                ? statsScreen(r.id)
+                : homeScreen();
   // A sync can land while a form is half filled in: what was typed or chosen stays.
   const kept = key === store.drawnKey ? formState(app) : null;
   const scroll = scrollY;
