@@ -606,6 +606,47 @@ def test_shots_corners_and_a_goals_assist_reach_the_server_and_the_assist_can_be
     context.close()
 
 
+def test_a_goal_survives_a_dismissed_assist_step_and_only_cancel_goal_drops_it(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Borough")
+    clock(page, "Kick-off")
+    sheet = page.locator("#sheet")
+    goals = page.locator(".timeline li.kind-goal")
+
+    def to_the_assist_step() -> None:
+        page.get_by_role("button", name="Goal", exact=True).click()
+        sheet.get_by_role("button", name="9 Ade", exact=True).click()
+        sheet.get_by_role("heading", name="Goal · 9 Ade — assisted by?").wait_for()
+
+    # Escape: the goal is logged, with no assist.
+    to_the_assist_step()
+    page.keyboard.press("Escape")
+    sheet.wait_for(state="hidden")
+    goals.nth(0).wait_for()
+    assert pitchside.screen_score(page) == (1, 0)
+    # A tap beside the sheet, on the dimmed screen above it: the same.
+    to_the_assist_step()
+    page.mouse.click(195, 10)
+    sheet.wait_for(state="hidden")
+    goals.nth(1).wait_for()
+    assert pitchside.screen_score(page) == (2, 0)
+    # Only the explicit "Cancel goal" drops it.
+    to_the_assist_step()
+    sheet.get_by_role("button", name="Cancel goal", exact=True).click()
+    sheet.wait_for(state="hidden")
+    assert goals.count() == 2
+    assert pitchside.screen_score(page) == (2, 0)
+
+    pitchside.wait_synced(page)
+    stored = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
+    assert [(e["player"]["id"], e["assist_player"]) for e in stored] == [
+        (club.players["Ade"], None),
+        (club.players["Ade"], None),
+    ]
+    context.close()
+
+
 # Each row of the minutes view: player, minutes on, bench minutes, now, started.
 MINUTES_ROWS = """() => [...document.querySelectorAll(".minutes-table tbody tr")].map((row) =>
     [...row.children].map((cell) => cell.textContent))"""
