@@ -266,15 +266,16 @@ CREATE TABLE grassroots.mutation_outcomes (
 );
 
 -- A read-only view of one match for families. The share token (signed, carrying only this
--- row's id) names the row; the row decides: expiry, revocation, and how players' names
--- are shown (initials, first names, or full names; first names by default).
+-- row's id) names the row; the row decides: expiry (none: it works until revoked),
+-- revocation, and how players' names are shown (initials, first names, or full names;
+-- first names by default).
 CREATE TABLE grassroots.share_links (
     id uuid NOT NULL,
     match_id uuid NOT NULL,
     created_by uuid,
     names text DEFAULT 'first_names' NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    expires_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
     CONSTRAINT pk_share_links PRIMARY KEY (id),
     CONSTRAINT ck_share_links_names_kind CHECK (names IN ('initials', 'first_names', 'full_names')),

@@ -71,6 +71,7 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/screens/share.js",
   "/js/screens/sheet.js",
   "/js/screens/signin.js",
+  "/js/screens/stats.js",
   "/js/screens/team.js",
   "/icons/icon-192.png",
   "/icons/icon-512.png",

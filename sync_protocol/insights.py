@@ -27,6 +27,7 @@ from sync_protocol.match import (
     MatchState,
     MatchStatus,
     MatchTime,
+    Score,
     Side,
     score,
     settle_markers,
@@ -276,6 +277,18 @@ class PlayerStats:
         self.available_matches += 1
         self.available_minutes += match_minutes
 
+    def merge(self, other: PlayerStats) -> None:
+        """Add ``other``'s numbers (another match's, say) to these."""
+        self.appearances += other.appearances
+        self.starts += other.starts
+        self.minutes += other.minutes
+        self.assists += other.assists
+        for name, count in other.counts.items():
+            if count:  # most are 0: a season adds up 40 matches x 14 players x 12 counts
+                self.counts[name] = self.counts.get(name, 0) + count
+        self.available_matches += other.available_matches
+        self.available_minutes += other.available_minutes
+
     @property
     def minutes_share(self) -> float | None:
         """Minutes as a share of the minutes available; None when none were."""
@@ -298,9 +311,8 @@ class TeamStats:
     form: list[str] = field(default_factory=list)
     """The last five results, newest first: ``"W"``, ``"D"`` or ``"L"``."""
 
-    def add(self, match: MatchLog) -> str:
-        """Count a finished match; its result."""
-        goals = score((EventKind(e.kind), Side(e.side)) for e in match.events if e.kind in SCORING)
+    def add(self, goals: Score) -> str:
+        """Count a finished match that ended ``goals``; its result."""
         self.played += 1
         self.goals_for += goals.team
         self.goals_against += goals.opposition
@@ -349,18 +361,22 @@ def _assists(events: Sequence[LoggedEvent]) -> list[str]:
     return [player for *_, player in assisters]
 
 
-def stats(matches: Iterable[MatchLog]) -> Stats:
-    """Player and team stats over ``matches`` (a season, a date range, one match).
+@dataclass(frozen=True, slots=True)
+class MatchTally:
+    """What one match adds to a season's :class:`Stats`: :func:`tally` makes it,
+    :func:`season` adds tallies up. It depends on nothing but the match, so a caller may
+    keep it for as long as the match is unchanged (and must not change it)."""
 
-    Players: an appearance is a match they started or came on in; every event of the team
-    naming a player counts in :data:`COUNTED` by kind; minutes are :func:`minutes_played`'s
-    (a match in play counts as far as its latest event). Team: only finished matches have a
-    result. Fairness: minutes and starts as a share of the matches (and their minutes)
-    each player was available for.
-    """
-    team = TeamStats()
+    match_id: str
+    kickoff_at: datetime
+    players: dict[str, PlayerStats]
+    final_score: Score | None
+    """The score of a finished match; None for one not finished."""
+
+
+def tally(match: MatchLog) -> MatchTally:
+    """One match's part of :func:`stats`."""
     players: dict[str, PlayerStats] = {}
-    results: list[tuple[datetime, str, str]] = []
 
     def of(player: str) -> PlayerStats:
         found = players.get(player)
@@ -368,17 +384,49 @@ def stats(matches: Iterable[MatchLog]) -> Stats:
             found = players[player] = PlayerStats()
         return found
 
-    for match in matches:
-        minutes = minutes_played(match)
-        if minutes.state.status is not MatchStatus.SCHEDULED:
-            for player, played in minutes.players.items():
-                if played.appeared or player in match.lineup:
-                    of(player).add(played, minutes.played)
-        for player, name in _counted(match.events):
-            of(player).counts[name] += 1
-        for assister in _assists(match.events):
-            of(assister).assists += 1
-        if minutes.state.status is MatchStatus.FINISHED:
-            results.append((match.kickoff_at, match.id, team.add(match)))
+    minutes = minutes_played(match)
+    if minutes.state.status is not MatchStatus.SCHEDULED:
+        for player, played in minutes.players.items():
+            if played.appeared or player in match.lineup:
+                of(player).add(played, minutes.played)
+    for player, name in _counted(match.events):
+        of(player).counts[name] += 1
+    for assister in _assists(match.events):
+        of(assister).assists += 1
+    final_score = None
+    if minutes.state.status is MatchStatus.FINISHED:
+        final_score = score(
+            (EventKind(e.kind), Side(e.side)) for e in match.events if e.kind in SCORING
+        )
+    return MatchTally(match.id, match.kickoff_at, players, final_score)
+
+
+def season(tallies: Iterable[MatchTally]) -> Stats:
+    """The :class:`Stats` of the matches whose tallies these are: :func:`stats` of those
+    matches, without folding any match again. The tallies are left as they were."""
+    team = TeamStats()
+    players: dict[str, PlayerStats] = {}
+    results: list[tuple[datetime, str, str]] = []
+    for part in tallies:
+        for player, line in part.players.items():
+            total = players.get(player)
+            if total is None:
+                total = players[player] = PlayerStats()
+            total.merge(line)
+        if part.final_score is not None:
+            results.append((part.kickoff_at, part.match_id, team.add(part.final_score)))
     team.form = [result for *_, result in sorted(results, reverse=True)[:5]]
     return Stats(team, players)
+
+
+def stats(matches: Iterable[MatchLog]) -> Stats:
+    """Player and team stats over ``matches`` (a season, a date range, one match).
+
+    Players: an appearance is a match they started or came on in; every event of the team
+    naming a player counts in :data:`COUNTED` by kind; minutes are :func:`minutes_played`'s
+    (a match in play counts as far as its latest event). Team: only finished matches have a
+    result. Fairness: minutes and starts as a share of the matches (and their minutes)
+    each player was available for. The same as :func:`season` of each match's
+    :func:`tally`, which is how it is computed.
+    """
+    return season(tally(match) for match in matches)

@@ -134,6 +134,29 @@ def check_event_time(state: MatchState, at: MatchTime, full_time: MatchTime | No
         )
 
 
+ASSIST_REFUSALS: dict[str, str] = {
+    "assist_not_our_goal": "only a goal of ours has an assist",
+    "assist_by_scorer": "a scorer cannot assist their own goal",
+}
+"""The codes :func:`check_assist` answers, and their messages in a coach's words."""
+
+
+def check_assist(
+    kind: str, side: str, player_id: str | None, assist_player_id: str | None
+) -> str | None:
+    """Why an event may not name ``assist_player_id``, as a code of
+    :data:`ASSIST_REFUSALS`; None when it may. Naming no assist is always allowed; an
+    assist belongs only to a goal of ours (never an own goal, never the opposition's), and
+    never to the goal's own scorer. Ids are compared as given: pass both in one form."""
+    if assist_player_id is None:
+        return None
+    if kind != EventKind.GOAL or side != Side.TEAM:
+        return "assist_not_our_goal"
+    if assist_player_id == player_id:
+        return "assist_by_scorer"
+    return None
+
+
 def apply_marker(state: MatchState, kind: EventKind, period: int, periods: int) -> MatchState:
     """Return the state after ``kind`` in ``period``, or raise :class:`TransitionRefused`.
 

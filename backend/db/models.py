@@ -19,6 +19,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    ColumnElement,
     DateTime,
     Dialect,
     Enum,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     TypeDecorator,
     Uuid,
     func,
+    or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -366,8 +368,18 @@ class ShareLink(Base):
     )
     names: Mapped[str] = mapped_column(Text, default="first_names", server_default="first_names")
     created_at: Mapped[datetime] = _created()
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    """None: the link works until it is revoked."""
     revoked_at: Mapped[datetime | None]
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the link's time is up at ``now``: never for one lasting until revoked."""
+        return self.expires_at is not None and self.expires_at <= now
+
+    @classmethod
+    def unexpired(cls, now: datetime) -> ColumnElement[bool]:
+        """:meth:`expired`'s opposite, in SQL."""
+        return or_(cls.expires_at.is_(None), cls.expires_at > now)
 
 
 class PushSubscription(Base):

@@ -449,7 +449,7 @@ def ended_credentials(
                 select(ShareLink.id).where(
                     ShareLink.id.in_(link_ids),
                     ShareLink.revoked_at.is_(None),
-                    ShareLink.expires_at > utcnow(),
+                    ShareLink.unexpired(utcnow()),
                 )
             )
         )

@@ -26,6 +26,7 @@ from backend.matches.schemas import (
     MatchFilters,
 )
 from sync_protocol.match import (
+    ASSIST_REFUSALS,
     PERIOD_MARKERS,
     SCORING,
     EventKind,
@@ -37,6 +38,7 @@ from sync_protocol.match import (
     Side,
     TransitionRefused,
     apply_marker,
+    check_assist,
     check_event_time,
     fold_markers,
     kick_off_instant,
@@ -644,9 +646,7 @@ def _check_players_named(fields: Mapping[str, Any]) -> None:
         raise Invalid("an opposition event names no player of ours", field="player_id")
     if fields.get("replaced_player_id") is not None and kind is not EventKind.SUBSTITUTION:
         raise Invalid("only a substitution replaces a player", field="replaced_player_id")
-    assist = fields.get("assist_player_id")
-    if assist is not None:
-        if kind is not EventKind.GOAL or side is Side.OPPOSITION:
-            raise Invalid("only a goal of ours has an assist", field="assist_player_id")
-        if assist == fields.get("player_id"):
-            raise Invalid("a scorer cannot assist their own goal", field="assist_player_id")
+    assist, scorer = fields.get("assist_player_id"), fields.get("player_id")
+    refusal = check_assist(kind, side, scorer and str(scorer), assist and str(assist))
+    if refusal is not None:
+        raise Invalid(ASSIST_REFUSALS[refusal], field="assist_player_id")

@@ -151,7 +151,7 @@ class PushSender:
         """Delete the subscriptions of links that expired or were revoked (a revocation
         through the API deletes them itself); returns how many."""
         dead = select(ShareLink.id).where(
-            (ShareLink.expires_at <= utcnow()) | ShareLink.revoked_at.is_not(None)
+            ~ShareLink.unexpired(utcnow()) | ShareLink.revoked_at.is_not(None)
         )
         with self._db.write_turn(), self._db.writer() as session:
             deleted = session.scalars(
@@ -195,7 +195,7 @@ class PushSender:
         self, session: Session, subscription: PushSubscription, read: dict[Any, MatchFacts]
     ) -> list[Delivery]:
         link = session.get(ShareLink, subscription.link_id)
-        if link is None or link.revoked_at is not None or link.expires_at <= utcnow():
+        if link is None or link.revoked_at is not None or link.expired(utcnow()):
             session.delete(subscription)
             return []
         key = (subscription.match_id, link.names)

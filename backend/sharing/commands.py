@@ -52,7 +52,8 @@ def _match(session: Session, value: str) -> Match:
 
 
 def share_create(operator: Operator, args: argparse.Namespace) -> Row:
-    data = validated(ShareLinkCreate, expires_in_hours=args.hours, names=args.names)
+    hours = None if args.until_revoked else args.hours
+    data = validated(ShareLinkCreate, expires_in_hours=hours, names=args.names)
     tokens = _tokens(operator)
     with operator.db.writer() as session:
         link = service.open_link(session, _match(session, args.match_id), data, created_by=None)
@@ -78,8 +79,12 @@ def add_commands(commands: Group, database_option: DatabaseOption) -> None:
         share, "create", "create a share link for a match", share_create, database_option
     )
     create.add_argument("match_id", metavar="MATCH_ID")
-    create.add_argument(
+    lasting = create.add_mutually_exclusive_group()
+    lasting.add_argument(
         "--hours", type=int, default=72, help=f"valid for (1 to {LINK_MAX_HOURS}; default 72)"
+    )
+    lasting.add_argument(
+        "--until-revoked", action="store_true", help="valid until revoked: no expiry"
     )
     create.add_argument(
         "--names", choices=["initials", "first_names", "full_names"], default="first_names"

@@ -18,7 +18,10 @@ LINK_MAX_HOURS = 366 * 24
 class ShareLinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    expires_in_hours: Annotated[int, Field(ge=1, le=LINK_MAX_HOURS), JSON_INTEGER] = 72
+    expires_in_hours: Annotated[int, Field(ge=1, le=LINK_MAX_HOURS), JSON_INTEGER] | None = Field(
+        default=72,
+        description="How long the link works, in hours; null: until the coach revokes it",
+    )
     names: NamePolicy = Field(
         default="first_names",
         description="How viewers see players: initials, first names (default) or full names",
@@ -36,7 +39,7 @@ class ShareLinkOut(BaseModel):
     )
     names: NamePolicy
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime | None = Field(description="Null: the link works until revoked")
     revoked_at: datetime | None
 
 
@@ -52,7 +55,7 @@ class WatchLineupSlot(BaseModel):
 
 
 class WatchLink(BaseModel):
-    expires_at: datetime
+    expires_at: datetime | None = Field(description="Null: the link works until revoked")
     names: NamePolicy
 
 

@@ -34,7 +34,11 @@ def open_link(
         match_id=match.id,
         created_by=created_by,
         names=data.names,
-        expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
+        expires_at=(
+            None
+            if data.expires_in_hours is None
+            else utcnow() + timedelta(hours=data.expires_in_hours)
+        ),
     )
     db_session.add(link)
     db_session.flush()
@@ -49,7 +53,7 @@ def current_link(db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID
         .where(
             ShareLink.match_id == match.id,
             ShareLink.revoked_at.is_(None),
-            ShareLink.expires_at > utcnow(),
+            ShareLink.unexpired(utcnow()),
         )
         .order_by(ShareLink.created_at.desc())
         .limit(1)
@@ -104,7 +108,7 @@ class Grant:
     link_id: uuid.UUID
     match_id: uuid.UUID
     names: NamePolicy
-    expires_at: datetime
+    expires_at: datetime | None
 
 
 def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
@@ -115,7 +119,7 @@ def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
         raise Unauthorized("this share link is not valid", code="invalid_token")
     if link.revoked_at is not None:
         raise Gone("the coach has revoked this link", code="link_revoked")
-    if link.expires_at <= utcnow():
+    if link.expired(utcnow()):
         raise Gone("this link has expired", code="link_expired")
     match = db_session.get(Match, link.match_id)
     if match is None or match.deleted_at is not None:

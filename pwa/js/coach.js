@@ -18,13 +18,14 @@ import { editMatchScreen, newMatchScreen } from "./screens/new-match.js";
 import { forgotScreen, resetScreen } from "./screens/recovery.js";
 import { sheet } from "./screens/sheet.js";
 import { signInScreen } from "./screens/signin.js";
+import { statsScreen } from "./screens/stats.js";
 import { teamScreen } from "./screens/team.js";
 import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.js";
 import { barText } from "./syncbar.js";
 
 /**
  * @typedef {{ screen: "home" | "account" | "forgot" }
- *   | { screen: "team" | "new-match" | "edit-match", id: string }
+ *   | { screen: "team" | "new-match" | "edit-match" | "stats", id: string }
  *   | { screen: "match" | "lineup" | "minutes", id: string } | { screen: "reset", id: string }} Route
  */
 
@@ -36,7 +37,7 @@ function route() {
   // A mailed reset link opens /#reset=<token>: the token stays out of every request.
   if (location.hash.startsWith("#reset=")) return { screen: "reset", id: location.hash.slice("#reset=".length) };
   const [screen, id] = location.hash.replace(/^#\/?/, "").split("/");
-  if (["team", "new-match", "edit-match", "match", "lineup", "minutes"].includes(screen) && id) {
+  if (["team", "new-match", "edit-match", "match", "lineup", "minutes", "stats"].includes(screen) && id) {
     return /** @type {Route} */ ({ screen, id });
   }
   if (screen === "account" || screen === "forgot") return { screen };
@@ -55,6 +56,7 @@ function screenFor(r) {
     lineup: lineupScreen,
     match: matchScreen,
     minutes: minutesScreen,
+    stats: statsScreen,
   };
   return screens[r.screen](r.id);
 }

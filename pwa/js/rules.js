@@ -128,6 +128,25 @@ export function checkEventTime(state, at, fullTime) {
 }
 
 /**
+ * @typedef {"assist_not_our_goal" | "assist_by_scorer"} AssistRefusal
+ */
+
+/**
+ * Whether an event may name `assistId` as its assisting player, as sync_protocol/match.py
+ * `check_assist` decides: null when it may (naming none always may), else the code the
+ * server refuses it with. Only a goal of ours has an assist, never by its own scorer.
+ * @param {string} kind @param {string} side @param {string | null} playerId
+ * @param {string | null} assistId
+ * @returns {AssistRefusal | null}
+ */
+export function checkAssist(kind, side, playerId, assistId) {
+  if (assistId === null) return null;
+  if (kind !== "goal" || side !== "team") return "assist_not_our_goal";
+  if (assistId === playerId) return "assist_by_scorer";
+  return null;
+}
+
+/**
  * Match times in the order the match is played: period, then minute, then stoppage.
  * @param {MatchTime} a @param {MatchTime} b
  */

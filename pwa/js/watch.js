@@ -35,7 +35,7 @@ import * as story from "./story.js";
  * @typedef {import("./story.js").Side} Side
  * @typedef {{ id: string, squad_number: number | null, name: string }} Player
  * @typedef {{ type: string, id: string, seq: number, deleted?: true, data?: Record<string, any> }} Change
- * @typedef {{ expires_at: string, names: string }} Link
+ * @typedef {{ expires_at: string | null, names: string }} Link
  * @typedef {{ player_id: string, role: string }} Slot
  */
 
@@ -205,6 +205,12 @@ function remember() {
   }
 }
 
+/** How long the link works, in the footnote's words. @param {Link} link */
+function linkLasts(link) {
+  if (link.expires_at === null) return "This link works until the coach revokes it.";
+  return `This link works until ${new Date(link.expires_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}.`;
+}
+
 /** Show the copy kept for this link, if there is one that has not expired; drop expired
  * copies of other links on the way. */
 function recall() {
@@ -212,7 +218,8 @@ function recall() {
     for (const key of Object.keys(localStorage)) {
       if (!key.startsWith(STORE_PREFIX)) continue;
       const expires = JSON.parse(localStorage.getItem(key) ?? "null")?.link?.expires_at;
-      if (!(Date.parse(expires) > Date.now())) localStorage.removeItem(key);
+      // null: a link that works until the coach revokes it.
+      if (expires !== null && !(Date.parse(expires) > Date.now())) localStorage.removeItem(key);
     }
     const copy = JSON.parse(localStorage.getItem(STORE_PREFIX + token) ?? "null");
     if (!copy) return;
@@ -320,7 +327,7 @@ function render() {
   root.classList.toggle("report", finished);
   document.title = `${names[home]} ${homeAway(score)} ${names[away]} · Touchline`;
   const footnote = link
-    ? h("p", { class: "footnote" }, `Shared by the coach of ${m.team_name}. This link works until ${new Date(link.expires_at).toLocaleString([], { dateStyle: "medium", timeStyle: "short" })}.`)
+    ? h("p", { class: "footnote" }, `Shared by the coach of ${m.team_name}. ${linkLasts(link)}`)
     : "";
   const breakLine = [...breaks]
     .filter(([period]) => period < m.periods)

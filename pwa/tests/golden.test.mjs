@@ -72,6 +72,14 @@ describe("window.json", () => {
   }
 });
 
+describe("assists.json", () => {
+  for (const c of golden("assists.json").cases) {
+    test(c.name, () => {
+      assert.equal(rules.checkAssist(c.kind, c.side, c.player_id, c.assist_player_id), c.refused);
+    });
+  }
+});
+
 describe("records.json", () => {
   for (const c of golden("records.json").cases) {
     test(c.name, () => {

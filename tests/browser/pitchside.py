@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +61,56 @@ def club(server: Server, team_name: str = "Lions U10") -> Club:
     return made
 
 
-def match(made: Club, opponent: str) -> str:
+def match(made: Club, opponent: str, kickoff_at: str = "2026-11-21T10:00:00Z") -> str:
     body = {"id": str(uuid.uuid4()), "team_id": made.team_id, "opponent": opponent}
-    body |= {"kickoff_at": "2026-11-21T10:00:00Z", "period_minutes": 25}
+    body |= {"kickoff_at": kickoff_at, "period_minutes": 25}
     created = made.server.request("POST", "/api/matches", body, made.token)
     assert created.status == 201, created.body
     match_id: str = created.body["id"]
+    return match_id
+
+
+def log_event(club: Club, match_id: str, kind: str, **fields: Any) -> str:
+    """Log an event through the REST API, as a coach's phone would; returns its id."""
+    event_id = str(uuid.uuid4())
+    body: dict[str, Any] = {"id": event_id, "kind": kind, "period": 1, "minute": 0} | fields
+    created = club.server.request("POST", f"/api/matches/{match_id}/events", body, club.token)
+    assert created.status == 201, created.body
+    return event_id
+
+
+def ago(seconds: float) -> str:
+    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
+
+
+Logged = tuple[str, dict[str, Any]]
+
+
+def finished_match(
+    club: Club,
+    opponent: str,
+    first: list[Logged],
+    second: list[Logged],
+    lineup: list[Any],
+    kickoff_at: str = "2026-11-21T10:00:00Z",
+) -> str:
+    """A match of two 25-minute halves played to full-time through the REST API: its
+    ``lineup`` of (name, role), then ``first`` and ``second`` (kind, fields) logged in each
+    half; returns its id."""
+    match_id = match(club, opponent, kickoff_at)
+    slots = [{"player_id": club.players[name], "role": role} for name, role in lineup]
+    put = club.server.request(
+        "PUT", f"/api/matches/{match_id}/lineup", {"players": slots}, club.token
+    )
+    assert put.status == 200, put.body
+    log_event(club, match_id, "kick_off", recorded_at=ago(60 * 60))
+    for kind, fields in first:
+        log_event(club, match_id, kind, **fields)
+    log_event(club, match_id, "half_time", minute=25)
+    log_event(club, match_id, "kick_off", period=2, minute=25, recorded_at=ago(30 * 60))
+    for kind, fields in second:
+        log_event(club, match_id, kind, period=2, **fields)
+    log_event(club, match_id, "full_time", period=2, minute=50)
     return match_id
 
 

@@ -4,10 +4,12 @@ keeps every tap through reloads and dead signal, and ends with exactly the serve
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, WebSocket
@@ -604,6 +606,47 @@ def test_shots_corners_and_a_goals_assist_reach_the_server_and_the_assist_can_be
     context.close()
 
 
+def test_a_goal_survives_a_dismissed_assist_step_and_only_cancel_goal_drops_it(
+    browser: Browser, server: Server
+) -> None:
+    club, match_id, context, page = _on_a_match(browser, server, "Borough")
+    clock(page, "Kick-off")
+    sheet = page.locator("#sheet")
+    goals = page.locator(".timeline li.kind-goal")
+
+    def to_the_assist_step() -> None:
+        page.get_by_role("button", name="Goal", exact=True).click()
+        sheet.get_by_role("button", name="9 Ade", exact=True).click()
+        sheet.get_by_role("heading", name="Goal · 9 Ade — assisted by?").wait_for()
+
+    # Escape: the goal is logged, with no assist.
+    to_the_assist_step()
+    page.keyboard.press("Escape")
+    sheet.wait_for(state="hidden")
+    goals.nth(0).wait_for()
+    assert pitchside.screen_score(page) == (1, 0)
+    # A tap beside the sheet, on the dimmed screen above it: the same.
+    to_the_assist_step()
+    page.mouse.click(195, 10)
+    sheet.wait_for(state="hidden")
+    goals.nth(1).wait_for()
+    assert pitchside.screen_score(page) == (2, 0)
+    # Only the explicit "Cancel goal" drops it.
+    to_the_assist_step()
+    sheet.get_by_role("button", name="Cancel goal", exact=True).click()
+    sheet.wait_for(state="hidden")
+    assert goals.count() == 2
+    assert pitchside.screen_score(page) == (2, 0)
+
+    pitchside.wait_synced(page)
+    stored = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
+    assert [(e["player"]["id"], e["assist_player"]) for e in stored] == [
+        (club.players["Ade"], None),
+        (club.players["Ade"], None),
+    ]
+    context.close()
+
+
 # Each row of the minutes view: player, minutes on, bench minutes, now, started.
 MINUTES_ROWS = """() => [...document.querySelectorAll(".minutes-table tbody tr")].map((row) =>
     [...row.children].map((cell) => cell.textContent))"""
@@ -699,4 +742,118 @@ def test_the_minutes_view_counts_the_logged_minutes_offline_least_played_first(
     match_id = page.evaluate("location.hash.split('/')[2]")
     subs = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "substitution"]
     assert [(e["period"], e["minute"], e["stoppage"]) for e in subs] == [(1, 10, 0), (2, 25, 0)]
+    context.close()
+
+
+STATS_ROWS = """(table) => [...document.querySelectorAll(`.${table} tbody tr`)].map((row) =>
+    [...row.children].map((cell) => cell.textContent))"""
+
+
+def _season(club: pitchside.Club) -> None:
+    """Three finished matches through the REST API: a win, a loss, then a goalless draw."""
+    p = club.players
+    everyone = [name for _, name in pitchside.SQUAD]
+    win = [(n, "bench" if n in ("Mia", "Leo") else "starting") for n in everyone]
+    pitchside.finished_match(
+        club,
+        "Rovers",
+        [("goal", {"minute": 10, "player_id": p["Ade"], "assist_player_id": p["Jo"]})],
+        [
+            ("goal", {"minute": 30, "side": "opposition"}),
+            ("substitution", {"minute": 40, "player_id": p["Leo"], "replaced_player_id": p["Ade"]}),
+            ("goal", {"minute": 44, "player_id": p["Leo"]}),
+            ("save", {"minute": 45, "player_id": p["Sam"]}),
+        ],
+        win,
+        kickoff_at="2026-10-03T09:00:00Z",
+    )
+    loss = [(n, "bench" if n in ("Jo", "Ade") else "starting") for n in everyone]
+    pitchside.finished_match(
+        club,
+        "United",
+        [("tackle", {"minute": 5, "player_id": p["Priya"]})],
+        [
+            ("substitution", {"minute": 30, "player_id": p["Ade"], "replaced_player_id": p["Mia"]}),
+            ("goal", {"minute": 35, "side": "opposition"}),
+        ],
+        loss,
+        kickoff_at="2026-10-10T09:00:00Z",
+    )
+    draw = [(n, "bench" if n == "Leo" else "starting") for n in everyone]
+    pitchside.finished_match(club, "Athletic", [], [], draw, kickoff_at="2026-10-17T09:00:00Z")
+
+
+def _name(player: dict[str, Any]) -> str:
+    return f"{player['squad_number']} {player['display_name']}"
+
+
+def _percent(share: float | None) -> str:
+    # As the page rounds (Math.round: halves up), which Python's round() does not.
+    return "\u2013" if share is None else f"{math.floor(share * 100 + 0.5)}%"
+
+
+def test_the_season_screen_counts_on_the_phone_what_the_server_counts(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    _season(club)
+    stats = club.get(f"/api/teams/{club.team_id}/stats")
+    fairness = club.get(f"/api/teams/{club.team_id}/fairness")
+    context = phone(browser)
+    page = context.new_page()
+    sign_in(page, server.base_url, club.email, club.team_name)
+    _wait_for_service_worker(page)
+    page.locator("button.match-link").nth(2).wait_for()
+    pitchside.wait_synced(page)
+
+    context.set_offline(True)
+    page.get_by_role("button", name=re.compile(r"^Players \(")).click()
+    page.get_by_role("button", name="Season stats").click()
+    page.get_by_role("heading", name=f"{club.team_name}: season").wait_for()
+    assert page.evaluate("navigator.onLine") is False
+
+    record = stats["record"]
+    shown = {
+        key: page.locator(f".record [data-figure={key}] .value").inner_text()
+        for key in ("played", "won", "drawn", "lost", "goals_for", "goals_against")
+    }
+    assert shown == {key: str(record[key]) for key in shown}
+    assert (record["played"], record["won"], record["form"]) == (3, 1, ["D", "L", "W"])
+    clean_sheets = page.locator(".record [data-figure=clean_sheets] .value").inner_text()
+    assert clean_sheets == str(record["clean_sheets"]) == "1"
+    assert page.locator(".record [data-figure=form] .value").inner_text() == "D L W"
+
+    # Those benched most first, as the server sorts them.
+    assert page.evaluate(STATS_ROWS, "fairness-table") == [
+        [
+            _name(line["player"]),
+            f"{line['minutes']}'",
+            _percent(line["minutes_share"]),
+            f"{line['starts']}/{line['available_matches']}",
+            _percent(line["starts_share"]),
+        ]
+        for line in fairness["players"]
+    ]
+    assert page.evaluate(STATS_ROWS, "fairness-table")[0][0] == "14 Leo"
+    assert page.evaluate(STATS_ROWS, "player-stats-table") == [
+        [
+            _name(line["player"]),
+            str(line["appearances"]),
+            str(line["goals"]),
+            str(line["assists"]),
+            str(line["saves"]),
+            str(line["tackles"]),
+        ]
+        for line in stats["players"]
+    ]
+    pitchside.screenshot(page, "coach-season.png")
+
+    page.get_by_role("button", name="Season stats (CSV)").click()
+    page.get_by_role("status").filter(has_text="need a connection").wait_for()
+    context.set_offline(False)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Season stats (CSV)").click()
+    lines = download.value.path().read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("player_id,squad_number,player,appearances,starts,minutes")
+    assert len(lines) == 1 + len(stats["players"])
     context.close()

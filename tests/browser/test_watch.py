@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, WebSocket, WebSocketRoute
@@ -22,7 +21,18 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from websockets.sync.client import connect
 
 from tests.browser import pitchside
-from tests.browser.pitchside import Club, clock, open_match, phone, sign_in, tap
+from tests.browser.pitchside import (
+    Club,
+    Logged,
+    ago,
+    clock,
+    finished_match,
+    log_event,
+    open_match,
+    phone,
+    sign_in,
+    tap,
+)
 from tests.e2e.server import Server
 
 pytestmark = pytest.mark.e2e
@@ -170,19 +180,6 @@ def test_a_revoked_link_shows_that_it_was_revoked(browser: Browser, server: Serv
     context.close()
 
 
-def _log(club: Club, match_id: str, kind: str, **fields: Any) -> str:
-    """Log an event through the REST API, as a coach's phone would; returns its id."""
-    event_id = str(uuid.uuid4())
-    body: dict[str, Any] = {"id": event_id, "kind": kind, "period": 1, "minute": 0} | fields
-    created = club.server.request("POST", f"/api/matches/{match_id}/events", body, club.token)
-    assert created.status == 201, created.body
-    return event_id
-
-
-def _ago(seconds: float) -> str:
-    return (datetime.now(UTC) - timedelta(seconds=seconds)).isoformat()
-
-
 def _share(club: Club, match_id: str, names: str = "first_names") -> str:
     created = club.server.request(
         "POST", f"/api/matches/{match_id}/share-links", {"names": names}, club.token
@@ -215,7 +212,7 @@ def test_the_clock_runs_from_the_period_start_on_a_fresh_open_and_after_a_reconn
 ) -> None:
     club = pitchside.club(server)
     match_id = pitchside.match(club, "Wanderers")
-    _log(club, match_id, "kick_off", recorded_at=_ago(12 * 60 + 30))
+    log_event(club, match_id, "kick_off", recorded_at=ago(12 * 60 + 30))
     url = _share(club, match_id)
     context = phone(browser)
     viewer, cable = _watch_through_cable(context, url)
@@ -233,8 +230,8 @@ def test_the_clock_runs_from_the_period_start_on_a_fresh_open_and_after_a_reconn
     cable.cut()
     context.set_offline(True)
     viewer.locator("#connection.down").wait_for()
-    _log(club, match_id, "half_time", minute=25)
-    _log(club, match_id, "kick_off", period=2, minute=25, recorded_at=_ago(3 * 60 + 10))
+    log_event(club, match_id, "half_time", minute=25)
+    log_event(club, match_id, "kick_off", period=2, minute=25, recorded_at=ago(3 * 60 + 10))
     cable.up = True
     context.set_offline(False)
     viewer.locator("#connection.live").wait_for()
@@ -268,7 +265,7 @@ def _run_clock_until(page: Page, selector: str, deadline: float = 30.0) -> None:
 def test_live_is_said_only_while_the_connection_answers(browser: Browser, server: Server) -> None:
     club = pitchside.club(server)
     match_id = pitchside.match(club, "Athletic")
-    _log(club, match_id, "kick_off", recorded_at=_ago(60))
+    log_event(club, match_id, "kick_off", recorded_at=ago(60))
     context = phone(browser)
     viewer = context.new_page()
     sockets: list[WebSocket] = []
@@ -299,7 +296,7 @@ def test_live_is_said_only_while_the_connection_answers(browser: Browser, server
         assert connection.inner_text().startswith("Reconnecting…")
         assert re.search(r"last update \d\d:\d\d", connection.inner_text())
 
-    _log(club, match_id, "goal", minute=2, player_id=club.players["Mia"])
+    log_event(club, match_id, "goal", minute=2, player_id=club.players["Mia"])
     _run_clock_until(viewer, "#connection.live")
     _wait_for_score(viewer, 1, 0, timeout=5000)
     context.close()
@@ -325,14 +322,14 @@ def test_the_timeline_tells_the_story_of_the_goals_and_full_time_ends_live(
     club = pitchside.club(server)
     match_id = pitchside.match(club, "Harriers")
     ade, mia = club.players["Ade"], club.players["Mia"]
-    _log(club, match_id, "kick_off", recorded_at=_ago(40 * 60))
-    first = _log(club, match_id, "goal", minute=10, player_id=ade)
-    theirs = _log(club, match_id, "goal", side="opposition", minute=20)
-    half_time = _log(club, match_id, "half_time", minute=25)
-    _log(club, match_id, "kick_off", period=2, minute=25, recorded_at=_ago(10 * 60))
-    own_goal = _log(club, match_id, "own_goal", side="opposition", period=2, minute=30)
-    second = _log(club, match_id, "goal", period=2, minute=33, player_id=ade)
-    third = _log(club, match_id, "goal", period=2, minute=35, player_id=mia)
+    log_event(club, match_id, "kick_off", recorded_at=ago(40 * 60))
+    first = log_event(club, match_id, "goal", minute=10, player_id=ade)
+    theirs = log_event(club, match_id, "goal", side="opposition", minute=20)
+    half_time = log_event(club, match_id, "half_time", minute=25)
+    log_event(club, match_id, "kick_off", period=2, minute=25, recorded_at=ago(10 * 60))
+    own_goal = log_event(club, match_id, "own_goal", side="opposition", period=2, minute=30)
+    second = log_event(club, match_id, "goal", period=2, minute=33, player_id=ade)
+    third = log_event(club, match_id, "goal", period=2, minute=35, player_id=mia)
     context = phone(browser)
     viewer = context.new_page()
     viewer.goto(_share(club, match_id))
@@ -371,7 +368,7 @@ def test_the_timeline_tells_the_story_of_the_goals_and_full_time_ends_live(
     assert mismatched == []
     pitchside.screenshot(viewer, "watch-page.png")
 
-    _log(club, match_id, "full_time", period=2, minute=50)
+    log_event(club, match_id, "full_time", period=2, minute=50)
     viewer.locator("#connection.full-time").wait_for()
     assert viewer.locator("#connection").inner_text().startswith("Full-time")
     assert "Live" not in viewer.locator(".scoreboard").inner_text()
@@ -390,8 +387,8 @@ def test_the_last_known_score_shows_when_the_page_opens_with_no_signal(
 ) -> None:
     club = pitchside.club(server)
     match_id = pitchside.match(club, "Rangers")
-    _log(club, match_id, "kick_off", recorded_at=_ago(5 * 60))
-    _log(club, match_id, "goal", minute=3, player_id=club.players["Leo"])
+    log_event(club, match_id, "kick_off", recorded_at=ago(5 * 60))
+    log_event(club, match_id, "goal", minute=3, player_id=club.players["Leo"])
     url = _share(club, match_id)
     context = phone(browser)
     viewer = context.new_page()
@@ -409,7 +406,7 @@ def test_the_last_known_score_shows_when_the_page_opens_with_no_signal(
     assert _score(viewer) == (1, 0)
     assert "14 Leo" in viewer.locator("#scorers").inner_text()
 
-    _log(club, match_id, "goal", side="opposition", minute=4)
+    log_event(club, match_id, "goal", side="opposition", minute=4)
     context.set_offline(False)
     viewer.locator("#connection.live").wait_for()
     _wait_for_score(viewer, 1, 1, timeout=5000)
@@ -419,7 +416,7 @@ def test_the_last_known_score_shows_when_the_page_opens_with_no_signal(
 def test_a_share_link_shows_no_internal_ids(server: Server) -> None:
     club = pitchside.club(server)
     match_id = pitchside.match(club, "Albion")
-    _log(club, match_id, "kick_off")
+    log_event(club, match_id, "kick_off")
     token = _share(club, match_id).split("#", 1)[1]
 
     watched = server.request("GET", "/api/watch", token=token)
@@ -436,7 +433,7 @@ def test_the_live_channel_answers_a_viewers_ping_and_ignores_other_chatter(
 ) -> None:
     club = pitchside.club(server)
     match_id = pitchside.match(club, "United")
-    _log(club, match_id, "kick_off")
+    log_event(club, match_id, "kick_off")
     token = _share(club, match_id).split("#", 1)[1]
     address = server.base_url.replace("http://", "ws://", 1) + f"/ws/match/{match_id}"
 
@@ -456,8 +453,8 @@ def test_an_away_match_reads_home_side_first(browser: Browser, server: Server) -
     created = server.request("POST", "/api/matches", body, club.token)
     assert created.status == 201, created.body
     match_id = body["id"]
-    _log(club, match_id, "kick_off", recorded_at=_ago(60))
-    ours = _log(club, match_id, "goal", minute=1, player_id=club.players["Jo"])
+    log_event(club, match_id, "kick_off", recorded_at=ago(60))
+    ours = log_event(club, match_id, "goal", minute=1, player_id=club.players["Jo"])
     context = phone(browser)
     viewer = context.new_page()
     viewer.goto(_share(club, match_id))
@@ -469,32 +466,6 @@ def test_an_away_match_reads_home_side_first(browser: Browser, server: Server) -
     assert viewer.locator("#scorers [data-side=away] li").all_inner_texts() == ["6 Jo 1'"]
     assert viewer.locator("#scorers [data-side=home] li").count() == 0
     context.close()
-
-
-Logged = tuple[str, dict[str, Any]]
-
-
-def _finished(
-    club: Club, opponent: str, first: list[Logged], second: list[Logged], lineup: list[Any]
-) -> str:
-    """A match of two 25-minute halves played to full-time through the REST API: its
-    ``lineup`` of (name, role), then ``first`` and ``second`` (kind, fields) logged in each
-    half; returns its id."""
-    match_id = pitchside.match(club, opponent)
-    slots = [{"player_id": club.players[name], "role": role} for name, role in lineup]
-    put = club.server.request(
-        "PUT", f"/api/matches/{match_id}/lineup", {"players": slots}, club.token
-    )
-    assert put.status == 200, put.body
-    _log(club, match_id, "kick_off", recorded_at=_ago(60 * 60))
-    for kind, fields in first:
-        _log(club, match_id, kind, **fields)
-    _log(club, match_id, "half_time", minute=25)
-    _log(club, match_id, "kick_off", period=2, minute=25, recorded_at=_ago(30 * 60))
-    for kind, fields in second:
-        _log(club, match_id, kind, period=2, **fields)
-    _log(club, match_id, "full_time", period=2, minute=50)
-    return match_id
 
 
 def test_at_full_time_the_watch_page_is_a_report_that_prints_on_one_page(
@@ -522,7 +493,7 @@ def test_at_full_time_the_watch_page_is_a_report_that_prints_on_one_page(
         *extra[12:],
     ]
     starters = [(name, "starting") for name in ("Sam", "Priya", "Jo", "Ade", "Mia")]
-    match_id = _finished(club, "Wanderers", first, second, [*starters, ("Leo", "bench")])
+    match_id = finished_match(club, "Wanderers", first, second, [*starters, ("Leo", "bench")])
 
     context = phone(browser)
     viewer = context.new_page()
@@ -566,20 +537,28 @@ def test_at_full_time_the_watch_page_is_a_report_that_prints_on_one_page(
     context.close()
 
 
+def _sending_the_result(
+    browser: Browser, club: Club, opponent: str
+) -> tuple[str, BrowserContext, Page]:
+    """A match won 1-0 to full-time, open on the coach's phone with the "Send the result"
+    sheet up; the match's id, the phone and its page."""
+    goal: Logged = ("goal", {"minute": 10, "player_id": club.players["Ade"]})
+    match_id = finished_match(club, opponent, [goal], [], [("Ade", "starting")])
+    coach_context = phone(browser)
+    coach = coach_context.new_page()
+    sign_in(coach, club.server.base_url, club.email, club.team_name)
+    open_match(coach, opponent)
+    coach.locator(".match[data-status=finished]").wait_for()
+    coach.get_by_role("button", name="Share", exact=True).click()
+    coach.get_by_role("heading", name="Send the result").wait_for()
+    return match_id, coach_context, coach
+
+
 def test_after_full_time_the_coach_sends_a_result_link_that_opens_the_report(
     browser: Browser, server: Server
 ) -> None:
     club = pitchside.club(server)
-    goal: Logged = ("goal", {"minute": 10, "player_id": club.players["Ade"]})
-    match_id = _finished(club, "Athletic", [goal], [], [("Ade", "starting")])
-    coach_context = phone(browser)
-    coach = coach_context.new_page()
-    sign_in(coach, server.base_url, club.email, club.team_name)
-    open_match(coach, "Athletic")
-    coach.locator(".match[data-status=finished]").wait_for()
-
-    coach.get_by_role("button", name="Share", exact=True).click()
-    coach.get_by_role("heading", name="Send the result").wait_for()
+    match_id, coach_context, coach = _sending_the_result(browser, club, "Athletic")
     assert coach.get_by_label("The link lasts").input_value() == "8784"
     coach.get_by_label("Players are shown as").select_option("initials")
     pitchside.screenshot(coach, "coach-send-result.png")
@@ -604,5 +583,41 @@ def test_after_full_time_the_coach_sends_a_result_link_that_opens_the_report(
     assert _score(viewer) == (1, 0)
     assert viewer.locator("#scorers [data-side=home] li").all_inner_texts() == ["9 A. 10'"]
     assert "Ade" not in viewer.locator("main").inner_text()
+    coach_context.close()
+    viewer_context.close()
+
+
+def test_a_result_link_until_revoked_is_revoked_from_the_share_sheet(
+    browser: Browser, server: Server
+) -> None:
+    club = pitchside.club(server)
+    match_id, coach_context, coach = _sending_the_result(browser, club, "Wanderers")
+    coach.get_by_label("The link lasts").select_option(label="Until I revoke it")
+    coach.get_by_role("button", name="Send the result").click()
+    coach.locator("#sheet .share-url").wait_for()
+    url = coach.locator("#sheet .share-url").input_value()
+    token = url.partition("?t=")[2]
+    made = next(e for e in club.get(f"/api/matches/{match_id}/share-links") if e["token"] == token)
+    assert made["expires_at"] is None
+    listed = coach.locator(f"#sheet .live-links li[data-link-id='{made['id']}']")
+    assert "until revoked" in listed.inner_text()
+
+    viewer_context = phone(browser)
+    viewer = viewer_context.new_page()
+    viewer.goto(url)
+    viewer.locator("#report").wait_for()
+    assert "works until the coach revokes it" in viewer.locator(".footnote").inner_text()
+
+    listed.get_by_role("button", name=re.compile("^Revoke")).click()
+    coach.locator("#sheet .links [role=status]", has_text="Link revoked").wait_for()
+    assert listed.count() == 0
+    revoked = next(
+        e for e in club.get(f"/api/matches/{match_id}/share-links") if e["id"] == made["id"]
+    )
+    assert revoked["revoked_at"] is not None
+
+    opened_later = viewer_context.new_page()
+    opened_later.goto(url)
+    opened_later.get_by_role("heading", name="This link was revoked").wait_for()
     coach_context.close()
     viewer_context.close()

@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,17 @@ from sqlalchemy.orm import Session
 
 from backend.db.engine import create_db_engine
 from backend.db.migrate import HEAD, MIGRATIONS, current_revision, head_revision, upgrade
-from backend.db.models import SCHEMA, Base, Event, Match, Player, ServerMeta, Team
+from backend.db.models import (
+    SCHEMA,
+    Base,
+    Event,
+    Match,
+    Player,
+    PushSubscription,
+    ServerMeta,
+    ShareLink,
+    Team,
+)
 from sync_protocol.match import EventKind, Side
 from tests.databases import fresh_database, fresh_postgres
 
@@ -307,6 +317,44 @@ def test_shots_and_assists_migrate_down_and_up_keeping_every_event(
             engine.dispose()
 
     assert [tuple(row) for row in events] == [("goal", 3)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_share_links_until_revoked_migrate_down_and_up_keeping_their_subscriptions(
+    kind: str, tmp_path: Path
+) -> None:
+    """0008 makes SQLite's share_links anew, which cascades to the push subscriptions
+    unless they are kept: every row stays, and going down a link without an expiry gets
+    the longest the old schema allowed."""
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            team, match, link, subscription = (uuid.uuid4() for _ in range(4))
+            with Session(engine) as session, session.begin():
+                session.add(Team(id=team, name="Reds"))
+                session.flush()
+                session.add(Match(id=match, team_id=team, opponent="Blues", kickoff_at=KICKOFF))
+                session.flush()
+                session.add(ShareLink(id=link, match_id=match, created_at=KICKOFF))
+                session.flush()
+                session.add(
+                    PushSubscription(
+                        id=subscription, link_id=link, match_id=match, endpoint="https://push",
+                        p256dh="key", auth="auth",
+                    )
+                )  # fmt: skip
+            downgrade_to_base(engine, "0007")
+            with Session(engine) as session:
+                kept = session.get_one(ShareLink, link)
+                assert kept.expires_at == KICKOFF + timedelta(days=366)
+                assert session.get(PushSubscription, subscription) is not None
+            upgrade(engine)
+            with Session(engine) as session:
+                assert session.get_one(ShareLink, link).expires_at == KICKOFF + timedelta(days=366)
+                assert session.get(PushSubscription, subscription) is not None
+        finally:
+            engine.dispose()
 
 
 def test_the_head_a_ready_server_expects_is_the_newest_migration() -> None:

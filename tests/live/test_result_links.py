@@ -140,7 +140,7 @@ def test_a_coach_makes_a_result_link_that_lasts_a_season(served: Deployment) -> 
 
     url = f"/api/matches/{team.match_id}/share-links"
     before = server.request("GET", url, None, team.token).body
-    for bad in (0, 366 * 24 + 1, "8784", True, None, 24.5):
+    for bad in (0, 366 * 24 + 1, "8784", True, 24.5):
         refused = server.request("POST", url, {"expires_in_hours": bad}, team.token)
         assert refused.status == 422, (bad, refused.body)
         assert refused.body["error"]["field"] == "expires_in_hours", (bad, refused.body)
@@ -153,3 +153,26 @@ def test_a_coach_makes_a_result_link_that_lasts_a_season(served: Deployment) -> 
     assert server.request("GET", "/api/watch", None, link["token"]).status == 410
     _, head, _ = _page(server, link["result_path"])
     assert "og:title" not in head.meta
+
+
+def test_a_result_link_can_last_until_the_coach_revokes_it(served: Deployment) -> None:
+    server = served.server
+    team = coach(server)
+    _play_to_full_time(team)
+    link = team.share(expires_in_hours=None)
+    assert link["expires_at"] is None
+    listed = server.request("GET", f"/api/matches/{team.match_id}/share-links", None, team.token)
+    assert [(each["id"], each["expires_at"]) for each in listed.body] == [(link["id"], None)]
+    watched = server.request("GET", "/api/watch", None, link["token"])
+    assert watched.status == 200
+    assert watched.body["link"]["expires_at"] is None
+    _, head, _ = _page(server, link["result_path"])
+    assert head.meta["og:title"] == "Reds U10 2\u20131 Blues (full-time)"
+    # The coach's plain Share finds it as the match's link that still works.
+    current = server.request("GET", f"/api/matches/{team.match_id}/share", None, team.token)
+    assert current.body["id"] == link["id"]
+
+    revoked = server.request("DELETE", f"/api/share-links/{link['id']}", None, team.token)
+    assert revoked.status == 204
+    gone = server.request("GET", "/api/watch", None, link["token"])
+    assert (gone.status, gone.body["error"]["code"]) == (410, "link_revoked")

@@ -115,6 +115,7 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             create,
             create_unknown,
             create_too_long,
+            create_until_revoked,
             share_revoke_unknown,
             export_csv,
             export_json,
@@ -128,6 +129,7 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
             ("share", "create", match_id, "--names", "initials", "--json", *db),
             ("share", "create", UNKNOWN, *db),
             ("share", "create", match_id, "--hours", "8785", *db),
+            ("share", "create", match_id, "--until-revoked", "--json", *db),
             ("share", "revoke", UNKNOWN, *db),
             ("match", "export", match_id, *db),
             ("match", "export", match_id, "--format", "json", "--output", str(exported), *db),
@@ -150,6 +152,8 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
         link = json.loads(_ok(create))
         assert link["match_id"] == match_id and link["names"] == "initials"
         token = link["path"].removeprefix("/watch#")
+        forever = json.loads(_ok(create_until_revoked))
+        assert (forever["match_id"], forever["expires_at"]) == (match_id, None)
 
         rows = list(csv.DictReader(io.StringIO(_ok(export_csv))))
         assert [(r["kind"], r["minute"], r["player"], r["squad_number"]) for r in rows] == [
@@ -169,7 +173,10 @@ def test_operator_commands_on_a_live_database(kind: str, tmp_path: Path) -> None
                 ("devices", "revoke", devices[0]["id"], "--json", *db),
                 ("share", "revoke", link["id"], "--json", *db),
             )
-            assert [entry["id"] for entry in json.loads(_ok(listed))] == [link["id"]]
+            assert {entry["id"] for entry in json.loads(_ok(listed))} == {
+                link["id"],
+                forever["id"],
+            }
             assert all(json.loads(_ok(result))["revoked_at"] for result in revoked)
             assert client.get("/api/teams", headers=device).status_code == 401
             gone = client.get("/api/watch", headers=watch)

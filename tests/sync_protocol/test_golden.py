@@ -23,6 +23,7 @@ from sync_protocol.match import (
     MatchTime,
     Side,
     TransitionRefused,
+    check_assist,
     check_event_time,
     clock_seconds,
     fold_markers,
@@ -107,6 +108,12 @@ def test_event_window_as_the_golden_case_says(case: dict[str, Any]) -> None:
         assert refused.code == case["refused"]
     else:
         assert case["refused"] is None
+
+
+@pytest.mark.parametrize("case", cases("assists.json"))
+def test_assist_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    refused = check_assist(case["kind"], case["side"], case["player_id"], case["assist_player_id"])
+    assert refused == case["refused"]
 
 
 @pytest.mark.parametrize("case", cases("records.json"))

@@ -45,7 +45,7 @@ export function editEvent(match, event) {
     if (next.kind !== "substitution") next.replaced_player_id = null;
     // Only a goal of ours has an assist, and never by its scorer: the server refuses the rest.
     const assist = String(data.get("assist") ?? "") || null;
-    next.assist_player_id = hasAssist(what) && assist !== what.player_id ? assist : null;
+    next.assist_player_id = hasAssist(what) && rules.checkAssist(what.kind, what.side, what.player_id, assist) === null ? assist : null;
     const refusal = eventRefusal(match, { period: event.period, minute: next.minute, stoppage: next.stoppage });
     if (refusal) {
       warning.textContent = notLoggedText(refusal);

@@ -147,16 +147,26 @@ function logKind(match, kind) {
  * A goal of ours with a named scorer: the same sheet asks who assisted it, from the players
  * on the pitch but the scorer, with "No assist" one tap away. The goal keeps the time of
  * the scorer's tap.
+ *
+ * A goal is never lost by a stray tap: the sheet dismissed any way but "Cancel goal"
+ * (Escape, a tap beside it, leaving the screen) logs the goal without an assist.
  * @param {Match} match @param {string} scorer
  */
 function pickAssist(match, scorer) {
   const at = timeNow(match, "goal");
   if (!at) return;
   const name = playerName(store.view.players.get(scorer));
-  const others = squad(match).onPitch.filter((p) => p.id !== scorer);
-  pick(`Goal · ${name} — assisted by?`, others, { noAssist: true, cancel: "Cancel goal" }, (assist) =>
-    logEvent(match, "goal", { side: "team", player_id: scorer, assist_player_id: assist }, at),
-  );
+  const title = `Goal · ${name} — assisted by?`;
+  const others = squad(match).onPitch.filter((p) => rules.checkAssist("goal", "team", scorer, p.id) === null);
+  let settled = false;
+  const log = (/** @type {string | null} */ assist) => {
+    settled = true;
+    return logEvent(match, "goal", { side: "team", player_id: scorer, assist_player_id: assist }, at);
+  };
+  pick(title, others, { noAssist: true, cancel: "Cancel goal", cancelled: () => (settled = true) }, log);
+  sheet.addEventListener("close", () => {
+    if (!settled && sheet.dataset.title === title) void log(null);
+  }, { once: true });
 }
 
 /**
@@ -180,7 +190,8 @@ function offerKickOff(match, kind) {
  * Open the player sheet; `then` receives a player id, "opposition", or null (our team,
  * no player named; no assist).
  * @param {string} title @param {Player[]} players
- * @param {{ opposition?: boolean, nobody?: boolean, noAssist?: boolean, cancel?: string }} options
+ * @param {{ opposition?: boolean, nobody?: boolean, noAssist?: boolean, cancel?: string,
+ *   cancelled?: () => void }} options the cancel button's label, and what it does first
  * @param {(choice: string | null) => unknown} then
  */
 function pick(title, players, options, then) {
@@ -208,6 +219,6 @@ function pick(title, players, options, then) {
     options.opposition && h("button", { class: "opposition", onclick: () => choose("opposition") }, "Opposition"),
     options.nobody && h("button", { class: "secondary", onclick: () => choose(null) }, "Our team, no name"),
     options.noAssist && h("button", { class: "primary no-assist", onclick: () => choose(null) }, "No assist"),
-    closeButton(options.cancel ?? "Cancel"),
+    closeButton(options.cancel ?? "Cancel", options.cancelled),
   );
 }

@@ -18,7 +18,13 @@ export function openSheet(...content) {
   if (!sheet.open) sheet.showModal();
 }
 
-/** A button that closes the sheet. @param {string} label */
-export function closeButton(label) {
-  return h("button", { class: "secondary cancel", onclick: () => sheet.close() }, label);
+/**
+ * A button that closes the sheet, after `before` (to tell a deliberate cancel from any
+ * other way of closing). @param {string} label @param {() => void} [before]
+ */
+export function closeButton(label, before) {
+  return h("button", { class: "secondary cancel", onclick: () => {
+    before?.();
+    sheet.close();
+  } }, label);
 }

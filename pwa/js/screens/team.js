@@ -6,7 +6,7 @@ import * as m from "../mutations.js";
 import { MAX_NAME_LENGTH, MAX_SQUAD_NUMBER } from "../protocol.js";
 import { queue, store, teamPlayers } from "../store.js";
 import { showCalendar } from "./calendar.js";
-import { backButton, missing } from "./nav.js";
+import { backButton, go, missing } from "./nav.js";
 
 /** @param {string} teamId */
 export function teamScreen(teamId) {
@@ -29,6 +29,7 @@ export function teamScreen(teamId) {
     { class: "screen" },
     backButton("#/", "Teams"),
     h("h1", null, `${team.name}: players`),
+    h("button", { class: "secondary", onclick: () => go(`#/stats/${teamId}`) }, "Season stats"),
     h("ul", { class: "players" }, teamPlayers(teamId).map((p) => h("li", null, h("span", { class: "number" }, p.squad_number ?? "–"), p.display_name))),
     h(
       "form",
