@@ -1,0 +1,80 @@
+"""The reference client's repair step against real server processes: a database restored
+from a backup gets back, from the phones, what it had acknowledged since, on SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sync_client.client import SyncClient
+from tests.e2e.server import touchline
+from tests.sync.clubs import coach, from_replica, ground, live, match, phone, server_events, team
+
+pytestmark = pytest.mark.e2e
+DATABASES = pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+
+
+def _run(*args: str) -> str:
+    result = touchline(*args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@DATABASES
+def test_phones_that_pulled_and_phones_that_never_pulled_heal_a_restored_server(
+    kind: str, tmp_path: Path
+) -> None:
+    backup = tmp_path / "before.backup"
+    with ground(kind, tmp_path) as pitch:
+        with pitch.server() as server:
+            login = coach(server, "sam@example.org")
+            reader, pusher = (phone(server, login, name) for name in ("tablet", "phone"))
+            team_id = team(server, reader.token, "Reds U10")
+            match_id = match(server, reader.token, team_id, "Blues U10", kicked_off=True)
+            tablet = SyncClient(tmp_path / "t.db", pitch.base_url, reader.token, reader.device_id)
+            handset = SyncClient(tmp_path / "p.db", pitch.base_url, pusher.token, pusher.device_id)
+            early = tablet.add_event(match_id, "goal", period=1, minute=3)
+            tablet.sync_until_idle()
+            saved = handset.add_event(match_id, "save", period=1, minute=5)
+            handset.sync(pull=False)
+            _run("db", "backup", str(backup), "--database-url", pitch.database_url)
+
+            # Acknowledged after the backup: lost by the restore, held by the phones.
+            late = tablet.add_event(match_id, "goal", period=1, minute=20)
+            tablet.edit_event(late, minute=21, note="header")
+            tablet.delete_event(early)
+            tablet.sync_until_idle()
+            foul = handset.add_event(match_id, "foul", period=1, minute=30)
+            booked = handset.add_event(match_id, "yellow_card", period=1, minute=31)
+            handset.delete_event(booked)
+            handset.sync(pull=False)
+            assert handset.events(match_id, include_pending=False)[-1]["id"] == foul
+            before = server_events(server, reader.token, match_id)
+
+        _run("db", "restore", str(backup), "--database-url", pitch.database_url)
+        with pitch.server() as server:
+            pushed = handset.sync(pull=False)
+            pulled = tablet.sync_until_idle()
+            handset.sync_until_idle()
+            tablet.sync_until_idle()
+            after = server_events(server, reader.token, match_id)
+        told = _run("db", "repairs", "--database-url", pitch.database_url)
+        counted = json.loads(_run("db", "repairs", "--json", "--database-url", pitch.database_url))
+
+    # The handset never pulled: it learnt of the restore from its lower mutation count.
+    assert (pushed.resets, pushed.repairs, pushed.restored) == ([], 1, 2)  # foul, booking
+    assert (pulled.resets, pulled.repairs, pulled.restored) == (["generation_changed"], 1, 2)
+    assert len({e["id"] for e in after}) == len(after) == 6
+    assert live(after) == live(before)
+    deleted = {e["id"] for e in after if e["deleted"]}
+    assert deleted == {early, booked}
+    assert {saved, late, foul} <= set(live(after))
+    assert live(after)[late]["minute"] == 21
+    for device in (tablet, handset):
+        assert {e["id"]: from_replica(e) for e in device.events(match_id)} == live(after)
+        device.close()
+    assert told.strip() == "4 records repaired by 2 devices since the restore"
+    assert sorted(counted["by_device"].values()) == [2, 2]
