@@ -539,7 +539,11 @@ def db_repairs(operator: Operator, args: argparse.Namespace) -> Row | None:
     by_device = {str(device_id): int(records) for device_id, records in rows}
     records = sum(by_device.values())
     if not args.json:
-        print(f"{records} records repaired by {len(by_device)} devices since the restore")
+        devices = len(by_device)
+        print(
+            f"{records} record{'' if records == 1 else 's'} repaired by {devices} "
+            f"device{'' if devices == 1 else 's'} since the restore"
+        )
         return None
     return {
         "generation": str(generation),

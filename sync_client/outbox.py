@@ -373,8 +373,10 @@ class LocalStore:
         if kind in ("event", "match", "player"):
             # Kept with the record's last data, to give back in a repair.
             held = self.record(_TABLES[kind], key)
+            # A tombstone pulled after the device's own delete keeps the data it had.
             self._db.execute(
-                "INSERT OR REPLACE INTO tombstones VALUES (?, ?, ?)",
+                "INSERT INTO tombstones VALUES (?, ?, ?) ON CONFLICT (type, id) "
+                "DO UPDATE SET data = coalesce(excluded.data, tombstones.data)",
                 (kind, key, None if held is None else json.dumps(held)),
             )
         if kind == "match":
