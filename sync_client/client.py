@@ -37,7 +37,7 @@ from typing import Any
 from sync_client.outbox import EVENT_DEFAULTS, LocalStore, Problem, Queued, now_iso
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.match import EventKind, Score, Side, score
-from sync_protocol.repair import MAX_REPAIR_RECORDS, repair_order
+from sync_protocol.repair_order import MAX_REPAIR_RECORDS, repair_order
 
 __all__ = [
     "ProtocolTooNew",

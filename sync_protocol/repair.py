@@ -31,7 +31,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from sync_protocol.fields import JSON_INTEGER
-from sync_protocol.match import EventKind
+from sync_protocol.match import PERIOD_MARKERS
 from sync_protocol.messages import (
     AddEvent,
     AddPlayer,
@@ -39,15 +39,7 @@ from sync_protocol.messages import (
     Problem,
     SetLineup,
 )
-
-MAX_REPAIR_RECORDS = 500
-
-
-class RecordType(StrEnum):
-    PLAYER = "player"
-    MATCH = "match"
-    LINEUP = "lineup"
-    EVENT = "event"
+from sync_protocol.repair_order import MAX_REPAIR_RECORDS, RecordType, repair_order
 
 
 class RepairRecord(BaseModel):
@@ -121,36 +113,8 @@ def decide(record: RepairRecord, held: Held) -> Step:
     return Step.NOTHING
 
 
-_TYPE_RANK = {RecordType.PLAYER: 0, RecordType.MATCH: 1, RecordType.LINEUP: 2, RecordType.EVENT: 3}
-# Within a period: its kick-off, then its events, then its break or full time.
-_EVENT_RANK: dict[str, int] = {
-    EventKind.KICK_OFF: 0,
-    EventKind.HALF_TIME: 2,
-    EventKind.FULL_TIME: 3,
-}
-
-
-def repair_order(record: RepairRecord) -> tuple[int, int, tuple[int, ...], str]:
-    """Sort key: live records players first, each match's events in match order; then
-    tombstones, events first and latest first, players last."""
-    data = record.data or {}
-    when: tuple[int, ...] = ()
-    if record.type is RecordType.EVENT:
-        rank = _EVENT_RANK.get(str(data.get("kind")), 1)
-        period, minute, stoppage = (_number(data.get(n)) for n in ("period", "minute", "stoppage"))
-        when = (period, rank, minute, stoppage)
-    space = str(data.get("match_id") or "")
-    if record.deleted:
-        return 1, -_TYPE_RANK[record.type], tuple(-part for part in when), space
-    return 0, _TYPE_RANK[record.type], when, space
-
-
 def in_repair_order(records: Iterable[RepairRecord]) -> list[RepairRecord]:
-    return sorted(records, key=repair_order)
-
-
-def _number(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return sorted(records, key=lambda r: repair_order(dict(r)))
 
 
 _CREATES: dict[RecordType, tuple[str, type[BaseModel]]] = {
@@ -199,7 +163,7 @@ def refusal(record: RepairRecord, step: Step) -> Problem | None:
             message="the server does not hold this record and it came without its data",
             field="data",
         )
-    if step is Step.CREATE_DELETED and record.data.get("kind") in _EVENT_RANK:
+    if step is Step.CREATE_DELETED and record.data.get("kind") in PERIOD_MARKERS:
         return Problem(
             code="not_restorable",
             message="a removed period marker the server does not hold is not made again",

@@ -24,7 +24,6 @@ from sync_protocol.messages import Problem
 from sync_protocol.repair import (
     Held,
     Outcome,
-    RecordType,
     RepairRecord,
     RepairRequest,
     RepairResponse,
@@ -36,6 +35,7 @@ from sync_protocol.repair import (
     in_repair_order,
     refusal,
 )
+from sync_protocol.repair_order import RecordType
 
 
 def repair(db: Database, principal: Principal, request: RepairRequest) -> RepairResponse:

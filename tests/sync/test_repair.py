@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from sync_protocol import PROTOCOL_VERSION
-from sync_protocol.repair import MAX_REPAIR_RECORDS
+from sync_protocol.repair_order import MAX_REPAIR_RECORDS
 from tests import factories
 from tests.sync import Phone, events
 
