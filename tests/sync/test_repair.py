@@ -133,26 +133,6 @@ def test_what_cannot_be_applied_is_refused_and_the_rest_goes_on(client: TestClie
     assert [e["id"] for e in events(client, phone.headers, match_id, markers=False)] == [fine["id"]]
 
 
-def test_another_teams_records_answer_like_records_of_nothing(client: TestClient) -> None:
-    owner = Phone(client)
-    team_id = factories.team(client, owner.headers)
-    match_id = factories.live_match(client, owner.headers, team_id)
-    goal = factories.event(client, owner.headers, match_id, "goal", minute=3)
-    stranger = Phone(client, factories.coach(client, email="stranger@example.org"))
-
-    def offered(target_match: str, event_id: str) -> list[dict[str, Any]]:
-        record = _event(target_match, "goal", 3)
-        return [record | {"id": event_id, "deleted": True}]
-
-    theirs = _repair(stranger, offered(match_id, goal["id"]))["results"]
-    nothing = _repair(stranger, offered(str(uuid.uuid4()), str(uuid.uuid4())))["results"]
-
-    assert [r["error"] for r in theirs] == [r["error"] for r in nothing]
-    assert theirs[0]["outcome"] == "refused"
-    [kept] = events(client, owner.headers, match_id, markers=False)
-    assert not kept["deleted"]
-
-
 def test_a_bad_repair_request_names_the_field(client: TestClient) -> None:
     phone = Phone(client)
     record = {"type": "player", "id": str(uuid.uuid4())}
