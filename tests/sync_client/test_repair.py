@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sync_client.client import SyncClient
-from tests.e2e.server import touchline
+from sync_client.client import SyncClient, SyncRefused
+from tests.e2e.server import running_server, touchline
 from tests.sync.clubs import coach, from_replica, ground, live, match, phone, server_events, team
 
 pytestmark = pytest.mark.e2e
@@ -78,3 +78,42 @@ def test_phones_that_pulled_and_phones_that_never_pulled_heal_a_restored_server(
         device.close()
     assert told.strip() == "4 records repaired by 2 devices since the restore"
     assert sorted(counted["by_device"].values()) == [2, 2]
+
+
+@DATABASES
+def test_a_repair_the_server_refused_is_given_again_on_the_next_sync(
+    kind: str, tmp_path: Path
+) -> None:
+    """A server that cannot take the repair (here: a body limit the records exceed) leaves
+    the phone holding everything, and the next sync, to a server that can, repairs."""
+    backup = tmp_path / "before.backup"
+    with ground(kind, tmp_path) as pitch:
+        with pitch.server() as server:
+            login = coach(server, "sam@example.org")
+            device = phone(server, login, "tablet")
+            team_id = team(server, device.token, "Reds U10")
+            match_id = match(server, device.token, team_id, "Blues U10", kicked_off=True)
+            tablet = SyncClient(tmp_path / "t.db", pitch.base_url, device.token, device.device_id)
+            tablet.sync_until_idle()
+            _run("db", "backup", str(backup), "--database-url", pitch.database_url)
+            late = [tablet.add_event(match_id, "goal", period=1, minute=m) for m in (5, 9, 14)]
+            tablet.sync_until_idle()
+        _run("db", "restore", str(backup), "--database-url", pitch.database_url)
+
+        small = {"TOUCHLINE_MAX_BODY_BYTES": "1024"}
+        log = tmp_path / "small.log"
+        with running_server(pitch.database_url, log, port=pitch.port, env=small):
+            with pytest.raises(SyncRefused) as refused:
+                tablet.sync()
+            held = {e["id"] for e in tablet.events(match_id)}
+            due = tablet.store.get("repairing")
+        with pitch.server() as server:
+            report = tablet.sync_until_idle()
+            stored = server_events(server, device.token, match_id)
+
+    assert refused.value.status == 413
+    assert set(late) <= held and due == "1"
+    assert (report.repairs, report.restored) == (1, 3)
+    assert {e["id"] for e in stored} == held and len(stored) == 4
+    assert tablet.store.get("repairing") is None
+    tablet.close()
