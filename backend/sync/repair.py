@@ -6,6 +6,7 @@ restored is counted per database generation (the ``repairs`` table), which
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -58,6 +59,9 @@ def repair(db: Database, principal: Principal, request: RepairRequest) -> Repair
         )
     with db.write_turn(), db.writer() as session:
         writer = MatchWriter(session, principal.account_id, device_id)
+        # As a push does: the matches named are locked before their events are read, so a
+        # phone repairing the same match at the same time commits first and is found.
+        writer.prefetch(*_named(request.records))
         turn = Turn(session, writer, principal.account_id)
         results = [_repair_one(turn, record) for record in in_repair_order(request.records)]
         writer.flush_events()
@@ -68,6 +72,19 @@ def repair(db: Database, principal: Principal, request: RepairRequest) -> Repair
     return RepairResponse(
         protocol=PROTOCOL_VERSION, device_id=device_id, results=results, restored=restored
     )
+
+
+def _named(records: list[RepairRecord]) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The matches and the events the records name."""
+    matches: list[uuid.UUID] = []
+    for record in records:
+        if record.type in (RecordType.MATCH, RecordType.LINEUP):
+            matches.append(record.id)
+        elif record.type is RecordType.EVENT:
+            with contextlib.suppress(ValueError):  # a bad id is refused when applied
+                matches.append(uuid.UUID(str((record.data or {}).get("match_id"))))
+    events = [record.id for record in records if record.type is RecordType.EVENT]
+    return matches, events
 
 
 def _repair_one(turn: Turn, record: RepairRecord) -> RepairResult:

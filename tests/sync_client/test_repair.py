@@ -5,13 +5,25 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sync_client.client import SyncClient, SyncRefused
 from tests.e2e.server import running_server, touchline
-from tests.sync.clubs import coach, from_replica, ground, live, match, phone, server_events, team
+from tests.sync.clubs import (
+    coach,
+    from_replica,
+    ground,
+    live,
+    match,
+    new_id,
+    phone,
+    server_events,
+    team,
+)
 
 pytestmark = pytest.mark.e2e
 DATABASES = pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -117,3 +129,41 @@ def test_a_repair_the_server_refused_is_given_again_on_the_next_sync(
     assert {e["id"] for e in stored} == held and len(stored) == 4
     assert tablet.store.get("repairing") is None
     tablet.close()
+
+
+@DATABASES
+def test_phones_repairing_one_match_at_once_store_each_record_once(
+    kind: str, tmp_path: Path
+) -> None:
+    with ground(kind, tmp_path) as pitch, pitch.server() as server:
+        login = coach(server, "sam@example.org")
+        phones = [phone(server, login, f"phone {n}") for n in range(4)]
+        team_id = team(server, phones[0].token, "Reds U10")
+        match_id = match(server, phones[0].token, team_id, "Blues U10", kicked_off=True)
+        records = [
+            {
+                "type": "event",
+                "id": new_id(),
+                "data": {"match_id": match_id, "kind": "goal", "period": 1, "minute": minute},
+            }
+            for minute in range(1, 41)
+        ]
+        answers: list[Any] = [None] * len(phones)
+        start = threading.Barrier(len(phones))
+
+        def give_back(n: int) -> None:
+            body = {"protocol": 3, "device_id": phones[n].device_id, "records": records}
+            start.wait()
+            answers[n] = server.request("POST", "/sync/repair", body, phones[n].token)
+
+        threads = [threading.Thread(target=give_back, args=(n,)) for n in range(len(phones))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        stored = server_events(server, phones[0].token, match_id)
+
+    assert [answer.status for answer in answers] == [200] * len(phones)
+    assert sum(answer.body["restored"] for answer in answers) == len(records)
+    goals = [e["id"] for e in stored if e["kind"] == "goal"]
+    assert sorted(goals) == sorted(r["id"] for r in records)
