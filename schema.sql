@@ -320,3 +320,13 @@ CREATE TABLE grassroots.push_announcements (
     CONSTRAINT fk_push_announcements_subscription_id FOREIGN KEY (subscription_id)
         REFERENCES grassroots.push_subscriptions (id) ON DELETE CASCADE
 );
+
+-- How many records each device gave back (the repair step) in each database generation:
+-- after a restore, what the phones have restored so far.
+CREATE TABLE grassroots.repairs (
+    generation uuid NOT NULL,
+    device_id uuid NOT NULL,
+    records bigint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_repairs PRIMARY KEY (generation, device_id)
+);

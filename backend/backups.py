@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -42,7 +42,7 @@ from backend.commands import (
     show_progress,
 )
 from backend.db.engine import SQLITE_BUSY_TIMEOUT_MS
-from backend.db.models import SCHEMA, ServerMeta
+from backend.db.models import SCHEMA, Repair, ServerMeta
 from backend.faults import crash_point
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -526,8 +526,36 @@ def db_new_generation(operator: Operator, _args: argparse.Namespace) -> Row:
     return {"generation": str(generation)}
 
 
+def db_repairs(operator: Operator, args: argparse.Namespace) -> Row | None:
+    """What phones have given back (the repair step) since the database's generation began:
+    after a restore, since the restore."""
+    with operator.db.reader() as session:
+        generation = session.scalar(select(ServerMeta.generation))
+        if generation is None:
+            raise CommandError("the database has no generation yet: run `touchline db upgrade`")
+        rows = session.execute(
+            select(Repair.device_id, Repair.records).where(Repair.generation == generation)
+        ).all()
+    by_device = {str(device_id): int(records) for device_id, records in rows}
+    records = sum(by_device.values())
+    if not args.json:
+        devices = len(by_device)
+        print(
+            f"{records} record{'' if records == 1 else 's'} repaired by {devices} "
+            f"device{'' if devices == 1 else 's'} since the restore"
+        )
+        return None
+    return {
+        "generation": str(generation),
+        "records": records,
+        "devices": len(by_device),
+        "by_device": by_device,
+    }
+
+
 def add_commands(db: Group, database_option: DatabaseOption) -> None:
-    """``backup``, ``restore``, ``verify`` and ``new-generation`` in ``touchline db``."""
+    """``backup``, ``restore``, ``verify``, ``new-generation`` and ``repairs`` in
+    ``touchline db``."""
     backup = add_command(
         db, "backup", "copy the database to PATH while it serves, then verify the copy",
         db_backup, database_option,
@@ -547,4 +575,8 @@ def add_commands(db: Group, database_option: DatabaseOption) -> None:
     add_command(
         db, "new-generation", "make every phone rebuild from the database on its next sync "
         "(after a restore by other means)", db_new_generation, database_option,
+    )  # fmt: skip
+    add_command(
+        db, "repairs", "count the records phones gave back since the restore (the repair "
+        "step)", db_repairs, database_option,
     )  # fmt: skip

@@ -34,9 +34,10 @@ from http.client import HTTPException
 from pathlib import Path
 from typing import Any
 
-from sync_client.outbox import LocalStore, Problem, Queued, now_iso
+from sync_client.outbox import EVENT_DEFAULTS, LocalStore, Problem, Queued, now_iso
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.match import EventKind, Score, Side, score
+from sync_protocol.repair_order import MAX_REPAIR_RECORDS, repair_order
 
 __all__ = [
     "ProtocolTooNew",
@@ -92,6 +93,10 @@ class SyncReport:
     changes: int = 0
     resets: list[str] = field(default_factory=list)
     gaps: int = 0
+    repairs: int = 0
+    """Repair steps run: the server had gone back in time (SPEC.md, "Repair")."""
+    restored: int = 0
+    """Records the server restored from this device's repairs."""
     idle: bool = False
     """True when the outbox is empty and the server had nothing more to send."""
 
@@ -102,6 +107,8 @@ class SyncReport:
         self.changes += other.changes
         self.resets += other.resets
         self.gaps += other.gaps
+        self.repairs += other.repairs
+        self.restored += other.restored
         self.idle = other.idle
 
 
@@ -242,14 +249,20 @@ class SyncClient:
 
     # --- syncing ------------------------------------------------------------------------
 
-    def sync(self) -> SyncReport:
+    def sync(self, *, pull: bool = True) -> SyncReport:
         """Push and pull until idle or ``max_round_trips``; see the module docstring.
+        With ``pull=False`` it pushes only.
+
+        When a response says the server went back in time, the device first gives back
+        what it holds (:meth:`repair`) and then pulls from scratch.
 
         Raises :class:`ServerUnavailable` when the server stays unreachable,
         :class:`ProtocolTooNew` or :class:`SyncRefused` for a refusal retrying cannot fix.
         Whatever was absorbed before an exception stays absorbed.
         """
         report = SyncReport()
+        if self.store.get("repairing"):
+            self.repair(report)  # one that a crash or an outage cut short
         wipe = False
         for _ in range(self.max_round_trips):
             batch = self.store.pending(self.push_limit)
@@ -263,6 +276,7 @@ class SyncClient:
                         "cursor": cursor,
                         "mutations": [m.wire() for m in batch],
                         "max_changes": self.max_changes,
+                        "pull": pull,
                     },
                 )
             except SyncRefused as refused:
@@ -275,11 +289,54 @@ class SyncClient:
                 wipe = True
                 continue
             report.round_trips += 1
-            if self._absorb(response, batch, wipe, report):
+            went_back = self._went_back(response)
+            done = self._absorb(response, batch, wipe, report, repairing=went_back)
+            wipe = False
+            if went_back:
+                self.repair(report)
+                continue
+            if done:
                 report.idle = True
                 break
-            wipe = False
         return report
+
+    def _went_back(self, response: Mapping[str, Any]) -> bool:
+        """Whether the server's database went back in time since this device last heard
+        from it: a reset saying so, or a lower ``last_mutation_id`` than it was told."""
+        reset = (response.get("reset") or {}).get("reason")
+        if reset in ("generation_changed", "cursor_ahead"):
+            return True
+        told = int(self.store.get("acknowledged_id") or 0)
+        return reset != "unknown_device" and int(response["last_mutation_id"]) < told
+
+    def repair(self, report: SyncReport | None = None) -> int:
+        """Give the server every record this device holds (SPEC.md, "Repair"), in
+        batches, then forget the pulled state so the next sync pulls from scratch.
+        Returns how many records the server restored.
+
+        Until every batch is answered the pulled state is kept and the store remembers
+        that a repair is due, so an outage in the middle repeats it on the next sync."""
+        report = report if report is not None else SyncReport()
+        self.store.put("repairing", "1")
+        records = sorted(self.store.held_records(), key=repair_order)
+        restored = 0
+        for start in range(0, len(records), MAX_REPAIR_RECORDS):
+            body = {
+                "protocol": PROTOCOL_VERSION,
+                "device_id": self.device_id,
+                "records": records[start : start + MAX_REPAIR_RECORDS],
+            }
+            try:
+                answer = self._post("/sync/repair", body)
+            except SyncRefused as refused:
+                if refused.status != 404:
+                    raise
+                break  # a server from before the repair step: nothing can be given back
+            restored += int(answer["restored"])
+        self.store.forget_pulled_state()
+        report.repairs += 1
+        report.restored += restored
+        return restored
 
     def sync_until_idle(self, max_syncs: int = 10) -> SyncReport:
         """:meth:`sync` again while it stops short of idle, at most ``max_syncs`` times."""
@@ -291,9 +348,18 @@ class SyncClient:
         return total
 
     def _absorb(
-        self, response: Mapping[str, Any], batch: Sequence[Queued], wipe: bool, report: SyncReport
+        self,
+        response: Mapping[str, Any],
+        batch: Sequence[Queued],
+        wipe: bool,
+        report: SyncReport,
+        *,
+        repairing: bool = False,
     ) -> bool:
-        """Take one response in; True when nothing is left to push or pull."""
+        """Take one response in; True when nothing is left to push or pull.
+
+        With ``repairing`` only its push part: the pulled state and cursor stay as they
+        are for the repair step, and the page is not applied."""
         reset = (response.get("reset") or {}).get("reason")
         if reset is not None:
             report.resets.append(reset)
@@ -305,14 +371,14 @@ class SyncClient:
             device_id=str(response["device_id"]),
             last_mutation_id=int(response["last_mutation_id"]),
             results=response["results"],
-            changes=response["changes"],
-            cursor=response["cursor"],
-            wipe=wipe or reset is not None,
+            changes=[] if repairing else response["changes"],
+            cursor=self.cursor if repairing else response["cursor"],
+            wipe=not repairing and (wipe or reset is not None),
             unknown_device=reset == "unknown_device",
         )
         report.applied += sum(1 for r in response["results"] if r["verdict"] == "applied")
         report.problems += problems
-        report.changes += len(response["changes"])
+        report.changes += 0 if repairing else len(response["changes"])
         waiting = self.store.pending(1)
         gap = response.get("gap")
         if gap is not None:
@@ -420,16 +486,7 @@ class SyncClient:
 
 
 def _pending_event(args: Mapping[str, Any]) -> dict[str, Any]:
-    defaults = {
-        "side": "team",
-        "stoppage": 0,
-        "player_id": None,
-        "replaced_player_id": None,
-        "note": None,
-        "recorded_at": None,
-        "assist_player_id": None,
-    }
-    return defaults | dict(args)
+    return EVENT_DEFAULTS | dict(args)
 
 
 def _jsonable(value: Any) -> Any:

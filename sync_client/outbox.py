@@ -1,6 +1,11 @@
 """The device's durable local state: one SQLite file holding the outbox, the device's
 identity and cursor, the problems the server reported, and a replica of pulled state.
 
+The replica also holds what the device must be able to give back in the repair step
+(SPEC.md, "Repair"): the effects of every mutation the server acknowledged as applied
+(written into the replica when the mutation leaves the outbox, so a device that pushes but
+never pulls still holds what it logged), and tombstones with the record's last data.
+
 Every method that changes the file commits before it returns (``synchronous=FULL``), so a
 queued mutation survives a dead battery the moment :meth:`LocalStore.queue` returns.
 :meth:`LocalStore.absorb` takes one sync response and applies all of it in one
@@ -52,8 +57,14 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_match ON events (match_id, seq);
 CREATE TABLE IF NOT EXISTS lineups (match_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tombstones (
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT,
+    PRIMARY KEY (type, id)
+);
 """
-REPLICA_TABLES = ("teams", "players", "matches", "events", "lineups")
+REPLICA_TABLES = ("teams", "players", "matches", "events", "lineups", "tombstones")
 _TABLES = {
     "event": "events",
     "match": "matches",
@@ -62,6 +73,28 @@ _TABLES = {
     "team": "teams",
 }
 """The replica's table for each change type."""
+_CREATED = {"add_event": "event", "create_match": "match", "add_player": "player"}
+"""An acknowledged create: the type of the record its ``args`` describe."""
+_CHANGED = {
+    "edit_event": ("events", "event_id"),
+    "update_match": ("matches", "match_id"),
+    "update_player": ("players", "player_id"),
+}
+"""An acknowledged partial update: the table it changes and the argument naming the row."""
+_DELETED = {
+    "delete_event": ("event", "event_id"),
+    "delete_match": ("match", "match_id"),
+    "delete_player": ("player", "player_id"),
+}
+EVENT_DEFAULTS = {
+    "side": "team",
+    "stoppage": 0,
+    "player_id": None,
+    "replaced_player_id": None,
+    "note": None,
+    "recorded_at": None,
+    "assist_player_id": None,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +266,8 @@ class LocalStore:
             if unknown_device:
                 self._renumber(last_mutation_id + 1)
             for result in results:
+                if result["verdict"] == "applied" and result["id"] in by_id:
+                    self._hold(by_id[result["id"]])
                 if result["verdict"] == "applied" or result["id"] not in by_id:
                     continue
                 mutation, error = by_id[result["id"]], result.get("error") or {}
@@ -274,6 +309,55 @@ class LocalStore:
             self._put("cursor", cursor)
         return reported
 
+    def _hold(self, mutation: Queued) -> None:
+        """Write an acknowledged mutation's effect into the replica; a later pull replaces
+        it with the server's record."""
+        name, args = mutation.name, mutation.args
+        if name in _CREATED:
+            kind = _CREATED[name]
+            data = EVENT_DEFAULTS | args if kind == "event" else dict(args)
+            space = args.get("match_id") if kind == "event" else args.get("team_id")
+            self._store(kind, str(args.get("id")), space, 0, data, replace=False)
+        elif name == "set_lineup":
+            data = {"match_id": args.get("match_id"), "players": args.get("players")}
+            self._store("lineup", str(args.get("match_id")), None, 0, data)
+        elif name in _CHANGED:
+            table, key = _CHANGED[name]
+            held = self.record(table, str(args.get(key)))
+            changes = args.get("changes") if name == "edit_event" else args
+            if held is not None and isinstance(changes, dict):
+                fields = {k: v for k, v in changes.items() if k != key}
+                self._db.execute(
+                    f"UPDATE {table} SET data = ? WHERE id = ?",  # noqa: S608 (fixed names)
+                    (json.dumps(held | fields), str(args.get(key))),
+                )
+        elif name in _DELETED:
+            kind, key = _DELETED[name]
+            self._remove(kind, str(args.get(key)))
+
+    def _store(
+        self,
+        kind: str,
+        key: str,
+        space: Any,
+        seq: int,
+        data: Mapping[str, Any],
+        *,
+        replace: bool = True,
+    ) -> None:
+        text = json.dumps(data, separators=(",", ":"))
+        row = {
+            "event": (key, space, seq, text),
+            "match": (key, data.get("team_id"), text),
+            "lineup": (key, text),
+            "player": (key, space, text),
+            "team": (key, text),
+        }.get(kind)
+        if row is not None:
+            marks = ", ".join("?" * len(row))
+            verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+            self._db.execute(f"{verb} INTO {_TABLES[kind]} VALUES ({marks})", row)
+
     def _apply(self, change: Mapping[str, Any]) -> None:
         # Stored whole, as a protocol-1 pull would have carried it. Change types this
         # client does not know yet are skipped: a newer server may send them, and the
@@ -283,20 +367,18 @@ class LocalStore:
         if data is None:
             self._remove(kind, key)
             return
-        text = json.dumps(data, separators=(",", ":"))
-        row = {
-            "event": (key, change["space"], change["seq"], text),
-            "match": (key, data.get("team_id"), text),
-            "lineup": (key, text),
-            "player": (key, change["space"], text),
-            "team": (key, text),
-        }.get(kind)
-        if row is not None:
-            marks = ", ".join("?" * len(row))
-            table = _TABLES[kind]
-            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", row)  # noqa: S608 (fixed names)
+        self._store(kind, key, change["space"], change["seq"], data)
 
     def _remove(self, kind: str, key: str) -> None:
+        if kind in ("event", "match", "player"):
+            # Kept with the record's last data, to give back in a repair.
+            held = self.record(_TABLES[kind], key)
+            # A tombstone pulled after the device's own delete keeps the data it had.
+            self._db.execute(
+                "INSERT INTO tombstones VALUES (?, ?, ?) ON CONFLICT (type, id) "
+                "DO UPDATE SET data = coalesce(excluded.data, tombstones.data)",
+                (kind, key, None if held is None else json.dumps(held)),
+            )
         if kind == "match":
             self._forget_match(key)
         elif kind == "team":
@@ -314,6 +396,32 @@ class LocalStore:
         self._db.execute("DELETE FROM events WHERE match_id = ?", (match_id,))
         self._db.execute("DELETE FROM lineups WHERE match_id = ?", (match_id,))
         self._db.execute("DELETE FROM matches WHERE id = ?", (match_id,))
+
+    # --- the repair step ----------------------------------------------------------------
+
+    def held_records(self) -> list[dict[str, Any]]:
+        """Every record the device holds, as the repair step offers it: live records of
+        the replica, then tombstones (with the last data held, or null)."""
+        held: list[dict[str, Any]] = []
+        for kind, table, key in (
+            ("player", "players", "id"),
+            ("match", "matches", "id"),
+            ("lineup", "lineups", "match_id"),
+            ("event", "events", "id"),
+        ):
+            rows = self._db.execute(f"SELECT {key}, data FROM {table}").fetchall()  # noqa: S608
+            held += [{"type": kind, "id": r[0], "data": json.loads(r[1])} for r in rows]
+        dead = self._db.execute("SELECT type, id, data FROM tombstones").fetchall()
+        held += [{"type": r[0], "id": r[1], "deleted": True, "data": _loads(r[2])} for r in dead]
+        return held
+
+    def forget_pulled_state(self) -> None:
+        """After a repair: the replica and cursor go, the outbox stays; pull from scratch."""
+        with self.transaction():
+            for table in REPLICA_TABLES:
+                self._db.execute(f"DELETE FROM {table}")  # noqa: S608 (fixed names)
+            self._put("cursor", None)
+            self._put("repairing", None)
 
     # --- the replica --------------------------------------------------------------------
 

@@ -257,3 +257,36 @@ def test_fields_the_server_owns_cannot_be_set(client: TestClient) -> None:
     for detail in (before, after):
         del detail["match"]["clock"]
     assert after == before
+
+
+def test_the_repair_step_answers_another_teams_ids_like_ids_that_do_not_exist(
+    client: TestClient,
+) -> None:
+    """``POST /sync/repair`` (no id in its path, so not in the matrix above): a record of
+    another team is refused exactly like one of nothing, and changes nothing."""
+    owner = factories.coach(client)
+    match_id = factories.live_match(client, owner, factories.team(client, owner))
+    goal = factories.event(client, owner, match_id, "goal", minute=3)
+    stranger = factories.coach(client, email="stranger@example.org")
+    [device] = client.get("/api/devices", headers=stranger).json()
+
+    def offered(target_match: str, event_id: str) -> list[dict[str, Any]]:
+        body = {"protocol": 3, "device_id": device["id"]}
+        data = {"match_id": target_match, "kind": "goal", "period": 1, "minute": 3}
+        record = {"type": "event", "id": event_id, "deleted": True, "data": data}
+        answer = client.post("/sync/repair", json=body | {"records": [record]}, headers=stranger)
+        assert answer.status_code == 200, answer.text
+        results: list[dict[str, Any]] = answer.json()["results"]
+        return results
+
+    theirs = offered(match_id, goal["id"])
+    nothing = offered(str(uuid.uuid4()), str(uuid.uuid4()))
+
+    assert [(r["outcome"], r["error"]) for r in theirs] == [
+        (r["outcome"], r["error"]) for r in nothing
+    ]
+    assert theirs[0]["outcome"] == "refused"
+    kept = client.get(f"/api/matches/{match_id}/events", headers=owner).json()["items"]
+    assert [e["deleted"] for e in kept if e["id"] == goal["id"]] == [False]
+    unauthenticated = client.post("/sync/repair", json={"protocol": 3, "records": []})
+    assert unauthenticated.status_code == 401

@@ -133,11 +133,16 @@ def test_a_restore_brings_back_the_backup_and_every_phone_rebuilds(
 
         with pitch.server():
             report = watcher.sync_until_idle()
-            # The new generation tells the phone, whatever its positions were.
+            # The new generation tells the phone, whatever its positions were, and the
+            # phone gives back the two goals it had pulled since the backup.
             assert report.resets == ["generation_changed"]
+            assert (report.repairs, report.restored) == (1, 2)
             held = {e["id"] for e in watcher.events(logger.match_id)}
-            assert held == set(before)
-            assert not held & set(after)
+            assert held == set(before) | set(after)
+        assert _scalar(pitch.database_url, "SELECT count(*) FROM events") == 5
+        repairs = _json("db", "repairs", "--database-url", pitch.database_url)
+        assert (repairs["records"], repairs["devices"]) == (2, 1)
+        assert repairs["generation"] == restored["generation"]
 
 
 def test_the_restored_database_is_the_backup_with_a_new_generation(tmp_path: Path) -> None:

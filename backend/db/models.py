@@ -415,3 +415,14 @@ class PushAnnouncement(Base):
     )
     event_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     body: Mapped[str] = mapped_column(Text)
+
+
+class Repair(Base):
+    """How many records one device restored (the repair step) in one database generation."""
+
+    __tablename__ = "repairs"
+
+    generation: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    device_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    records: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    updated_at: Mapped[datetime] = _created()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -13,12 +13,14 @@ from backend.db.engine import Database
 from backend.db.models import Device
 from backend.db.session import DbSession, database
 from backend.errors import BadRequest, Invalid, NotFound
-from backend.sync import service
+from backend.sync import repair, service
 from backend.sync.cursors import CursorCodec
 from backend.sync.lag import changes_behind
 from sync_protocol.messages import SyncRequest, SyncResponse
+from sync_protocol.repair import RepairRequest, RepairResponse
 
 router = APIRouter(tags=["sync"])
+Body = TypeVar("Body", bound=BaseModel)
 
 
 def cursor_codec(request: Request) -> CursorCodec:
@@ -38,6 +40,11 @@ def sync_request(raw: bytes) -> SyncRequest:
     The stdlib parser, as for every other route: it reads a lone surrogate escape, which
     pydantic's own parser refuses, so that one bad note is one rejected mutation and not
     a request refused whole."""
+    return parsed_body(raw, SyncRequest)
+
+
+def parsed_body(raw: bytes, model: type[Body]) -> Body:
+    """``raw`` parsed as JSON and validated as ``model``; see :func:`sync_request`."""
     if not raw:
         raise Invalid("a JSON body is required", field="body")
     try:
@@ -47,7 +54,7 @@ def sync_request(raw: bytes) -> SyncRequest:
             "the body is not valid JSON", field="body", code="malformed_json"
         ) from None
     try:
-        return SyncRequest.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as invalid:
         errors = [{**error, "loc": ("body", *error["loc"])} for error in invalid.errors()]
         raise RequestValidationError(errors) from None
@@ -96,6 +103,29 @@ def sync(
     body = sync_request(raw)
     answer = service.sync(db, codec, device, body, request.app.state.metrics)
     return Response(answer, media_type="application/json")
+
+
+@router.post(
+    "/sync/repair",
+    response_model=RepairResponse,
+    summary="Give back records the server lost when its database went back in time",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _inlined(RepairRequest.model_json_schema())}
+            },
+        }
+    },
+)
+def sync_repair(
+    raw: Annotated[bytes, Depends(device_body)],
+    device: CurrentDevice,
+    db: Annotated[Database, Depends(database)],
+) -> RepairResponse:
+    """The repair step (sync_protocol/SPEC.md, "Repair"): every record answered
+    ``restored``, ``known`` or ``refused``; the restored ones are committed."""
+    return repair.repair(db, device, parsed_body(raw, RepairRequest))
 
 
 class SyncStatus(BaseModel):

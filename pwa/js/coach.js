@@ -21,7 +21,8 @@ import { signInScreen } from "./screens/signin.js";
 import { statsScreen } from "./screens/stats.js";
 import { teamScreen } from "./screens/team.js";
 import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.js";
-import { barText } from "./syncbar.js";
+import { barText, restoredText } from "./syncbar.js";
+import { toast } from "./toast.js";
 
 /**
  * @typedef {{ screen: "home" | "account" | "forgot" }
@@ -122,6 +123,8 @@ addEventListener("hashchange", () => {
 });
 syncer.addEventListener("data", () => void refresh());
 syncer.addEventListener("change", renderBar);
+// The server had gone back in time and this phone gave back what it held.
+syncer.addEventListener("restored", () => toast(restoredText(syncer.restoredEvents, syncer.restored)));
 addEventListener("online", () => {
   renderBar();
   store.channel?.online();

@@ -3,6 +3,10 @@
  * The phone's durable state in IndexedDB: the outbox of queued mutations, the replica of
  * what the server sent, the verdicts it refused, and a few settings.
  *
+ * The replica also holds what the phone must be able to give back in the repair step
+ * (SPEC.md, "Repair"): an acknowledged entry's effect is written into it when the entry
+ * leaves the outbox, and a deleted record leaves a tombstone with its last data.
+ *
  * Every function here is one short transaction that only touches IndexedDB: nothing
  * awaits the network while a transaction is open, so a transaction can never be left
  * half-done by a slow or dead connection. A mutation is on disk when `enqueue` resolves.
@@ -17,10 +21,34 @@
  * @typedef {{ id: string, token: string, name: string, email: string }} Device
  */
 
+import { MATCH_DEFAULTS } from "./protocol.js";
 import { full } from "./records.js";
 
 const NAME = "touchline";
-const VERSION = 1;
+const VERSION = 2;
+
+/** An acknowledged create: the type of record its args describe, and its space's field. */
+const CREATED = /** @type {Record<string, [string, string]>} */ ({
+  add_event: ["event", "match_id"],
+  create_match: ["match", "id"],
+  add_player: ["player", "team_id"],
+});
+/** An acknowledged change or delete: the type of record and the argument naming it. */
+const CHANGED = /** @type {Record<string, [string, string]>} */ ({
+  edit_event: ["event", "event_id"],
+  update_match: ["match", "match_id"],
+  update_player: ["player", "player_id"],
+});
+const DELETED = /** @type {Record<string, [string, string]>} */ ({
+  delete_event: ["event", "event_id"],
+  delete_match: ["match", "match_id"],
+  delete_player: ["player", "player_id"],
+});
+const DEFAULTS = /** @type {Record<string, Record<string, any>>} */ ({
+  event: { side: "team", stoppage: 0, player_id: null, replaced_player_id: null, note: null, recorded_at: null, assist_player_id: null },
+  match: MATCH_DEFAULTS,
+  player: { squad_number: null, full_name: null },
+});
 
 /** @type {Promise<IDBDatabase> | null} */
 let opened = null;
@@ -29,12 +57,15 @@ let opened = null;
 export function open() {
   opened ??= new Promise((resolve, reject) => {
     const request = indexedDB.open(NAME, VERSION);
-    request.onupgradeneeded = () => {
+    request.onupgradeneeded = (event) => {
       const db = request.result;
-      db.createObjectStore("meta");
-      db.createObjectStore("outbox", { keyPath: "id" });
-      db.createObjectStore("records", { keyPath: ["type", "id"] }).createIndex("space", "space");
-      db.createObjectStore("outcomes", { keyPath: "id" });
+      if (event.oldVersion < 1) {
+        db.createObjectStore("meta");
+        db.createObjectStore("outbox", { keyPath: "id" });
+        db.createObjectStore("records", { keyPath: ["type", "id"] }).createIndex("space", "space");
+        db.createObjectStore("outcomes", { keyPath: "id" });
+      }
+      if (event.oldVersion < 2) db.createObjectStore("tombstones", { keyPath: ["type", "id"] });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
@@ -159,15 +190,20 @@ export function renumberOutbox(first) {
  *   reset: {reason: string} | null, changes: Change[], cursor: string | null, server_time: string }} response
  */
 export function applySync(response) {
-  return transaction(["meta", "outbox", "records", "outcomes"], "readwrite", async (tx) => {
+  return transaction(["meta", "outbox", "records", "outcomes", "tombstones"], "readwrite", async (tx) => {
     const outbox = tx.objectStore("outbox");
     const records = tx.objectStore("records");
+    const tombstones = tx.objectStore("tombstones");
     const outcomes = tx.objectStore("outcomes");
     for (const verdict of response.results) {
-      if (verdict.verdict === "applied" || verdict.id > response.last_mutation_id) continue;
+      if (verdict.id > response.last_mutation_id) continue;
       /** @type {OutboxEntry | undefined} */
       const entry = await result(outbox.get(verdict.id));
       if (!entry) continue;
+      if (verdict.verdict === "applied") {
+        await hold(records, tombstones, entry);
+        continue;
+      }
       outcomes.put({
         id: entry.id,
         name: entry.name,
@@ -178,11 +214,13 @@ export function applySync(response) {
       });
     }
     outbox.delete(IDBKeyRange.upperBound(response.last_mutation_id));
-    if (response.reset) records.clear();
+    if (response.reset) {
+      records.clear();
+      tombstones.clear();
+    }
     for (const change of response.changes.map(full)) {
       if (change.data === null) {
-        records.delete([change.type, change.id]);
-        if (change.type === "match") await dropSpace(records, change.id);
+        await bury(records, tombstones, change.type, change.id);
       } else {
         records.put({ type: change.type, id: change.id, space: change.space, seq: change.seq, data: change.data });
       }
@@ -191,6 +229,77 @@ export function applySync(response) {
     meta.put(response.cursor, "cursor");
     meta.put(response.server_time, "lastSyncedAt");
     meta.put(new Date().toISOString(), "lastSyncedLocal");
+    meta.put(response.last_mutation_id, "acknowledged");
+  });
+}
+
+/**
+ * Write an acknowledged entry's effect into the replica; a later pull replaces it with
+ * the server's record.
+ * @param {IDBObjectStore} records @param {IDBObjectStore} tombstones @param {OutboxEntry} entry
+ */
+async function hold(records, tombstones, { name, args }) {
+  if (name in CREATED) {
+    const [type, space] = CREATED[name];
+    if ((await result(records.getKey([type, args.id]))) === undefined) {
+      records.put({ type, id: args.id, space: args[space], seq: 0, data: { ...DEFAULTS[type], ...args } });
+    }
+  } else if (name === "set_lineup") {
+    records.put({ type: "lineup", id: args.match_id, space: args.match_id, seq: 0, data: { players: args.players } });
+  } else if (name in CHANGED) {
+    const [type, key] = CHANGED[name];
+    /** @type {StoredRecord | undefined} */
+    const held = await result(records.get([type, args[key]]));
+    const { [key]: _named, ...fields } = name === "edit_event" ? args.changes : args;
+    if (held) records.put({ ...held, data: { ...held.data, ...fields } });
+  } else if (name in DELETED) {
+    const [type, key] = DELETED[name];
+    await bury(records, tombstones, type, args[key]);
+  }
+}
+
+/**
+ * Remove a record, keeping its tombstone with the last data held (a match takes its
+ * events and lineup along).
+ * @param {IDBObjectStore} records @param {IDBObjectStore} tombstones @param {string} type @param {string} id
+ */
+async function bury(records, tombstones, type, id) {
+  /** @type {StoredRecord | undefined} */
+  const held = await result(records.get([type, id]));
+  if (type !== "team") {
+    // A tombstone pulled after the phone's own delete keeps the data it had.
+    const buried = held ? undefined : await result(tombstones.get([type, id]));
+    tombstones.put({ type, id, data: held?.data ?? buried?.data ?? null });
+  }
+  records.delete([type, id]);
+  if (type === "match") await dropSpace(records, id);
+}
+
+/**
+ * Every record the phone holds, as the repair step offers it.
+ * @returns {Promise<Array<{ type: string, id: string, deleted: boolean, data: Record<string, any> | null }>>}
+ */
+export function heldRecords() {
+  return transaction(["records", "tombstones"], "readonly", async (tx) => {
+    /** @type {StoredRecord[]} */
+    const records = await result(tx.objectStore("records").getAll());
+    /** @type {Array<{ type: string, id: string, data: Record<string, any> | null }>} */
+    const dead = await result(tx.objectStore("tombstones").getAll());
+    return [
+      ...records.filter((r) => r.type !== "team").map((r) => ({ type: r.type, id: r.id, deleted: false, data: r.data })),
+      ...dead.map((t) => ({ type: t.type, id: t.id, deleted: true, data: t.data })),
+    ];
+  });
+}
+
+/** After a repair: forget the pulled state and cursor (the outbox stays); pull afresh. */
+export function forgetPulledState() {
+  return transaction(["meta", "records", "tombstones"], "readwrite", async (tx) => {
+    tx.objectStore("records").clear();
+    tx.objectStore("tombstones").clear();
+    const meta = tx.objectStore("meta");
+    meta.delete("cursor");
+    meta.delete("repairing");
   });
 }
 
@@ -202,8 +311,9 @@ async function dropSpace(records, space) {
 
 /** Forget the pulled state and cursor (an invalid cursor); the outbox stays. */
 export function clearReplica() {
-  return transaction(["meta", "records"], "readwrite", async (tx) => {
+  return transaction(["meta", "records", "tombstones"], "readwrite", async (tx) => {
     tx.objectStore("records").clear();
+    tx.objectStore("tombstones").clear();
     tx.objectStore("meta").delete("cursor");
   });
 }
@@ -219,11 +329,13 @@ export function dismissOutcome(id) {
  * @param {Device} device @param {number} lastMutationId
  */
 export async function adoptDevice(device, lastMutationId) {
-  await transaction(["meta", "records"], "readwrite", async (tx) => {
+  await transaction(["meta", "records", "tombstones"], "readwrite", async (tx) => {
     tx.objectStore("records").clear();
+    tx.objectStore("tombstones").clear();
     const meta = tx.objectStore("meta");
     meta.put(device, "device");
     meta.delete("cursor");
+    meta.delete("acknowledged");
     meta.delete("lastSyncedAt");
   });
   await renumberOutbox(lastMutationId + 1);
@@ -235,14 +347,15 @@ export async function adoptDevice(device, lastMutationId) {
  * @param {{ discard?: boolean }} [options]
  */
 export function signOut({ discard = false } = {}) {
-  return transaction(["meta", "records", "outbox", "outcomes"], "readwrite", async (tx) => {
+  return transaction(["meta", "records", "outbox", "outcomes", "tombstones"], "readwrite", async (tx) => {
     const pending = await result(tx.objectStore("outbox").count());
     if (pending > 0 && !discard) throw new Error(`${pending} changes are still on this phone; sync them first`);
     if (discard) tx.objectStore("outbox").clear();
     tx.objectStore("records").clear();
+    tx.objectStore("tombstones").clear();
     tx.objectStore("outcomes").clear();
     const meta = tx.objectStore("meta");
-    for (const key of ["device", "cursor", "lastSyncedAt", "lastSyncedLocal"]) meta.delete(key);
+    for (const key of ["device", "cursor", "lastSyncedAt", "lastSyncedLocal", "acknowledged"]) meta.delete(key);
   });
 }
 

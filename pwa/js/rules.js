@@ -270,3 +270,39 @@ export function periodLabel(state, periods) {
 export function minuteLabel(event) {
   return event.stoppage ? `${event.minute}+${event.stoppage}'` : `${event.minute}'`;
 }
+
+const REPAIR_TYPE_RANK = /** @type {Record<string, number>} */ ({ player: 0, match: 1, lineup: 2, event: 3 });
+// Within a period: its kick-off, then its events, then its break or full time.
+const REPAIR_EVENT_RANK = /** @type {Record<string, number>} */ ({ kick_off: 0, half_time: 2, full_time: 3 });
+
+/**
+ * Sort key of a record the repair step offers (sync_protocol/repair.py `repair_order`):
+ * live records first, players, matches, lineups, then each match's events in match
+ * order; then tombstones, events first and latest first, players last.
+ * @param {{ type: string, deleted?: boolean, data: Record<string, any> | null }} record
+ * @returns {[number, number, number[], string]}
+ */
+export function repairOrder(record) {
+  const data = record.data ?? {};
+  const number = (/** @type {any} */ value) => (Number.isInteger(value) ? value : 0);
+  const when =
+    record.type === "event"
+      ? [number(data.period), REPAIR_EVENT_RANK[data.kind] ?? 1, number(data.minute), number(data.stoppage)]
+      : [];
+  const space = String(data.match_id ?? "");
+  const typeRank = REPAIR_TYPE_RANK[record.type] ?? 4;
+  if (record.deleted) return [1, -typeRank, when.map((part) => -part), space];
+  return [0, typeRank, when, space];
+}
+
+/**
+ * Compare two repair sort keys as Python compares tuples.
+ * @param {[number, number, number[], string]} a @param {[number, number, number[], string]} b
+ */
+export function compareRepairOrder(a, b) {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  if (a[1] !== b[1]) return a[1] - b[1];
+  for (let i = 0; i < Math.min(a[2].length, b[2].length); i++) if (a[2][i] !== b[2][i]) return a[2][i] - b[2][i];
+  if (a[2].length !== b[2].length) return a[2].length - b[2].length;
+  return a[3] < b[3] ? -1 : a[3] > b[3] ? 1 : 0;
+}

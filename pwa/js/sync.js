@@ -11,8 +11,10 @@
 
 import * as db from "./db.js";
 import { PROTOCOL_VERSION } from "./protocol.js";
+import { compareRepairOrder, repairOrder } from "./rules.js";
 
 const BATCH = 200;
+const REPAIR_BATCH = 500;
 // The largest page the server gives (about 200 KB compressed): a phone back after days
 // catches up in a round trip or two.
 const PAGE = 5000;
@@ -31,6 +33,10 @@ export class Syncer extends EventTarget {
   state = "idle";
   /** @type {string | null} What went wrong, in the coach's words (never the server's raw message). */
   problem = null;
+  /** Records the server restored from this phone in its last repair (event "restored"). */
+  restored = 0;
+  /** Of those, events. */
+  restoredEvents = 0;
   #running = false;
   #again = false;
   #failures = 0;
@@ -125,6 +131,10 @@ export class Syncer extends EventTarget {
     if (!device) throw new StopSync("signed_out", null);
     // The browser knows it has no network: nothing is handed over, so nothing is "sent".
     if (!navigator.onLine) throw new TypeError("offline");
+    if (await db.getMeta("repairing")) {
+      await this.#repair(device); // one an outage or a closed tab cut short
+      return true;
+    }
     const cursor = (await db.getMeta("cursor")) ?? null;
     const entries = await db.readOutbox(this.#batch);
     if (entries.length) {
@@ -169,7 +179,18 @@ export class Syncer extends EventTarget {
       throw Object.assign(error, { status: response.status, retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : 0 });
     }
 
-    if (body.reset?.reason === "unknown_device") {
+    const reason = body.reset?.reason;
+    const told = (await db.getMeta("acknowledged")) ?? 0;
+    if (reason === "generation_changed" || reason === "cursor_ahead" || (reason !== "unknown_device" && body.last_mutation_id < told)) {
+      // The server went back in time. Take the push part, keep the pulled state and give
+      // it back (SPEC.md, "Repair"), then pull from scratch.
+      await db.applySync({ ...body, reset: null, changes: [], cursor });
+      await db.setMeta("repairing", true);
+      if (body.gap) await db.renumberOutbox(body.gap.expected);
+      await this.#repair(device);
+      return true;
+    }
+    if (reason === "unknown_device") {
       // The token belongs to another device id: the outbox is numbered for the wrong
       // counter. Renumber after that device's last id, then push again.
       await db.setMeta("device", { ...device, id: body.device_id });
@@ -183,6 +204,41 @@ export class Syncer extends EventTarget {
     }
     if (body.reset?.reason === "unknown_device" || body.has_more) return true;
     return (await db.readOutbox(1)).length > 0 && entries.length > 0;
+  }
+
+  /**
+   * Offer the server everything this phone holds, in batches; then forget the pulled
+   * state. Until every batch is answered the phone keeps it and "repairing" stays set.
+   * @param {import("./db.js").Device} device
+   */
+  async #repair(device) {
+    const records = (await db.heldRecords())
+      .map((record) => ({ record, key: repairOrder(record) }))
+      .sort((a, b) => compareRepairOrder(a.key, b.key))
+      .map(({ record }) => record);
+    let restored = 0;
+    let events = 0;
+    for (let start = 0; start < records.length; start += REPAIR_BATCH) {
+      const response = await fetch("/sync/repair", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${device.token}` },
+        body: JSON.stringify({ protocol: PROTOCOL_VERSION, device_id: device.id, records: records.slice(start, start + REPAIR_BATCH) }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        cache: "no-store",
+      });
+      if (response.status === 404) break; // a server from before the repair step
+      const body = await response.json().catch(() => null);
+      if (!response.ok || !body) {
+        throw Object.assign(new Error(body?.error?.message ?? `the server answered ${response.status}`), { status: response.status });
+      }
+      restored += body.restored;
+      events += body.results.filter((/** @type {any} */ r) => r.type === "event" && r.outcome === "restored").length;
+    }
+    await db.forgetPulledState();
+    this.restored = restored;
+    this.restoredEvents = events;
+    if (restored > 0) this.dispatchEvent(new Event("restored"));
+    this.dispatchEvent(new Event("data"));
   }
 }
 

@@ -25,3 +25,15 @@ export function barText({ signedIn, pending, online, state, problem, lastSynced 
   if (pending) return { text: `${waiting} · ${state === "syncing" ? "syncing…" : "waiting"} · ${last}`, tone: "warn" };
   return { text: `All synced · ${last}`, tone: "ok" };
 }
+
+/**
+ * What the coach is told after this phone gave a restored server back what it held.
+ * @param {number} events @param {number} records
+ */
+export function restoredText(events, records) {
+  const others = records - events;
+  const plural = (/** @type {number} */ n, /** @type {string} */ word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (events === 0) return `${plural(records, "record")} restored from this phone`;
+  const more = others > 0 ? ` (and ${plural(others, "other record")})` : "";
+  return `${plural(events, "event")} restored from this phone${more}`;
+}

@@ -98,6 +98,18 @@ describe("order.json", () => {
   }
 });
 
+describe("repair.json", () => {
+  const name = (/** @type {any} */ r) => (r.type === "event" ? r.id : `${r.id}/${r.type}`);
+  for (const c of golden("repair.json").cases) {
+    test(c.name, () => {
+      for (const records of [c.records, [...c.records].reverse()]) {
+        const sorted = [...records].sort((a, b) => rules.compareRepairOrder(rules.repairOrder(a), rules.repairOrder(b)));
+        assert.deepEqual(sorted.map(name), c.order);
+      }
+    });
+  }
+});
+
 /** A golden match, its events' left-out fields as the server defaults them. */
 const matchLog = (/** @type {any} */ match) => ({
   id: "",

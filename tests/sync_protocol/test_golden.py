@@ -33,6 +33,7 @@ from sync_protocol.match import (
     settle_markers,
     timeline_key,
 )
+from sync_protocol.repair_order import repair_order
 
 GOLDEN = Path(__file__).resolve().parents[2] / "sync_protocol" / "golden"
 
@@ -208,3 +209,13 @@ def test_every_golden_file_runs_in_both_languages() -> None:
     there = (GOLDEN.parents[1] / "pwa" / "tests" / "golden.test.mjs").read_text()
     assert {name for name in names if f'"{name}"' not in here} == set()
     assert {name for name in names if f'"{name}"' not in there} == set()
+
+
+def _repair_name(record: dict[str, Any]) -> str:
+    return record["id"] if record["type"] == "event" else f"{record['id']}/{record['type']}"
+
+
+@pytest.mark.parametrize("case", cases("repair.json"))
+def test_repair_order_as_the_golden_case_says(case: dict[str, Any]) -> None:
+    for listed in (case["records"], case["records"][::-1]):
+        assert [_repair_name(r) for r in sorted(listed, key=repair_order)] == case["order"]
