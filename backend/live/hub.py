@@ -23,7 +23,8 @@ after page until it reaches the head it found, so a subscriber always ends caugh
 
 Credentials. Each subscriber came in with a share link or a device; when either is
 revoked (notices ``r:<link id>`` and ``d:<device id>``) or a link expires, its subscribers
-are closed on every instance.
+are closed on every instance. When someone loses a team (notice ``a:<team id>``), each
+device subscriber whose account is no longer in its match's team is closed (4403).
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from sqlalchemy import select
 
 from backend.db import changes
 from backend.db.engine import Database
-from backend.db.models import Device, Match, ShareLink, utcnow
-from backend.errors import Gone, NotFound, RateLimited, Unauthorized
+from backend.db.models import Device, Match, Membership, ShareLink, utcnow
+from backend.errors import Forbidden, Gone, NotFound, RateLimited, Unauthorized
 from backend.metrics import Metrics
 from sync_protocol.encoders import Form
 
@@ -176,6 +177,8 @@ class Hub:
                 self._spawn(self.revoke(target))
             elif kind == "d":
                 self._spawn(self.revoke_device(target))
+            elif kind == "a":
+                self._spawn(self.recheck_access())
 
     def wake(self, match_id: uuid.UUID) -> None:
         channel = self.channels.get(match_id)
@@ -399,6 +402,16 @@ class Hub:
         subscribers = list(self.by_device.get(device_id, ()))
         await self.close_all(subscribers, Unauthorized.close_code, "device revoked")
 
+    async def recheck_access(self) -> None:
+        """Close the device subscribers whose account is no longer in their match's team."""
+        watching = [s for subscribers in self.by_device.values() for s in subscribers]
+        if not watching:
+            return
+        pairs = {(s.device_id, s.match_id) for s in watching if s.device_id is not None}
+        allowed = await anyio.to_thread.run_sync(still_allowed, self.db, pairs)
+        ending = [s for s in watching if (s.device_id, s.match_id) not in allowed]
+        await self.close_all(ending, Forbidden.close_code, "no longer in the match's team")
+
     async def _sweep_ended(self) -> None:
         """Close subscribers whose link expired, or whose link or device was revoked
         without this process hearing of it (revoked from another process on SQLite, or
@@ -415,6 +428,7 @@ class Hub:
                 self._spawn(self.close_all(ending, Gone.close_code, "link revoked or expired"))
             for device_id in devices:
                 self._spawn(self.revoke_device(device_id))
+            self._spawn(self.recheck_access())
 
 
 @types.coroutine
@@ -459,3 +473,21 @@ def ended_credentials(
             )
         )
     return set(link_ids) - live_links, set(device_ids) - live_devices
+
+
+def still_allowed(
+    db: Database, pairs: set[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Of these (device, match) pairs, those whose device's account is still in the
+    match's team."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Device.id, Match.id)
+            .join(Membership, Membership.account_id == Device.account_id)
+            .join(Match, Match.team_id == Membership.team_id)
+            .where(
+                Device.id.in_({device for device, _ in pairs}),
+                Match.id.in_({match for _, match in pairs}),
+            )
+        )
+        return {(device, match) for device, match in rows} & pairs

@@ -16,12 +16,14 @@ from backend.live import publish
 from backend.matches.service import get_match
 from backend.sharing.schemas import NamePolicy, ShareLinkCreate, ViewerPlayer
 from backend.sharing.tokens import ShareTokens
+from backend.teams.roles import require_team_write
 
 
 def create_link(
     db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID, data: ShareLinkCreate
 ) -> ShareLink:
     match = get_match(db_session, account_id, match_id)
+    require_team_write(db_session, account_id, match.team_id)
     return open_link(db_session, match, data, created_by=account_id)
 
 
@@ -79,9 +81,10 @@ def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) 
     if link is None:
         raise NotFound("share link")
     try:
-        get_match(db_session, account_id, link.match_id)
+        match = get_match(db_session, account_id, link.match_id)
     except NotFound:
         raise NotFound("share link") from None
+    require_team_write(db_session, account_id, match.team_id)
     return revoke(db_session, link)
 
 
