@@ -10,6 +10,7 @@ from backend.db.models import Account, Player, TeamInvite
 from backend.db.session import DbSession
 from backend.errors import Gone
 from backend.teams import service
+from backend.teams.qr import invite_qr_svg
 from backend.teams.schemas import (
     CoachOut,
     InviteAccept,
@@ -201,6 +202,33 @@ def list_invites(
         _invite_out(invite, tokens)
         for invite in service.list_invites(db_session, coach.account_id, team_id)
     ]
+
+
+@router.get(
+    "/invites/{invite_id}/qr.svg",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+            "description": "The invite's link as a QR code, to scan from the owner's phone",
+        }
+    },
+)
+def invite_qr(
+    invite_id: uuid.UUID,
+    request: Request,
+    coach: CurrentCoach,
+    db_session: DbSession,
+    tokens: InviteTokensDep,
+) -> Response:
+    """The invite's whole link (this server's address and its `path`) as an SVG QR code,
+    for someone at the touchline to scan (owner only)."""
+    invite = service.owned_invite(db_session, coach.account_id, invite_id)
+    link = str(request.base_url).rstrip("/") + _invite_out(invite, tokens).path
+    # Built here rather than through NoStore: a returned Response takes no injected headers.
+    return Response(
+        invite_qr_svg(link), media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
+    )
 
 
 @router.delete("/invites/{invite_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -155,13 +155,19 @@ def list_invites(
     )
 
 
-def revoke_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> None:
-    """Revoke an invitation; coaches who already joined with it stay. Idempotent."""
+def owned_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> TeamInvite:
+    """An invite of a team the caller owns; another team's looks like none."""
     invite = db_session.get(TeamInvite, invite_id)
     team_id = invite.team_id if invite is not None else None
     if role_over(db_session, account_id, team_id, "invite") != "owner":
-        raise Forbidden("only the team's owner can revoke its invites", code="owner_only")
+        raise Forbidden("only the team's owner can manage its invites", code="owner_only")
     assert invite is not None
+    return invite
+
+
+def revoke_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> None:
+    """Revoke an invitation; coaches who already joined with it stay. Idempotent."""
+    invite = owned_invite(db_session, account_id, invite_id)
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         db_session.flush()

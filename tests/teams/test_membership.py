@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from backend.teams.qr import invite_qr_svg
 from tests import factories
 
 
@@ -214,3 +215,20 @@ def test_a_deleted_team_is_gone_for_everyone_with_its_links(client: TestClient) 
     accept = client.post("/api/invites/accept", json={"token": invite["token"]}, headers=newcomer)
     assert accept.status_code == 404
     assert client.delete(f"/api/teams/{team_id}", headers=owner).status_code == 404
+
+
+def test_an_invite_is_drawn_as_a_qr_code_of_its_whole_link(client: TestClient) -> None:
+    owner, coach, _, team_id = _club(client)
+    invite = client.post(f"/api/teams/{team_id}/invites", json={}, headers=owner).json()
+    url = f"/api/invites/{invite['id']}/qr.svg"
+
+    drawn = client.get(url, headers=owner)
+
+    assert drawn.status_code == 200
+    assert drawn.headers["content-type"] == "image/svg+xml"
+    assert drawn.headers["cache-control"] == "no-store"
+    assert drawn.content == invite_qr_svg(f"http://testserver{invite['path']}")
+    assert _code(client.get(url, headers=coach)) == (403, "owner_only")
+    assert client.get(url, headers=factories.coach(client)).status_code == 404
+    page = client.get("/join")
+    assert page.status_code == 200 and page.headers["referrer-policy"] == "no-referrer"
