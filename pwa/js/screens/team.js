@@ -1,10 +1,12 @@
 // @ts-check
-/** A team's players, and adding one (queued like any tap: it works with no signal). */
+/** A team's players, and adding one (queued like any tap: it works with no signal); its
+ * members, and for its owner managing them (members.js). A member only reads. */
 
 import { h } from "../dom.js";
 import * as m from "../mutations.js";
 import { MAX_NAME_LENGTH, MAX_SQUAD_NUMBER } from "../protocol.js";
 import { queue, store, teamPlayers } from "../store.js";
+import { membersPanel } from "./members.js";
 import { backButton, missing } from "./nav.js";
 
 /** @param {string} teamId */
@@ -29,7 +31,7 @@ export function teamScreen(teamId) {
     backButton("#/", "Teams"),
     h("h1", null, `${team.name}: players`),
     h("ul", { class: "players" }, teamPlayers(teamId).map((p) => h("li", null, h("span", { class: "number" }, p.squad_number ?? "–"), p.display_name))),
-    h(
+    team.role !== "member" && h(
       "form",
       { class: "card", onsubmit: add },
       h(
@@ -40,5 +42,6 @@ export function teamScreen(teamId) {
       ),
       h("button", { class: "primary", type: "submit" }, "Add player"),
     ),
+    membersPanel(team),
   );
 }
