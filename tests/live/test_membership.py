@@ -10,7 +10,7 @@ import pytest
 
 from tests.live.coach import coach
 from tests.live.deployment import Deployment, deployment
-from tests.live.viewer import Viewer, close_code, refusal, until_all_reach
+from tests.live.viewer import Viewer, close_code, refusal, stop_watching, until_all_reach
 
 pytestmark = pytest.mark.e2e
 
@@ -47,11 +47,7 @@ async def _remove_while_watching(running: Deployment, deadline: float) -> None:
         assert survivors[0].events() == ids
         assert survivors[0].closes == []
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        connections = [v.connection for v in doomed + survivors if v.connection is not None]
-        await asyncio.gather(*(c.close() for c in connections))
+        await stop_watching(doomed + survivors, tasks)
 
     for server in (a, b):
         assert await refusal(server.base_url, team.match_id, helper_token) == 4404
