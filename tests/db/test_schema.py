@@ -25,7 +25,17 @@ from sqlalchemy.orm import Session
 
 from backend.db.engine import create_db_engine
 from backend.db.migrate import HEAD, MIGRATIONS, current_revision, head_revision, upgrade
-from backend.db.models import SCHEMA, Base, Event, Match, Player, ServerMeta, Team
+from backend.db.models import (
+    SCHEMA,
+    Account,
+    Base,
+    Event,
+    Match,
+    Membership,
+    Player,
+    ServerMeta,
+    Team,
+)
 from sync_protocol.match import EventKind, Side
 from tests.databases import fresh_database, fresh_postgres
 
@@ -307,6 +317,49 @@ def test_shots_and_assists_migrate_down_and_up_keeping_every_event(
             engine.dispose()
 
     assert [tuple(row) for row in events] == [("goal", 3)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_roles_migrate_down_and_up_keeping_every_membership(kind: str, tmp_path: Path) -> None:
+    """0009 remakes the roles (SQLite's tables, PostgreSQL's type) on the way down: the
+    owners and coaches stay, and a member (which 0007 cannot hold) stops the way down."""
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            team = uuid.uuid4()
+            owner, helper = uuid.uuid4(), uuid.uuid4()
+            with Session(engine) as session, session.begin():
+                session.add(Team(id=team, name="Reds"))
+                session.add_all(
+                    Account(id=a, email=f"{a}@example.org", password_hash="x", display_name="A")
+                    for a in (owner, helper)
+                )
+                session.flush()
+                session.add_all(
+                    [
+                        Membership(team_id=team, account_id=owner, role="owner"),
+                        Membership(team_id=team, account_id=helper, role="member"),
+                    ]
+                )
+            with pytest.raises(RuntimeError, match="member role"):
+                downgrade_to_base(engine, "0007")
+            with engine.connect() as connection:
+                assert current_revision(connection) == HEAD
+            with Session(engine) as session, session.begin():
+                session.get_one(Membership, (team, helper)).role = "coach"
+            downgrade_to_base(engine, "0007")
+            with engine.connect() as connection:
+                schema = None if kind == "sqlite" else SCHEMA
+                old = table("memberships", column("account_id"), column("role"), schema=schema)
+                roles = {str(r.role) for r in connection.execute(select(old))}
+            upgrade(engine)
+            with Session(engine) as session, session.begin():
+                session.get_one(Membership, (team, helper)).role = "member"
+        finally:
+            engine.dispose()
+
+    assert roles == {"owner", "coach"}
 
 
 def test_the_head_a_ready_server_expects_is_the_newest_migration() -> None:
