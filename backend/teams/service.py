@@ -271,8 +271,13 @@ def _other_membership(
 
 
 def _owned_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, doing: str) -> Team:
+    """The team, locked, if the caller owns it. The role is read again once the lock is
+    held, so two transfers at once cannot both pass (the second finds a coach)."""
+    lock_team(db_session, account_id, team_id, writing=False)
     _require_owner(db_session, account_id, team_id, doing)
-    return lock_team(db_session, account_id, team_id)
+    team = db_session.get(Team, team_id)
+    assert team is not None
+    return team
 
 
 def _team_changed(team: Team) -> None:
