@@ -16,8 +16,11 @@ import { go } from "./nav.js";
  * @typedef {{ account_id: string, display_name: string, email: string, role: string }} Member
  * @typedef {{ id: string, path: string, role: string, max_uses: number, uses: number,
  *   expires_at: string, revoked_at: string | null }} Invite
- * @typedef {{ members: Member[], invites: Invite[], error: string }} Loaded
+ * @typedef {{ members: Member[], invites: Invite[], error: string, at: number }} Loaded
  */
+
+/** How long what the server said is shown before the screen asks again, on its next draw. */
+const FRESH_MS = 30_000;
 
 /** What the server said last, per team; absent until asked. @type {Map<string, Loaded>} */
 const loaded = new Map();
@@ -38,15 +41,18 @@ function problem(failure) {
 
 /** Ask the server again, then draw. @param {string} teamId @param {boolean} owner */
 async function load(teamId, owner) {
+  // What was shown stays on screen until the answer comes; asked now, not again for a while.
+  const last = loaded.get(teamId);
+  loaded.set(teamId, { members: last?.members ?? [], invites: last?.invites ?? [], error: "", at: Date.now() });
   /** @type {Loaded} */
-  const entry = { members: [], invites: [], error: "" };
-  loaded.set(teamId, entry);
+  const entry = { members: [], invites: [], error: "", at: Date.now() };
   try {
     entry.members = await api("GET", `/api/teams/${teamId}/members`, undefined, token());
     if (owner) entry.invites = await api("GET", `/api/teams/${teamId}/invites`, undefined, token());
   } catch (failure) {
     entry.error = problem(failure);
   }
+  loaded.set(teamId, entry);
   changed();
 }
 
@@ -70,8 +76,9 @@ async function act(teamId, owner, call) {
  * @param {import("../mutations.js").Team} team */
 export function membersPanel(team) {
   const owner = team.role === "owner";
-  if (!loaded.has(team.id)) void load(team.id, owner);
-  const { members, invites, error } = loaded.get(team.id) ?? { members: [], invites: [], error: "" };
+  const last = loaded.get(team.id);
+  if (!last || Date.now() - last.at > FRESH_MS) void load(team.id, owner);
+  const { members, invites, error } = last ?? { members: [], invites: [], error: "" };
   return [
     h(
       "section",
