@@ -26,10 +26,8 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import (
     Account,
-    Match,
     Membership,
     Player,
-    ShareLink,
     Team,
     TeamDeparture,
     TeamInvite,
@@ -37,7 +35,6 @@ from backend.db.models import (
 )
 from backend.errors import Conflict, Forbidden, Gone, NotFound
 from backend.live import publish
-from backend.sharing.service import revoke as revoke_link
 from backend.teams.roles import require_write
 from backend.teams.schemas import InviteCreate, InvitedRole, PlayerCreate, Role
 
@@ -338,8 +335,9 @@ def rename_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, 
 
 def delete_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
     """Delete the team (owner only). Every member loses it as if removed: their next sync
-    carries its tombstone. Its invites and share links stop working; nothing of it can be
-    read again through any route."""
+    carries its tombstone. Its invites stop working, and so do its matches' share links
+    (they check the team; their viewers are closed once this commits); nothing of it can
+    be read again through any route."""
     team = _owned_team(db_session, account_id, team_id, "delete the team")
     team.deleted_at = utcnow()
     for membership in db_session.scalars(select(Membership).where(Membership.team_id == team.id)):
@@ -348,9 +346,6 @@ def delete_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) 
         select(TeamInvite).where(TeamInvite.team_id == team.id, TeamInvite.revoked_at.is_(None))
     ):
         invite.revoked_at = team.deleted_at
-    links = select(ShareLink).join(Match, Match.id == ShareLink.match_id)
-    for link in db_session.scalars(links.where(Match.team_id == team.id)):
-        revoke_link(db_session, link)
     db_session.flush()
 
 

@@ -1,5 +1,6 @@
 """A coach removed from a team loses their live channels on its matches, on every
-instance, while the team's other coaches keep watching."""
+instance, while the team's other coaches keep watching; a deleted team's channels all
+close, its families' share links included."""
 
 from __future__ import annotations
 
@@ -60,3 +61,35 @@ def test_removing_a_coach_closes_their_channels_on_every_instance(
     with deployment(kind, tmp_path, instances=2) as running:
         deadline = 5 if kind == "postgresql" else SWEEP_DEADLINE
         asyncio.run(_remove_while_watching(running, deadline))
+
+
+async def _delete_while_watching(running: Deployment, deadline: float) -> None:
+    a, b = running.servers[0], running.servers[-1]
+    team = await asyncio.to_thread(coach, a)
+    link = await asyncio.to_thread(team.share)
+    device = Viewer(team.match_id, team.token)
+    family = Viewer(team.match_id, link["token"])
+    await device.open(a.base_url)
+    await family.open(b.base_url)
+    try:
+        deleted = await asyncio.to_thread(
+            a.request, "DELETE", f"/api/teams/{team.team_id}", None, team.token
+        )
+        assert deleted.status == 204, deleted.body
+        for viewer, code in ((device, 4403), (family, 4410)):
+            assert viewer.connection is not None
+            assert await close_code(viewer.connection, timeout=deadline) == code
+    finally:
+        await stop_watching([device, family], [])
+
+    for server in (a, b):
+        assert await refusal(server.base_url, team.match_id, link["token"]) == 4410
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_deleting_a_team_closes_its_coaches_and_families_channels(
+    kind: str, tmp_path: Path
+) -> None:
+    with deployment(kind, tmp_path, instances=2) as running:
+        deadline = 5 if kind == "postgresql" else SWEEP_DEADLINE
+        asyncio.run(_delete_while_watching(running, deadline))
