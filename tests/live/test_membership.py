@@ -5,7 +5,9 @@ close, its families' share links included."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,15 +56,6 @@ async def _remove_while_watching(running: Deployment, deadline: float) -> None:
         assert await refusal(server.base_url, team.match_id, helper_token) == 4404
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_removing_a_coach_closes_their_channels_on_every_instance(
-    kind: str, tmp_path: Path
-) -> None:
-    with deployment(kind, tmp_path, instances=2) as running:
-        deadline = 5 if kind == "postgresql" else SWEEP_DEADLINE
-        asyncio.run(_remove_while_watching(running, deadline))
-
-
 async def _delete_while_watching(running: Deployment, deadline: float) -> None:
     a, b = running.servers[0], running.servers[-1]
     team = await asyncio.to_thread(coach, a)
@@ -86,10 +79,15 @@ async def _delete_while_watching(running: Deployment, deadline: float) -> None:
         assert await refusal(server.base_url, team.match_id, link["token"]) == 4410
 
 
+@pytest.mark.parametrize(
+    "lose",
+    [_remove_while_watching, _delete_while_watching],
+    ids=["a_removed_coach", "a_deleted_team"],
+)
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_deleting_a_team_closes_its_coaches_and_families_channels(
-    kind: str, tmp_path: Path
+def test_losing_a_team_closes_the_channels_on_every_instance(
+    kind: str, lose: Callable[[Deployment, float], Coroutine[Any, Any, None]], tmp_path: Path
 ) -> None:
     with deployment(kind, tmp_path, instances=2) as running:
         deadline = 5 if kind == "postgresql" else SWEEP_DEADLINE
-        asyncio.run(_delete_while_watching(running, deadline))
+        asyncio.run(lose(running, deadline))
