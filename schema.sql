@@ -27,7 +27,8 @@ CREATE TYPE grassroots.event_kind AS ENUM (
 );
 CREATE TYPE grassroots.event_side AS ENUM ('team', 'opposition');
 CREATE TYPE grassroots.match_status AS ENUM ('scheduled', 'live', 'interval', 'finished');
-CREATE TYPE grassroots.member_role AS ENUM ('owner', 'coach');
+-- owner and coach write; a member (0009) reads everything a coach reads and writes nothing.
+CREATE TYPE grassroots.member_role AS ENUM ('owner', 'coach', 'member');
 CREATE TYPE grassroots.lineup_role AS ENUM ('starting', 'bench');
 
 -- One row naming this database's generation; sync cursors from another one are reset.
@@ -89,12 +90,16 @@ CREATE TABLE grassroots.devices (
 );
 CREATE INDEX ix_devices_account_id ON grassroots.devices (account_id);
 
--- A team is the roster's sync space.
+-- A team is the roster's sync space. seq is the number, in that space, of the team
+-- record's latest change (a rename, a member's role changed): devices holding the team pull
+-- it again. A deleted team (deleted_at set) has no members left and is reachable by no one.
 CREATE TABLE grassroots.teams (
     id uuid NOT NULL,
     name text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     head_seq bigint DEFAULT 0 NOT NULL,
+    seq bigint DEFAULT 0 NOT NULL,
+    deleted_at timestamp with time zone,
     CONSTRAINT pk_teams PRIMARY KEY (id)
 );
 
@@ -110,6 +115,23 @@ CREATE TABLE grassroots.memberships (
         REFERENCES grassroots.accounts (id) ON DELETE CASCADE
 );
 CREATE INDEX ix_memberships_account_id ON grassroots.memberships (account_id);
+
+-- Who left a team, was removed from it, or lost it when it was deleted: their phones'
+-- queued changes for the team are answered "no_access" with the reason, not "not_found".
+-- Joining the team again removes the row.
+CREATE TABLE grassroots.team_departures (
+    account_id uuid NOT NULL,
+    team_id uuid NOT NULL,
+    reason text NOT NULL,
+    departed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT pk_team_departures PRIMARY KEY (account_id, team_id),
+    CONSTRAINT ck_team_departures_reason CHECK (reason IN ('left', 'removed', 'deleted')),
+    CONSTRAINT fk_team_departures_account_id FOREIGN KEY (account_id)
+        REFERENCES grassroots.accounts (id) ON DELETE CASCADE,
+    CONSTRAINT fk_team_departures_team_id FOREIGN KEY (team_id)
+        REFERENCES grassroots.teams (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_team_departures_team_id ON grassroots.team_departures (team_id);
 
 -- An owner's invitation to join a team: a coach joins only by accepting one. The invite
 -- token (signed, carrying only this row's id) names the row; the row decides: expiry,

@@ -64,6 +64,7 @@ const SHELL = WATCH ? WATCH_SHELL : [
   "/js/screens/lineup.js",
   "/js/screens/logging.js",
   "/js/screens/match.js",
+  "/js/screens/members.js",
   "/js/screens/minutes.js",
   "/js/screens/nav.js",
   "/js/screens/new-match.js",

@@ -73,10 +73,14 @@ def event(
 
 
 def join(
-    client: TestClient, owner: dict[str, str], team_id: str, coach_headers: dict[str, str]
+    client: TestClient,
+    owner: dict[str, str],
+    team_id: str,
+    coach_headers: dict[str, str],
+    role: str = "coach",
 ) -> None:
-    """The owner invites, and the coach behind ``coach_headers`` accepts: they join."""
-    invite = client.post(f"/api/teams/{team_id}/invites", json={}, headers=owner)
+    """The owner invites with ``role``, and whoever is behind ``coach_headers`` accepts."""
+    invite = client.post(f"/api/teams/{team_id}/invites", json={"role": role}, headers=owner)
     assert invite.status_code == 201, invite.text
     joined = client.post(
         "/api/invites/accept", json={"token": invite.json()["token"]}, headers=coach_headers

@@ -9,6 +9,7 @@ come.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -198,10 +199,11 @@ def player_change(player: Player, form: Form = Form.FULL) -> Candidate:
     return encode(ChangeType.PLAYER, player.id, player.team_id, player.seq, data, form)
 
 
-def team_change(team: Team, role: str | None, form: Form = Form.FULL) -> Candidate:
-    """A team the device can see (``role`` set), or one it can no longer see (None)."""
+def team_change(team: Team, role: str | None, form: Form = Form.FULL, *, seq: int = 0) -> Candidate:
+    """A team the device can see (``role`` set), or one it can no longer see (None).
+    ``seq`` is 0 for a team new to the device, else the team record's own change number."""
     data = None if role is None else {"id": str(team.id), "name": team.name, "role": role}
-    return encode(ChangeType.TEAM, team.id, team.id, 0, data, form)
+    return encode(ChangeType.TEAM, team.id, team.id, seq, data, form)
 
 
 def roster_spaces(
@@ -241,6 +243,10 @@ def roster_spaces(
             for p in by_team[team.id]
             if not (first and p.deleted_at is not None)
         ]
+        if not first and team.seq > since[team.id]:
+            # Renamed, or a role changed: the record again, in its place in the sequence.
+            at = bisect.bisect_right([c.seq for c in changes], team.seq)
+            changes.insert(at, team_change(team, role, form, seq=team.seq))
         spaces.append(SpaceChanges(team.id, since.get(team.id, 0), team.head_seq, changes))
     return spaces
 

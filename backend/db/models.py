@@ -104,8 +104,11 @@ class Base(DeclarativeBase):
 
 
 def _member_role() -> Enum:
-    """A coach's role in a team; an invitation carries the role it grants."""
-    return Enum("owner", "coach", name="member_role", schema=SCHEMA, create_constraint=True)
+    """A coach's role in a team; an invitation carries the role it grants. A member reads
+    what a coach reads and writes nothing."""
+    return Enum(
+        "owner", "coach", "member", name="member_role", schema=SCHEMA, create_constraint=True
+    )
 
 
 def _created() -> Mapped[datetime]:
@@ -176,6 +179,9 @@ class Team(Base):
     name: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = _created()
     head_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # The roster sequence number of the team record's latest change (rename, role change).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    deleted_at: Mapped[datetime | None]
 
 
 class Membership(Base):
@@ -189,6 +195,23 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(_member_role())
     created_at: Mapped[datetime] = _created()
+
+
+class TeamDeparture(Base):
+    """An account that left a team, was removed from it, or lost it when it was deleted;
+    removed again when the account rejoins."""
+
+    __tablename__ = "team_departures"
+    __table_args__ = (CheckConstraint("reason IN ('left', 'removed', 'deleted')", name="reason"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    departed_at: Mapped[datetime] = _created()
 
 
 class TeamInvite(Base):

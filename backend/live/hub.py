@@ -23,7 +23,9 @@ after page until it reaches the head it found, so a subscriber always ends caugh
 
 Credentials. Each subscriber came in with a share link or a device; when either is
 revoked (notices ``r:<link id>`` and ``d:<device id>``) or a link expires, its subscribers
-are closed on every instance.
+are closed on every instance. When someone loses a team (notice ``a:<team id>``), each
+device subscriber whose account is no longer in its match's team is closed (4403), and
+when the team was deleted, its matches' link subscribers too (4410).
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ from sqlalchemy import select
 
 from backend.db import changes
 from backend.db.engine import Database
-from backend.db.models import Device, Match, ShareLink, utcnow
-from backend.errors import Gone, NotFound, RateLimited, Unauthorized
+from backend.db.models import Device, Match, Membership, ShareLink, Team, utcnow
+from backend.errors import Forbidden, Gone, NotFound, RateLimited, Unauthorized
 from backend.metrics import Metrics
 from sync_protocol.encoders import Form
 
@@ -176,6 +178,8 @@ class Hub:
                 self._spawn(self.revoke(target))
             elif kind == "d":
                 self._spawn(self.revoke_device(target))
+            elif kind == "a":
+                self._spawn(self.close_ended())
 
     def wake(self, match_id: uuid.UUID) -> None:
         channel = self.channels.get(match_id)
@@ -399,22 +403,37 @@ class Hub:
         subscribers = list(self.by_device.get(device_id, ()))
         await self.close_all(subscribers, Unauthorized.close_code, "device revoked")
 
+    async def recheck_access(self) -> None:
+        """Close the device subscribers whose account is no longer in their match's team."""
+        watching = [s for subscribers in self.by_device.values() for s in subscribers]
+        if not watching:
+            return
+        pairs = {(s.device_id, s.match_id) for s in watching if s.device_id is not None}
+        allowed = await anyio.to_thread.run_sync(still_allowed, self.db, pairs)
+        ending = [s for s in watching if (s.device_id, s.match_id) not in allowed]
+        await self.close_all(ending, Forbidden.close_code, "no longer in the match's team")
+
+    async def close_ended(self) -> None:
+        """Close subscribers whose link expired or was revoked (or its match's team
+        deleted), whose device was revoked, or whose account left the match's team."""
+        if not self.by_link and not self.by_device:
+            return
+        links, devices = await anyio.to_thread.run_sync(
+            ended_credentials, self.db, list(self.by_link), list(self.by_device)
+        )
+        for link_id in links:
+            ending = list(self.by_link.get(link_id, ()))
+            self._spawn(self.close_all(ending, Gone.close_code, "link revoked or expired"))
+        for device_id in devices:
+            self._spawn(self.revoke_device(device_id))
+        await self.recheck_access()
+
     async def _sweep_ended(self) -> None:
-        """Close subscribers whose link expired, or whose link or device was revoked
-        without this process hearing of it (revoked from another process on SQLite, or
-        while the listener was down)."""
+        """:meth:`close_ended`, every few seconds: for what this process did not hear of
+        (changed from another process on SQLite, or while the listener was down)."""
         while True:
             await asyncio.sleep(EXPIRY_SWEEP_SECONDS)
-            if not self.by_link and not self.by_device:
-                continue
-            links, devices = await anyio.to_thread.run_sync(
-                ended_credentials, self.db, list(self.by_link), list(self.by_device)
-            )
-            for link_id in links:
-                ending = list(self.by_link.get(link_id, ()))
-                self._spawn(self.close_all(ending, Gone.close_code, "link revoked or expired"))
-            for device_id in devices:
-                self._spawn(self.revoke_device(device_id))
+            await self.close_ended()
 
 
 @types.coroutine
@@ -441,15 +460,19 @@ def _resume(started: Coroutine[Any, Any, None], waiting_for: Any) -> Generator[A
 def ended_credentials(
     db: Database, link_ids: list[uuid.UUID], device_ids: list[uuid.UUID]
 ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
-    """Of these share links, the ones revoked, expired or gone; of these devices, the ones
-    revoked or gone."""
+    """Of these share links, the ones revoked, expired or gone (or whose match's team was
+    deleted); of these devices, the ones revoked or gone."""
     with db.reader() as session:
         live_links = set(
             session.scalars(
-                select(ShareLink.id).where(
+                select(ShareLink.id)
+                .join(Match, Match.id == ShareLink.match_id)
+                .join(Team, Team.id == Match.team_id)
+                .where(
                     ShareLink.id.in_(link_ids),
                     ShareLink.revoked_at.is_(None),
                     ShareLink.unexpired(utcnow()),
+                    Team.deleted_at.is_(None),
                 )
             )
         )
@@ -459,3 +482,21 @@ def ended_credentials(
             )
         )
     return set(link_ids) - live_links, set(device_ids) - live_devices
+
+
+def still_allowed(
+    db: Database, pairs: set[tuple[uuid.UUID, uuid.UUID]]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Of these (device, match) pairs, those whose device's account is still in the
+    match's team."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Device.id, Match.id)
+            .join(Membership, Membership.account_id == Device.account_id)
+            .join(Match, Match.team_id == Membership.team_id)
+            .where(
+                Device.id.in_({device for device, _ in pairs}),
+                Match.id.in_({match for _, match in pairs}),
+            )
+        )
+        return {(device, match) for device, match in rows} & pairs

@@ -9,7 +9,8 @@ writer sessions, this sends those announcements exactly when the transaction com
   delivers on commit (and never on rollback) to every server instance listening;
 - on SQLite, in process, right after the commit returns.
 
-A notice is only a pointer (``m:<match id>``, ``r:<share link id>`` or ``d:<device id>``);
+A notice is only a pointer (``m:<match id>``, ``r:<share link id>``, ``d:<device id>`` or
+``a:<team id>``);
 listeners read the changes themselves from the database, so nothing a viewer sees lives
 only in memory.
 """
@@ -43,6 +44,10 @@ def device_revoke_notice(device_id: uuid.UUID) -> str:
     return f"d:{device_id.hex}"
 
 
+def access_notice(team_id: uuid.UUID) -> str:
+    return f"a:{team_id.hex}"
+
+
 def _announce(session: Session, notice: str) -> None:
     session.info.setdefault(ANNOUNCED_KEY, set()).add(notice)
 
@@ -64,6 +69,13 @@ def device_revoked(session: Session, device_id: uuid.UUID) -> None:
     """Announce with this transaction's commit that the device is revoked: its live
     connections are closed (4401) on every instance."""
     _announce(session, device_revoke_notice(device_id))
+
+
+def access_changed(session: Session, team_id: uuid.UUID) -> None:
+    """Announce with this transaction's commit that someone lost the team (left, removed,
+    or the team deleted): coaches' channels on its matches that their device may no longer
+    watch are closed (4403) on every instance."""
+    _announce(session, access_notice(team_id))
 
 
 def _take_notices(session: Session) -> list[str]:

@@ -25,6 +25,7 @@ from backend.live import publish
 from backend.matches.schemas import (
     MatchFilters,
 )
+from backend.teams.roles import require_write
 from sync_protocol.match import (
     ASSIST_REFUSALS,
     PERIOD_MARKERS,
@@ -111,17 +112,21 @@ class MatchWriter:
         self._queued: dict[uuid.UUID, dict[str, Any]] = {}
         self._players: dict[uuid.UUID, dict[uuid.UUID, Player]] = {}
         self._live_players: dict[uuid.UUID, set[uuid.UUID]] = {}
-        self._teams: set[uuid.UUID] | None = None
+        self._teams: dict[uuid.UUID, str] | None = None
 
     # lookups
 
-    def teams(self) -> set[uuid.UUID]:
+    def teams(self) -> dict[uuid.UUID, str]:
+        """The coach's teams and the role in each."""
         if self._teams is None:
-            self._teams = set(
-                self.db_session.scalars(
-                    select(Membership.team_id).where(Membership.account_id == self.account_id)
+            self._teams = {
+                team_id: role
+                for team_id, role in self.db_session.execute(
+                    select(Membership.team_id, Membership.role).where(
+                        Membership.account_id == self.account_id
+                    )
                 )
-            )
+            }
         return self._teams
 
     def prefetch(
@@ -160,12 +165,14 @@ class MatchWriter:
             self._matches[match_id] = match if match and match.deleted_at is None else None
 
     def match(self, match_id: uuid.UUID, *, field: str | None = None) -> Match:
-        """The coach's live match, locked; :class:`NotFound` otherwise."""
+        """The coach's live match, locked, to write to; :class:`NotFound` otherwise, and
+        ``read_only`` for a member of its team."""
         if match_id not in self._matches:
             self.prefetch(match_ids=[match_id])
         match = self._matches[match_id]
         if match is None:
             raise NotFound("match", field=field)
+        require_write(self.teams()[match.team_id])
         return match
 
     def event(self, event_id: uuid.UUID) -> Event | None:
@@ -214,6 +221,7 @@ class MatchWriter:
         """Create a match; a retry with the same client-made id returns the first one."""
         if team_id not in self.teams():
             raise NotFound("team", field="team_id")
+        require_write(self.teams()[team_id])
         if match_id is not None:
             existing = self.db_session.get(Match, match_id)
             if existing is not None:

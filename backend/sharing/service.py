@@ -10,18 +10,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Match, Player, PushSubscription, ShareLink, utcnow
+from backend.db.models import Match, Player, PushSubscription, ShareLink, Team, utcnow
 from backend.errors import Gone, NotFound, Unauthorized
 from backend.live import publish
 from backend.matches.service import get_match
 from backend.sharing.schemas import NamePolicy, ShareLinkCreate, ViewerPlayer
 from backend.sharing.tokens import ShareTokens
+from backend.teams.roles import require_team_write
 
 
 def create_link(
     db_session: Session, account_id: uuid.UUID, match_id: uuid.UUID, data: ShareLinkCreate
 ) -> ShareLink:
     match = get_match(db_session, account_id, match_id)
+    require_team_write(db_session, account_id, match.team_id)
     return open_link(db_session, match, data, created_by=account_id)
 
 
@@ -83,9 +85,10 @@ def revoke_link(db_session: Session, account_id: uuid.UUID, link_id: uuid.UUID) 
     if link is None:
         raise NotFound("share link")
     try:
-        get_match(db_session, account_id, link.match_id)
+        match = get_match(db_session, account_id, link.match_id)
     except NotFound:
         raise NotFound("share link") from None
+    require_team_write(db_session, account_id, match.team_id)
     return revoke(db_session, link)
 
 
@@ -112,7 +115,8 @@ class Grant:
 
 
 def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
-    """The grant a share token carries; Unauthorized if forged, Gone if revoked or expired."""
+    """The grant a share token carries; Unauthorized if forged, Gone if revoked or expired,
+    or if its match or the match's team was deleted."""
     link_id = tokens.link_id(token)
     link = db_session.get(ShareLink, link_id) if link_id is not None else None
     if link is None:
@@ -122,7 +126,8 @@ def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
     if link.expired(utcnow()):
         raise Gone("this link has expired", code="link_expired")
     match = db_session.get(Match, link.match_id)
-    if match is None or match.deleted_at is not None:
+    team = db_session.get(Team, match.team_id) if match is not None else None
+    if match is None or match.deleted_at is not None or team is None or team.deleted_at:
         raise Gone("this match is no longer shared", code="link_revoked")
     return Grant(link.id, link.match_id, link.names, link.expires_at)  # type: ignore[arg-type]
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.db.models import Event, Match, Player
 from backend.errors import Invalid
 from backend.matches.service import MatchWriter
 from backend.teams import service as teams
@@ -56,6 +58,30 @@ class Command(Generic[Args]):
     event_field: str | None = None
     """The argument naming the event the command adds or changes: read with the batch's
     other events in one query, and answered on a conflict."""
+
+    team_field: str | None = None
+    """The argument naming the team the command writes to (a new match or player)."""
+    player_field: str | None = None
+    """The argument naming the existing player the command changes."""
+
+    def team_id(self, session: Session, args: Args) -> uuid.UUID | None:
+        """The team the command's target belongs to, if the target exists at all (deleted
+        or out of the caller's reach included): to tell why the caller cannot reach it."""
+        if self.team_field:
+            return getattr(args, self.team_field)  # type: ignore[no-any-return]
+        if self.match_field:
+            query = select(Match.team_id).where(Match.id == self.match_id(args))
+        elif self.event_field:
+            query = (
+                select(Match.team_id)
+                .join(Event, Event.match_id == Match.id)
+                .where(Event.id == self.event_id(args))
+            )
+        elif self.player_field:
+            query = select(Player.team_id).where(Player.id == getattr(args, self.player_field))
+        else:
+            return None
+        return session.scalar(query)
 
     def match_id(self, args: Args) -> uuid.UUID | None:
         return getattr(args, self.match_field) if self.match_field else None
@@ -127,15 +153,15 @@ def _delete_player(turn: Turn, args: DeletePlayer) -> None:
 
 
 HANDLERS: dict[str, Command[Any]] = {
-    "create_match": Command(CreateMatch, _create_match),
+    "create_match": Command(CreateMatch, _create_match, team_field="team_id"),
     "update_match": Command(UpdateMatch, _update_match, match_field="match_id"),
     "delete_match": Command(DeleteMatch, _delete_match, match_field="match_id"),
     "add_event": Command(AddEvent, _add_event, match_field="match_id", event_field="id"),
     "edit_event": Command(EditEvent, _edit_event, event_field="event_id"),
     "delete_event": Command(DeleteEvent, _delete_event, event_field="event_id"),
     "set_lineup": Command(SetLineup, _set_lineup, match_field="match_id"),
-    "add_player": Command(AddPlayer, _add_player),
-    "update_player": Command(UpdatePlayer, _update_player),
-    "delete_player": Command(DeletePlayer, _delete_player),
+    "add_player": Command(AddPlayer, _add_player, team_field="team_id"),
+    "update_player": Command(UpdatePlayer, _update_player, player_field="player_id"),
+    "delete_player": Command(DeletePlayer, _delete_player, player_field="player_id"),
 }
 """Every command a mutation can name: its arguments' model and what applying it does."""

@@ -31,12 +31,13 @@ from backend.db.models import (
     Team,
     utcnow,
 )
-from backend.errors import Conflict, Invalid, NotFound, TouchlineError
+from backend.errors import Conflict, Forbidden, Invalid, NotFound, TouchlineError
 from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
 from backend.sync.mutations import HANDLERS, Command, Turn
+from backend.teams import service as teams
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.counter import BatchPlan, Step, plan_batch
 from sync_protocol.encoders import Form
@@ -290,6 +291,8 @@ def _apply(turn: Turn, mutation_id: int, parsed: Parsed, form: Form) -> dict[str
     try:
         command.apply(turn, args)
     except TouchlineError as error:
+        if isinstance(error, NotFound):
+            error = _why_not_found(turn, command, args) or error
         answer = _refused(mutation_id, error)
         if answer["verdict"] == Verdict.CONFLICT.value:
             current = _current(turn.writer, command, args, form)
@@ -297,6 +300,16 @@ def _apply(turn: Turn, mutation_id: int, parsed: Parsed, form: Form) -> dict[str
                 answer["current"] = current
         return answer
     return {"id": mutation_id, "verdict": Verdict.APPLIED.value}
+
+
+def _why_not_found(turn: Turn, command: Command[Any], args: Any) -> TouchlineError | None:
+    """``no_access``, saying why, when the target is in a team the account has left, been
+    removed from, or that was deleted; None when it simply is not there for the account."""
+    team_id = command.team_id(turn.session, args)
+    if team_id is None:
+        return None
+    message = teams.departure_message(turn.session, turn.account_id, team_id)
+    return Forbidden(message, code="no_access") if message is not None else None
 
 
 def _refused(mutation_id: int, error: TouchlineError) -> dict[str, Any]:

@@ -10,7 +10,11 @@ from backend.accounts.schemas import Email
 from sync_protocol.fields import JSON_INTEGER, Name
 from sync_protocol.messages import SquadNumber
 
-Role = Literal["owner", "coach"]
+Role = Literal["owner", "coach", "member"]
+"""An owner manages the team and writes; a coach writes; a member reads what a coach
+reads and writes nothing."""
+InvitedRole = Literal["coach", "member"]
+"""What an invite or a role change can grant: ownership is transferred, never granted."""
 
 
 class Request(BaseModel):
@@ -40,6 +44,18 @@ class CoachOut(BaseModel):
     role: Role
 
 
+class TeamRename(Request):
+    name: Name
+
+
+class RoleChange(Request):
+    role: InvitedRole = Field(description="coach or member; ownership is transferred instead.")
+
+
+class OwnershipTransfer(Request):
+    account_id: uuid.UUID = Field(description="The member who becomes the owner.")
+
+
 class PlayerFields(Request):
     squad_number: SquadNumber | None = None
     display_name: Name = Field(description="What viewers see, e.g. a first name or initials.")
@@ -67,9 +83,10 @@ class PlayerOut(BaseModel):
 
 
 class InviteCreate(Request):
+    role: InvitedRole = Field(default="coach", description="The role whoever accepts gets.")
     expires_in_hours: Annotated[int, Field(ge=1, le=720), JSON_INTEGER] = 72
     max_uses: Annotated[int, Field(ge=1, le=100), JSON_INTEGER] = Field(
-        default=1, description="How many coaches may join with this invite."
+        default=1, description="How many people may join with this invite."
     )
 
 
@@ -78,7 +95,7 @@ class InviteOut(BaseModel):
     team_id: uuid.UUID
     token: str
     path: str = Field(description="Open this on the server's origin: /join#<token>")
-    role: Role = Field(description="The role a coach who accepts gets.")
+    role: Role = Field(description="The role whoever accepts gets.")
     max_uses: int
     uses: int
     created_at: datetime

@@ -1,8 +1,16 @@
-"""Teams, their coaches and rosters. Every function takes the calling coach's account id and
-treats a team the coach does not belong to exactly like a team that does not exist.
+"""Teams, their members and rosters. Every function takes the calling account's id and
+treats a team the account does not belong to exactly like a team that does not exist.
 
-A coach joins a team only by accepting an invitation its owner made; nobody can be added
-to a team without their consent, and anyone may leave one (but its only owner).
+Roles: the owner (one per team) manages it: invites, changes roles, removes members,
+transfers ownership, renames and deletes it. A coach writes (matches, events, players). A
+member reads everything a coach reads and writes nothing: their writes are refused with
+``read_only``. Someone joins a team only by accepting an invitation its owner made; nobody
+can be added without their consent, and anyone but the owner may leave.
+
+Losing a team (leaving, being removed, the team deleted) is recorded as a departure, so
+the account's phones are told why their queued changes for it are refused; their next
+pull carries the team's tombstone. Live channels the account's devices hold on the team's
+matches are closed once the change commits.
 """
 
 from __future__ import annotations
@@ -13,12 +21,28 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Account, Membership, Player, Team, TeamInvite, utcnow
+from backend.db.models import (
+    Account,
+    Membership,
+    Player,
+    Team,
+    TeamDeparture,
+    TeamInvite,
+    utcnow,
+)
 from backend.errors import Conflict, Forbidden, Gone, NotFound
-from backend.teams.schemas import InviteCreate, PlayerCreate, Role
+from backend.live import publish
+from backend.teams.roles import require_write
+from backend.teams.schemas import InviteCreate, InvitedRole, PlayerCreate, Role
+
+DEPARTURE_MESSAGES = {
+    "left": "You left {team}",
+    "removed": "You were removed from {team}",
+    "deleted": "{team} was deleted",
+}
 
 
 def team_role(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> Role:
@@ -43,9 +67,14 @@ def role_over(
     raise NotFound(what)
 
 
-def lock_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> Team:
-    """The team, locked for this transaction so its roster sequence advances in order."""
-    team_role(db_session, account_id, team_id)
+def lock_team(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, *, writing: bool = True
+) -> Team:
+    """The team, locked for this transaction so its roster sequence advances in order.
+    With ``writing`` (the default), a read-only member is refused."""
+    role = team_role(db_session, account_id, team_id)
+    if writing:
+        require_write(role)
     team = db_session.get(Team, team_id, with_for_update=True)
     if team is None:
         raise NotFound("team")
@@ -84,20 +113,23 @@ def get_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> 
     return team, role
 
 
-def _require_owner(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
+def _require_owner(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, doing: str = "invite"
+) -> None:
     if team_role(db_session, account_id, team_id) != "owner":
-        raise Forbidden("only the team's owner can invite coaches")
+        raise Forbidden(f"only the team's owner can {doing}", code="owner_only")
 
 
 def create_invite(
     db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, data: InviteCreate
 ) -> TeamInvite:
-    """An invitation to join the team as a coach, usable ``data.max_uses`` times until it
-    expires or is revoked. Only the owner invites."""
+    """An invitation to join the team as ``data.role``, usable ``data.max_uses`` times until
+    it expires or is revoked. Only the owner invites."""
     _require_owner(db_session, account_id, team_id)
     invite = TeamInvite(
         team_id=team_id,
         created_by=account_id,
+        role=data.role,
         max_uses=data.max_uses,
         expires_at=utcnow() + timedelta(hours=data.expires_in_hours),
     )
@@ -110,7 +142,7 @@ def list_invites(
     db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID
 ) -> list[TeamInvite]:
     """The team's invitations, newest first, spent and revoked ones included."""
-    _require_owner(db_session, account_id, team_id)
+    _require_owner(db_session, account_id, team_id, "see its invites")
     return list(
         db_session.scalars(
             select(TeamInvite)
@@ -120,13 +152,19 @@ def list_invites(
     )
 
 
-def revoke_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> None:
-    """Revoke an invitation; coaches who already joined with it stay. Idempotent."""
+def owned_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> TeamInvite:
+    """An invite of a team the caller owns; another team's looks like none."""
     invite = db_session.get(TeamInvite, invite_id)
     team_id = invite.team_id if invite is not None else None
     if role_over(db_session, account_id, team_id, "invite") != "owner":
-        raise Forbidden("only the team's owner can revoke its invites")
+        raise Forbidden("only the team's owner can manage its invites", code="owner_only")
     assert invite is not None
+    return invite
+
+
+def revoke_invite(db_session: Session, account_id: uuid.UUID, invite_id: uuid.UUID) -> None:
+    """Revoke an invitation; coaches who already joined with it stay. Idempotent."""
+    invite = owned_invite(db_session, account_id, invite_id)
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         db_session.flush()
@@ -150,6 +188,8 @@ def accept_invite(
         raise NotFound("invite", field="token")
     team = db_session.get(Team, invite.team_id)
     assert team is not None  # the invite goes with its team (ON DELETE CASCADE)
+    if team.deleted_at is not None:
+        raise NotFound("invite", field="token")
     membership = db_session.get(Membership, (team.id, account_id))
     if membership is not None:
         return team, membership.role
@@ -161,32 +201,158 @@ def accept_invite(
         raise Gone("this invite has been used up", code="invite_used_up", field="token")
     invite.uses += 1
     db_session.add(Membership(team_id=team.id, account_id=account_id, role=invite.role))
+    departure = db_session.get(TeamDeparture, (account_id, team.id))
+    if departure is not None:
+        db_session.delete(departure)
     db_session.flush()
     return team, invite.role
 
 
 def leave_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
-    """Leave the team. Its only owner cannot: someone must always be able to invite. The
-    coach's devices learn of it on their next sync (a team tombstone) and drop its data."""
-    team = lock_team(db_session, account_id, team_id)
+    """Leave the team. Its owner cannot: they transfer ownership first, or delete the team.
+    The account's devices learn of it on their next sync (a team tombstone)."""
+    team = lock_team(db_session, account_id, team_id, writing=False)
     membership = db_session.get(Membership, (team.id, account_id))
     assert membership is not None
     if membership.role == "owner":
-        owners = db_session.scalar(
-            select(func.count()).where(Membership.team_id == team.id, Membership.role == "owner")
+        raise Conflict(
+            "you own this team, so you cannot leave it: transfer ownership to another "
+            "member first, or delete the team",
+            code="sole_owner",
         )
-        if owners == 1:
-            raise Conflict(
-                "you are the team's only owner, so you cannot leave it",
-                code="sole_owner",
-            )
+    _depart(db_session, membership, "left")
+
+
+def _depart(db_session: Session, membership: Membership, reason: str) -> None:
+    """End the membership, remember why, and close the account's live channels on the
+    team's matches once this transaction commits."""
     db_session.delete(membership)
+    departure = db_session.get(TeamDeparture, (membership.account_id, membership.team_id))
+    if departure is None:
+        departure = TeamDeparture(account_id=membership.account_id, team_id=membership.team_id)
+        db_session.add(departure)
+    departure.reason = reason
+    departure.departed_at = utcnow()
+    publish.access_changed(db_session, membership.team_id)
     db_session.flush()
 
 
-def list_coaches(
+def departure_message(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> str | None:
+    """What to tell an account that lost the team ("You were removed from Reds U10"), or
+    None if it never belonged to it (or has joined again)."""
+    row = db_session.execute(
+        select(TeamDeparture.reason, Team.name)
+        .join(Team, Team.id == TeamDeparture.team_id)
+        .where(TeamDeparture.account_id == account_id, TeamDeparture.team_id == team_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    reason, name = row
+    return DEPARTURE_MESSAGES[reason].format(team=name)
+
+
+def _other_membership(
+    db_session: Session, team: Team, account_id: uuid.UUID, member_id: uuid.UUID
+) -> Membership:
+    """Another account's membership of the team, for its owner to change."""
+    membership = db_session.get(Membership, (team.id, member_id))
+    if membership is None:
+        raise NotFound("member", field="account_id")
+    if member_id == account_id:
+        raise Conflict(
+            "this is you: to stop owning the team, transfer ownership to another member",
+            code="sole_owner",
+            field="account_id",
+        )
+    return membership
+
+
+def _owned_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, doing: str) -> Team:
+    """The team, locked, if the caller owns it. The role is read again once the lock is
+    held, so two transfers at once cannot both pass (the second finds a coach)."""
+    lock_team(db_session, account_id, team_id, writing=False)
+    _require_owner(db_session, account_id, team_id, doing)
+    team = db_session.get(Team, team_id)
+    assert team is not None
+    return team
+
+
+def _team_changed(team: Team) -> None:
+    """The team record changed (name, a role): every device holding it pulls it again."""
+    team.seq = next_roster_seq(team)
+
+
+def remove_member(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """Remove a coach or member (owner only). At once: their REST calls and live channels
+    on the team end, their next sync carries the team's tombstone, and their phones' queued
+    changes for it are answered ``no_access``."""
+    team = _owned_team(db_session, account_id, team_id, "remove members")
+    _depart(db_session, _other_membership(db_session, team, account_id, member_id), "removed")
+
+
+def change_role(
+    db_session: Session,
+    account_id: uuid.UUID,
+    team_id: uuid.UUID,
+    member_id: uuid.UUID,
+    role: InvitedRole,
+) -> Membership:
+    """Make another member a coach or a read-only member (owner only)."""
+    team = _owned_team(db_session, account_id, team_id, "change roles")
+    membership = _other_membership(db_session, team, account_id, member_id)
+    if membership.role != role:
+        membership.role = role
+        _team_changed(team)
+    db_session.flush()
+    return membership
+
+
+def transfer_ownership(
+    db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, member_id: uuid.UUID
+) -> None:
+    """Make another member the owner; the owner becomes a coach."""
+    team = _owned_team(db_session, account_id, team_id, "transfer ownership")
+    successor = _other_membership(db_session, team, account_id, member_id)
+    successor.role = "owner"
+    own = db_session.get(Membership, (team.id, account_id))
+    assert own is not None
+    own.role = "coach"
+    _team_changed(team)
+    db_session.flush()
+
+
+def rename_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID, name: str) -> Team:
+    """Rename the team (owner only); devices get the new name in their next pull."""
+    team = _owned_team(db_session, account_id, team_id, "rename the team")
+    if team.name != name:
+        team.name = name
+        _team_changed(team)
+    db_session.flush()
+    return team
+
+
+def delete_team(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> None:
+    """Delete the team (owner only). Every member loses it as if removed: their next sync
+    carries its tombstone. Its invites stop working, and so do its matches' share links
+    (they check the team; their viewers are closed once this commits); nothing of it can
+    be read again through any route."""
+    team = _owned_team(db_session, account_id, team_id, "delete the team")
+    team.deleted_at = utcnow()
+    for membership in db_session.scalars(select(Membership).where(Membership.team_id == team.id)):
+        _depart(db_session, membership, "deleted")
+    for invite in db_session.scalars(
+        select(TeamInvite).where(TeamInvite.team_id == team.id, TeamInvite.revoked_at.is_(None))
+    ):
+        invite.revoked_at = team.deleted_at
+    db_session.flush()
+
+
+def list_members(
     db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID
 ) -> list[tuple[Account, str]]:
+    """Everyone in the team with their role, in the order they joined."""
     team_role(db_session, account_id, team_id)
     rows = db_session.execute(
         select(Account, Membership.role)

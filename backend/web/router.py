@@ -65,6 +65,14 @@ def coach_app() -> FileResponse:
     return FileResponse(_file("index.html"), media_type="text/html", headers=PAGE_HEADERS)
 
 
+@router.get("/join")
+def join_page() -> FileResponse:
+    """An invite link (``/join#<token>``) opens the coach's app, which signs up or in and
+    then accepts the token from the fragment. no-referrer keeps the address to itself."""
+    headers = PAGE_HEADERS | {"Referrer-Policy": "no-referrer"}
+    return FileResponse(_file("index.html"), media_type="text/html", headers=headers)
+
+
 @router.get("/watch")
 def watch_page(request: Request, t: str | None = None) -> Response:
     """The share-link page. Its token travels in the fragment; no-referrer keeps the page's

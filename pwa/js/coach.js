@@ -6,6 +6,7 @@
  * themselves are in screens/.
  */
 
+import { api } from "./api.js";
 import { formState, restoreFormState } from "./dom.js";
 import { LiveChannel } from "./live.js";
 import { keepAwake } from "./phone.js";
@@ -17,7 +18,7 @@ import { MINUTES_REDRAW_MS, minutesScreen } from "./screens/minutes.js";
 import { editMatchScreen, newMatchScreen } from "./screens/new-match.js";
 import { forgotScreen, resetScreen } from "./screens/recovery.js";
 import { sheet } from "./screens/sheet.js";
-import { signInScreen } from "./screens/signin.js";
+import { INVITE_KEY, signInScreen } from "./screens/signin.js";
 import { statsScreen } from "./screens/stats.js";
 import { teamScreen } from "./screens/team.js";
 import { heldSeq, matchState, refresh, store, subscribe, syncer } from "./store.js";
@@ -62,8 +63,39 @@ function screenFor(r) {
   return screens[r.screen](r.id);
 }
 
+// An invite link (/join#<token>) opens the app: the token waits in this tab until the
+// phone is signed in (or signed up), then the invite is accepted once.
+if (location.pathname === "/join") {
+  const token = location.hash.slice(1);
+  if (token) sessionStorage.setItem(INVITE_KEY, token);
+  history.replaceState(null, "", "/#/");
+}
+let joining = false;
+
+async function joinInvited() {
+  const token = sessionStorage.getItem(INVITE_KEY);
+  const device = store.snap.device;
+  if (!token || !device || joining) return;
+  joining = true;
+  try {
+    const team = await api("POST", "/api/invites/accept", { token }, device.token);
+    sessionStorage.removeItem(INVITE_KEY);
+    toast(`You joined ${team.name}${team.role === "member" ? " as a member (read-only)" : ""}`);
+    syncer.kick();
+  } catch (failure) {
+    // A refused invite (expired, revoked, used up) is said once; a lost connection retries.
+    if (/** @type {any} */ (failure).status) {
+      sessionStorage.removeItem(INVITE_KEY);
+      toast(`This invite did not work: ${/** @type {Error} */ (failure).message}`);
+    }
+  } finally {
+    joining = false;
+  }
+}
+
 function render() {
   renderBar();
+  void joinInvited();
   const r = route();
   const key = JSON.stringify([r, Boolean(store.snap.device), location.hash]);
   const screen = screenFor(r);

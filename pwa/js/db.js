@@ -273,6 +273,7 @@ async function bury(records, tombstones, type, id) {
   }
   records.delete([type, id]);
   if (type === "match") await dropSpace(records, id);
+  if (type === "team") await dropTeam(records, id);
 }
 
 /**
@@ -307,6 +308,22 @@ export function forgetPulledState() {
 async function dropSpace(records, space) {
   const keys = await result(records.index("space").getAllKeys(space));
   for (const key of keys) records.delete(key);
+}
+
+/**
+ * A team tombstone: the phone lost the team (left, removed, deleted). Its roster and its
+ * matches, with their events and lineups, go with it.
+ * @param {IDBObjectStore} records @param {string} teamId
+ */
+async function dropTeam(records, teamId) {
+  await dropSpace(records, teamId);
+  /** @type {StoredRecord[]} */
+  const matches = await result(records.getAll(IDBKeyRange.bound(["match", ""], ["match", "\uffff"])));
+  for (const match of matches) {
+    if (/** @type {any} */ (match.data).team_id !== teamId) continue;
+    records.delete(["match", match.id]);
+    await dropSpace(records, match.id);
+  }
 }
 
 /** Forget the pulled state and cursor (an invalid cursor); the outbox stays. */

@@ -15,6 +15,7 @@ const WORDS = {
   not_found: "The match or event no longer exists.",
   id_in_use: "This could not be saved. Log it again.",
   invalid: "This could not be saved: some of its details were not accepted.",
+  read_only: "You can see this team but not change it: ask its owner to make you a coach.",
 };
 
 /** @type {Record<string, string>} */
@@ -30,6 +31,8 @@ const WHISTLE = {
  */
 export function refusalText(outcome, status) {
   const code = outcome.error?.code ?? "";
+  // The server's message names the team ("You were removed from Reds U10").
+  if (code === "no_access") return outcome.error?.message ?? "You are no longer in this team.";
   if (code === "transition_refused") {
     if (status === "finished") return "This match is already finished.";
     return WHISTLE[outcome.args.kind] ?? "Another phone moved the match clock on first.";

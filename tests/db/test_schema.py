@@ -27,9 +27,11 @@ from backend.db.engine import create_db_engine
 from backend.db.migrate import HEAD, MIGRATIONS, current_revision, head_revision, upgrade
 from backend.db.models import (
     SCHEMA,
+    Account,
     Base,
     Event,
     Match,
+    Membership,
     Player,
     PushSubscription,
     ServerMeta,
@@ -355,6 +357,49 @@ def test_share_links_until_revoked_migrate_down_and_up_keeping_their_subscriptio
                 assert session.get(PushSubscription, subscription) is not None
         finally:
             engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_roles_migrate_down_and_up_keeping_every_membership(kind: str, tmp_path: Path) -> None:
+    """0011 remakes the roles (SQLite's tables, PostgreSQL's type) on the way down: the
+    owners and coaches stay, and a member (which 0007 cannot hold) stops the way down."""
+    with fresh_database(kind, tmp_path) as url:
+        engine = create_db_engine(url)
+        try:
+            upgrade(engine)
+            team = uuid.uuid4()
+            owner, helper = uuid.uuid4(), uuid.uuid4()
+            with Session(engine) as session, session.begin():
+                session.add(Team(id=team, name="Reds"))
+                session.add_all(
+                    Account(id=a, email=f"{a}@example.org", password_hash="x", display_name="A")
+                    for a in (owner, helper)
+                )
+                session.flush()
+                session.add_all(
+                    [
+                        Membership(team_id=team, account_id=owner, role="owner"),
+                        Membership(team_id=team, account_id=helper, role="member"),
+                    ]
+                )
+            with pytest.raises(RuntimeError, match="member role"):
+                downgrade_to_base(engine, "0007")
+            with engine.connect() as connection:
+                assert current_revision(connection) == HEAD
+            with Session(engine) as session, session.begin():
+                session.get_one(Membership, (team, helper)).role = "coach"
+            downgrade_to_base(engine, "0007")
+            with engine.connect() as connection:
+                schema = None if kind == "sqlite" else SCHEMA
+                old = table("memberships", column("account_id"), column("role"), schema=schema)
+                roles = {str(r.role) for r in connection.execute(select(old))}
+            upgrade(engine)
+            with Session(engine) as session, session.begin():
+                session.get_one(Membership, (team, helper)).role = "member"
+        finally:
+            engine.dispose()
+
+    assert roles == {"owner", "coach"}
 
 
 def test_the_head_a_ready_server_expects_is_the_newest_migration() -> None:

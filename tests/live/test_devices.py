@@ -13,7 +13,7 @@ import pytest
 from tests.e2e.server import touchline
 from tests.live.coach import Coach, coach
 from tests.live.deployment import Deployment, deployment
-from tests.live.viewer import Viewer, close_code, refusal, until_all_reach
+from tests.live.viewer import Viewer, close_code, refusal, stop_watching, until_all_reach
 
 pytestmark = pytest.mark.e2e
 
@@ -50,11 +50,7 @@ async def _revoke_while_watching(
             assert survivor.events() == ids
             assert survivor.closes == []
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        connections = [v.connection for v in doomed + survivors if v.connection is not None]
-        await asyncio.gather(*(c.close() for c in connections))
+        await stop_watching(doomed + survivors, tasks)
 
     for server in (a, b):
         assert await refusal(server.base_url, team.match_id, team.token) == 4401

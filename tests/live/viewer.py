@@ -143,6 +143,15 @@ async def until_all_reach(
             await asyncio.sleep(0.02)
 
 
+async def stop_watching(viewers: list[Viewer], tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the follow tasks, then close every viewer's connection that is open."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    connections = [v.connection for v in viewers if v.connection is not None]
+    await asyncio.gather(*(c.close() for c in connections))
+
+
 def latency_summary(label: str, viewers: list[Viewer], pushed_at: dict[str, float]) -> str:
     """Push-to-viewer latency (push request sent -> event received), for the test log."""
     samples = sorted(

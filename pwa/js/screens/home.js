@@ -2,9 +2,11 @@
 /** The coach's teams, each with its matches, a new team, and signing out. */
 
 import { api } from "../api.js";
+import * as db from "../db.js";
 import { h } from "../dom.js";
+import { refusalText } from "../refusals.js";
 import * as rules from "../rules.js";
-import { matchEvents, matchState, store, syncer, teamPlayers } from "../store.js";
+import { matchEvents, matchState, refresh, store, syncer, teamPlayers } from "../store.js";
 import { installHint } from "./install.js";
 import { go } from "./nav.js";
 
@@ -32,18 +34,19 @@ export function homeScreen() {
     "section",
     { class: "screen" },
     h("h1", null, "Your teams"),
+    lostTeams(),
     teams.length === 0 && h("p", { class: "lead" }, snap.lastSyncedLocal ? "No teams yet. Add your team below." : "Loading your teams…"),
     teams.map((team) => {
       const { upcoming, played } = fixtures(team.id);
       return h(
         "section",
         { class: "card" },
-        h("h2", null, team.name),
+        h("h2", null, team.name, team.role === "member" && h("span", { class: "meta" }, " · read-only")),
         h(
           "div",
           { class: "row" },
-          h("button", { class: "primary", onclick: () => go(`#/new-match/${team.id}`) }, "New match"),
-          h("button", { class: "secondary", onclick: () => go(`#/team/${team.id}`) }, `Players (${teamPlayers(team.id).length})`),
+          team.role !== "member" && h("button", { class: "primary", onclick: () => go(`#/new-match/${team.id}`) }, "New match"),
+          h("button", { class: "secondary", onclick: () => go(`#/team/${team.id}`) }, `Team (${teamPlayers(team.id).length} players)`),
         ),
         upcoming.length > 0 && h("h3", { class: "upcoming-heading" }, "Upcoming"),
         h(
@@ -111,5 +114,25 @@ function matchLink(match, meta, score) {
     h("span", { class: "opponent" }, `${match.is_home ? "vs" : "at"} ${match.opponent}`),
     h("span", { class: "meta" }, meta),
     h("span", { class: "mini-score" }, score),
+  );
+}
+
+/**
+ * What the server said of changes queued for a team this phone has lost ("You were
+ * removed from Reds U10"), once per message, until the coach dismisses it.
+ */
+function lostTeams() {
+  const lost = store.snap.outcomes.filter((o) => o.error?.code === "no_access");
+  const messages = [...new Set(lost.map((o) => refusalText(o, undefined)))];
+  return messages.map((message) =>
+    h(
+      "section",
+      { class: "refused card", role: "alert" },
+      h("p", null, h("strong", null, message), ` — ${lost.filter((o) => refusalText(o, undefined) === message).length} change(s) on this phone were not saved.`),
+      h("button", { class: "secondary small", onclick: async () => {
+        for (const o of lost) if (refusalText(o, undefined) === message) await db.dismissOutcome(o.id);
+        await refresh();
+      } }, "Dismiss"),
+    ),
   );
 }

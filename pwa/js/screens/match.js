@@ -35,6 +35,8 @@ export function matchScreen(matchId) {
   const undoable = events.filter((e) => !rules.MARKERS.has(e.kind) || e === lastMarker(events));
   const last = undoable.sort((a, b) => (a.recorded_at ?? "").localeCompare(b.recorded_at ?? "")).at(-1);
   const refused = store.snap.outcomes.filter((o) => outcomeMatch(o) === matchId);
+  // A member of the team (read-only) follows the match; logging controls are not shown.
+  const readOnly = team?.role === "member";
 
   return h(
     "section",
@@ -45,7 +47,7 @@ export function matchScreen(matchId) {
       backButton("#/", "Teams"),
       h("button", { class: "secondary small", onclick: () => go(`#/lineup/${matchId}`) }, "Lineup"),
       h("button", { class: "secondary small", onclick: () => go(`#/minutes/${matchId}`) }, "Minutes"),
-      h("button", { class: "secondary small", onclick: () => shareMatch(match, teamName, state.status === "finished") }, "Share"),
+      !readOnly && h("button", { class: "secondary small", onclick: () => shareMatch(match, teamName, state.status === "finished") }, "Share"),
     ),
     h(
       "header",
@@ -65,12 +67,13 @@ export function matchScreen(matchId) {
         h("span", { class: "clock", id: "clock", role: "timer" }, clockText(match, state)),
       ),
     ),
-    h("div", { class: "row controls" }, clockButtons(match, state), last && state.status !== "finished" && h(
+    readOnly && h("p", { class: "lead read-only" }, "You can follow this match but not log it: ask the team's owner to make you a coach."),
+    !readOnly && h("div", { class: "row controls" }, clockButtons(match, state), last && state.status !== "finished" && h(
       "button",
       { class: "secondary undo", onclick: () => queue(m.deleteEvent(last.id)), "aria-label": `Undo ${rules.kindLabel(last.kind)} ${rules.minuteLabel(last)}` },
       `Undo ${rules.kindLabel(last.kind)}`,
     )),
-    state.status === "finished" ? lockedGrid(events) : logGrid(match),
+    !readOnly && (state.status === "finished" ? lockedGrid(events) : logGrid(match)),
     refused.length > 0 && h(
       "section",
       { class: "refused", role: "alert" },
@@ -88,7 +91,7 @@ export function matchScreen(matchId) {
     h(
       "ol",
       { class: "timeline", reversed: true },
-      [...events].reverse().map((e) => timelineItem(match, e)),
+      [...events].reverse().map((e) => timelineItem(match, e, readOnly)),
     ),
     events.length === 0 && h("p", { class: "lead" }, "Nothing logged yet. Tap Kick-off when the whistle goes."),
   );
@@ -131,8 +134,8 @@ function describeCommand(outcome) {
   return outcome.name.replace("_", " ");
 }
 
-/** @param {Match} match @param {MatchEvent} e */
-function timelineItem(match, e) {
+/** @param {Match} match @param {MatchEvent} e @param {boolean} readOnly */
+function timelineItem(match, e, readOnly) {
   const status = eventStatus(e.id);
   const isMarker = rules.MARKERS.has(e.kind);
   const who = whoText(match, e);
@@ -142,7 +145,7 @@ function timelineItem(match, e) {
     { class: `event ${isMarker ? "marker" : ""} kind-${e.kind}`, "data-event-id": e.id, "data-status": status },
     h(
       "button",
-      { class: "event-button", onclick: () => editEvent(match, e) },
+      { class: "event-button", onclick: () => editEvent(match, e), disabled: readOnly },
       h("span", { class: "minute" }, rules.minuteLabel(e)),
       " ",
       h("span", { class: "what" }, h("strong", null, rules.kindLabel(e.kind)), who ? ` ${who}` : ""),

@@ -8,6 +8,9 @@ import { refresh, store, syncer } from "../store.js";
 import { installHint } from "./install.js";
 import { go } from "./nav.js";
 
+/** Where an invite link's token waits (sessionStorage) until the phone is signed in. */
+export const INVITE_KEY = "touchline.invite";
+
 export function signInScreen() {
   const error = h("p", { class: "error", role: "alert" });
   const nameField = h("label", { class: "field" }, "Your name (new account)", h("input", { name: "display_name", autocomplete: "name" }));
@@ -41,6 +44,7 @@ export function signInScreen() {
     { class: "screen signin" },
     h("h1", null, "Touchline"),
     h("p", { class: "lead" }, "Log your matches pitch-side, with or without signal."),
+    sessionStorage.getItem(INVITE_KEY) && h("p", { class: "lead invited" }, "You were invited to a team: sign in, or create an account, to join it."),
     h(
       "form",
       { onsubmit: submit },

@@ -1,11 +1,14 @@
 // @ts-check
-/** A team's players, and adding one (queued like any tap: it works with no signal); its calendar link. */
+/** A team's players, and adding one (queued like any tap: it works with no signal); its
+ * calendar link; its members, and for its owner managing them (members.js). A member only
+ * reads. */
 
 import { h } from "../dom.js";
 import * as m from "../mutations.js";
 import { MAX_NAME_LENGTH, MAX_SQUAD_NUMBER } from "../protocol.js";
 import { queue, store, teamPlayers } from "../store.js";
 import { showCalendar } from "./calendar.js";
+import { membersPanel } from "./members.js";
 import { backButton, go, missing } from "./nav.js";
 
 /** @param {string} teamId */
@@ -31,7 +34,7 @@ export function teamScreen(teamId) {
     h("h1", null, `${team.name}: players`),
     h("button", { class: "secondary", onclick: () => go(`#/stats/${teamId}`) }, "Season stats"),
     h("ul", { class: "players" }, teamPlayers(teamId).map((p) => h("li", null, h("span", { class: "number" }, p.squad_number ?? "–"), p.display_name))),
-    h(
+    team.role !== "member" && h(
       "form",
       { class: "card", onsubmit: add },
       h(
@@ -49,5 +52,6 @@ export function teamScreen(teamId) {
       h("p", null, "A link families add to their phone's calendar: every match, with its time and place, kept up to date."),
       h("button", { class: "secondary", onclick: () => showCalendar(teamId, team.name) }, "Calendar link"),
     ),
+    membersPanel(team),
   );
 }
