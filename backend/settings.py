@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     vapid_private_key: str | None = None
     vapid_subject: str = DEFAULT_VAPID_SUBJECT
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Months a team may go unused before `touchline data retention` erases its players and
+    # deletes its matches (backend/privacy/retention.py); unset: kept for ever.
+    retention_months: int | None = Field(default=None, ge=1, le=1200)
 
     @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
     @classmethod

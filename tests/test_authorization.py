@@ -119,6 +119,26 @@ def test_another_teams_ids_look_like_ids_that_do_not_exist(client: TestClient) -
     assert client.get(f"/api/teams/{theirs['team_id']}", headers=owner).json()["role"] == "owner"
 
 
+def test_erasure_and_my_data_reach_only_what_is_ones_own(client: TestClient) -> None:
+    """Erasing is a delete by id like any other: another team's player answers like one
+    that does not exist. "My data" has no id: it is the caller's own, and nobody else's."""
+    owner, theirs = _owner_with_everything(client)
+    stranger = factories.coach(client)
+    erase = {"erase": "true"}
+    assert ("GET", "/api/me/export.json") in _operations(client)
+
+    other = client.delete(f"/api/players/{theirs['player_id']}", params=erase, headers=stranger)
+    random = client.delete(f"/api/players/{uuid.uuid4()}", params=erase, headers=stranger)
+    mine = client.get("/api/me/export.json", headers=stranger)
+
+    assert other.status_code == random.status_code == 404
+    assert other.json() == random.json()
+    assert client.get(f"/api/players/{theirs['player_id']}", headers=owner).json()["full_name"]
+    assert mine.status_code == 200
+    assert mine.json()["teams"] == [] and mine.json()["devices"] != []
+    assert theirs["team_id"] not in mine.text and theirs["device_id"] not in mine.text
+
+
 INSIGHT_READS = {
     ("GET", "/api/teams/{team_id}/stats"),
     ("GET", "/api/teams/{team_id}/stats.csv"),

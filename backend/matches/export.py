@@ -8,7 +8,8 @@ matches are read a page at a time and written one at a time, so a long season ne
 in memory, and the first bytes leave before the last match is read.
 
 Deleted events and matches are left out. Players are all there, deleted ones too (an event
-may name them), with ``deleted`` set.
+may name them), with ``deleted`` set; an erased player is there as "Former player" with
+``erased`` set, and nothing else names them.
 """
 
 from __future__ import annotations
@@ -25,13 +26,25 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.changes import iso
-from backend.db.models import Event, LineupEntry, Match, Player, Team, utcnow
+from backend.db.models import (
+    Account,
+    Event,
+    LineupEntry,
+    Match,
+    Membership,
+    Player,
+    ShareLink,
+    Team,
+    utcnow,
+)
 from backend.matches import service
 from backend.matches.schemas import (
     ExportEvent,
     ExportLineupEntry,
     ExportMatch,
+    ExportMember,
     ExportPlayer,
+    ExportShareLink,
     ExportTeam,
 )
 from backend.matches.views import score_out
@@ -147,9 +160,33 @@ def _players(db_session: Session, team_id: uuid.UUID) -> list[ExportPlayer]:
             display_name=p.display_name,
             full_name=p.full_name,
             deleted=p.deleted_at is not None,
+            erased=p.erased_at is not None,
         )
         for p in players
     ]
+
+
+def _members(db_session: Session, team_id: uuid.UUID) -> list[ExportMember]:
+    rows = db_session.execute(
+        select(Account.id, Account.display_name, Membership.role, Membership.created_at)
+        .join(Membership, Membership.account_id == Account.id)
+        .where(Membership.team_id == team_id)
+        .order_by(Membership.created_at, Account.id)
+    )
+    return [
+        ExportMember(account_id=account_id, display_name=name, role=role, joined_at=joined)
+        for account_id, name, role, joined in rows
+    ]
+
+
+def _share_links(db_session: Session, team_id: uuid.UUID) -> list[ExportShareLink]:
+    links = db_session.scalars(
+        select(ShareLink)
+        .join(Match, Match.id == ShareLink.match_id)
+        .where(Match.team_id == team_id)
+        .order_by(ShareLink.created_at, ShareLink.id)
+    )
+    return [ExportShareLink.model_validate(link, from_attributes=True) for link in links]
 
 
 def _match_pages(db_session: Session, team_id: uuid.UUID) -> Iterator[Sequence[Match]]:
@@ -214,17 +251,19 @@ _MATCH_COLUMNS = tuple(ExportMatch.model_fields.keys() - {"score", "lineup", "ev
 
 def team_json(reader: sessionmaker[Session], team_id: uuid.UUID) -> Iterator[str]:
     """The whole team as one JSON document (:class:`~backend.matches.schemas.TeamExport`),
-    for a team whose access the caller has checked: the team and its players in the first
-    chunk, then one chunk per match with its lineup and events."""
+    for a team whose access the caller has checked: the team, its coaches and players in
+    the first chunk, then one chunk per match with its lineup and events, then the share
+    links made for its matches."""
     with reader() as db_session:
         team = db_session.get(Team, team_id)
         if team is None:
             return
         head = ExportTeam(id=team.id, name=team.name, created_at=team.created_at)
+        members = ",".join(m.model_dump_json() for m in _members(db_session, team_id))
         players = ",".join(p.model_dump_json() for p in _players(db_session, team_id))
         yield (
             f'{{"exported_at":"{iso(utcnow())}","team":{head.model_dump_json()},'
-            f'"players":[{players}],"matches":['
+            f'"members":[{members}],"players":[{players}],"matches":['
         )
         separator = ""
         for page in _match_pages(db_session, team_id):
@@ -240,4 +279,5 @@ def team_json(reader: sessionmaker[Session], team_id: uuid.UUID) -> Iterator[str
                 )
                 yield separator + exported.model_dump_json()
                 separator = ","
-        yield "]}"
+        links = ",".join(link.model_dump_json() for link in _share_links(db_session, team_id))
+        yield f'],"share_links":[{links}]}}'

@@ -199,7 +199,7 @@ JSON_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _attachment(name: str) -> dict[str, str]:
+def attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
@@ -223,7 +223,7 @@ def export_match_events(
     name = export.filename(
         match.opponent, match.kickoff_at.date().isoformat(), "events", extension="csv"
     )
-    return CsvStream(export.match_events_csv(db.reader, match.id), headers=_attachment(name))
+    return CsvStream(export.match_events_csv(db.reader, match.id), headers=attachment(name))
 
 
 @router.get(
@@ -237,4 +237,4 @@ def export_team(
 ) -> JsonStream:
     team, _ = get_team(db_session, coach.account_id, team_id)
     name = export.filename(team.name, utcnow().date().isoformat(), extension="json")
-    return JsonStream(export.team_json(db.reader, team.id), headers=_attachment(name))
+    return JsonStream(export.team_json(db.reader, team.id), headers=attachment(name))

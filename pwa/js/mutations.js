@@ -87,6 +87,15 @@ export function addPlayer(fields) {
   return { name: "add_player", args: { id: newId(), full_name: null, ...fields } };
 }
 
+/**
+ * Delete the player and overwrite their names on the server for good ("Former player",
+ * the shirt number stays); every phone forgets them on its next sync.
+ * @param {string} playerId @returns {Command}
+ */
+export function erasePlayer(playerId) {
+  return { name: "delete_player", args: { player_id: playerId, erase: true } };
+}
+
 /** @param {string} matchId @returns {Command} */
 export function deleteMatch(matchId) {
   return { name: "delete_match", args: { match_id: matchId } };

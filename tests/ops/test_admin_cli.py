@@ -34,6 +34,7 @@ COMMANDS = [
     ("share", "list"),
     ("share", "revoke"),
     ("match", "export"),
+    ("data", "retention"),
     ("keys", "rotate"),
 ]
 UNKNOWN = "00000000-0000-0000-0000-00000000beef"

@@ -56,6 +56,7 @@ export function signInScreen() {
       h("button", { class: "secondary", type: "submit", value: "create" }, "Create account"),
     ),
     installHint(),
+    h("p", { class: "account" }, h("a", { class: "link", href: "/privacy" }, "Privacy: what Touchline stores and how to erase it")),
   );
 }
 
