@@ -1,9 +1,13 @@
 """Children's data in a real browser at 390 by 844: a coach erases a player who scored, and
 the team screen, the match timeline on both of the coach's phones and the family's watch
 page show "Former player" (with the shirt number where a list shows numbers) and never
-the name; the privacy page is one tap from the watch page."""
+the name; "Download my data" saves the account's own data; the privacy page is one tap
+from the watch page."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -68,6 +72,11 @@ def test_an_erased_scorer_is_former_player_on_every_screen(
     assert NAME not in coach.locator("#app").inner_text()
     assert "Priya" in coach.locator(".players").inner_text()
     coach.goto(f"{server.base_url}/")
+    with coach.expect_download() as download:
+        coach.get_by_role("button", name="Download my data").click()
+    mine = json.loads(Path(download.value.path()).read_text())
+    assert mine["account"]["email"] == club.email
+    assert [t["name"] for t in mine["teams"]] == [club.team_name]
     open_match(coach, "Rovers")
     assert "Former player" in _timeline(coach) and NAME not in _timeline(coach)
     other.reload()  # the second phone syncs as it opens

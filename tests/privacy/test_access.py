@@ -3,6 +3,10 @@ everything held about their own account, both streamed as attachments."""
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+
 from fastapi.testclient import TestClient
 
 from backend.matches.schemas import TeamExport
@@ -38,6 +42,48 @@ def test_a_team_export_holds_its_coaches_players_matches_and_links(client: TestC
     assert [str(e.player_id) for e in match.events if e.kind.value == "goal"] == [player]
     assert [(str(s.id), s.names) for s in exported.share_links] == [(link["id"], "initials")]
     assert link["token"] not in response.text
+
+
+def test_a_team_export_comes_as_csv_files_in_one_archive_too(client: TestClient) -> None:
+    owner = factories.coach(client, name="Olive Owner")
+    team_id = factories.team(client, owner, name="Reds U10")
+    player = factories.player(client, owner, team_id, number=7, name="=Ada")
+    match_id = factories.live_match(client, owner, team_id, opponent="Blues")
+    factories.event(client, owner, match_id, "goal", minute=12, player_id=player)
+    lineup = {"players": [{"player_id": player, "role": "starting"}]}
+    client.put(f"/api/matches/{match_id}/lineup", json=lineup, headers=owner)
+    client.post(f"/api/matches/{match_id}/share-links", json={}, headers=owner)
+
+    response = client.get(f"/api/teams/{team_id}/export.zip", headers=owner)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"].startswith('attachment; filename="reds-u10-')
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    files = {
+        name: list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+        for name in archive.namelist()
+    }
+    assert sorted(files) == sorted(
+        ["members.csv", "players.csv", "matches.csv", "events.csv", "lineups.csv",
+         "share_links.csv"]
+    )  # fmt: skip
+    assert [(m["display_name"], m["role"]) for m in files["members.csv"]] == [
+        ("Olive Owner", "owner")
+    ]
+    assert [(p["squad_number"], p["display_name"]) for p in files["players.csv"]] == [
+        ("7", "'=Ada")  # a spreadsheet shows it as typed, never runs it
+    ]
+    [match] = files["matches.csv"]
+    assert (match["opponent"], match["team_goals"], match["opposition_goals"]) == (
+        "Blues",
+        "1",
+        "0",
+    )
+    goals = [e for e in files["events.csv"] if e["kind"] == "goal"]
+    assert [(e["match_id"], e["minute"], e["number"]) for e in goals] == [(match_id, "12", "7")]
+    assert [(r["player_id"], r["role"]) for r in files["lineups.csv"]] == [(player, "starting")]
+    assert len(files["share_links.csv"]) == 1
 
 
 def test_an_account_holder_downloads_their_own_data_without_secrets(client: TestClient) -> None:

@@ -3,7 +3,9 @@ every pull, while their events keep counting for their shirt number."""
 
 from __future__ import annotations
 
+import io
 import uuid
+import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -71,6 +73,7 @@ def _everything_families_and_coaches_read(
     reads = {
         "events.csv": client.get(f"/api/matches/{match_id}/events.csv", headers=headers),
         "export.json": client.get(f"/api/teams/{team_id}/export.json", headers=headers),
+        "export.zip": client.get(f"/api/teams/{team_id}/export.zip", headers=headers),
         "stats.csv": client.get(f"/api/teams/{team_id}/stats.csv", headers=headers),
         "minutes.csv": client.get(f"/api/matches/{match_id}/minutes.csv", headers=headers),
         "stats": client.get(f"/api/teams/{team_id}/stats", headers=headers),
@@ -86,7 +89,10 @@ def _everything_families_and_coaches_read(
         reads[f"result page {number}"] = client.get("/watch", params={"t": token})
     for name, response in reads.items():
         assert response.status_code == 200, (name, response.text)
-    return {name: response.text for name, response in reads.items()}
+    texts = {name: response.text for name, response in reads.items()}
+    archive = zipfile.ZipFile(io.BytesIO(reads["export.zip"].content))
+    texts["export.zip"] = "".join(archive.read(name).decode() for name in archive.namelist())
+    return texts
 
 
 def test_an_erased_player_is_named_nowhere_and_their_goals_still_count(
