@@ -79,6 +79,19 @@ def test_an_erased_scorer_is_former_player_on_every_screen(
     assert [t["name"] for t in mine["teams"]] == [club.team_name]
     open_match(coach, "Rovers")
     assert "Former player" in _timeline(coach) and NAME not in _timeline(coach)
+    # Editing the goal's minute keeps its scorer: the sheet names them "Former player".
+    coach.locator(".timeline li.kind-goal button").click()
+    sheet = coach.locator("#sheet")
+    who = sheet.get_by_label("Who")
+    assert who.input_value() == added.body["id"]
+    assert who.locator("option:checked").inner_text() == "Former player"
+    sheet.get_by_label("Minute").fill("2")
+    sheet.get_by_role("button", name="Save", exact=True).click()
+    sheet.wait_for(state="hidden")
+    coach.locator(".timeline li.kind-goal .minute", has_text="2'").wait_for()
+    pitchside.wait_synced(coach)
+    [goal] = [e for e in pitchside.server_events(club, match_id) if e["kind"] == "goal"]
+    assert (goal["minute"], goal["player"]["id"]) == (2, added.body["id"])
     other.reload()  # the second phone syncs as it opens
     other.locator(".timeline", has_text="Former player").wait_for(timeout=15_000)
     assert NAME not in other.locator("#app").inner_text()

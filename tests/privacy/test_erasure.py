@@ -199,3 +199,29 @@ def test_erasure_is_refused_for_another_teams_player_and_a_bad_flag(client: Test
     assert FIRST in client.get(path, headers=made["headers"]).text
     assert typed["results"][0]["verdict"] == "rejected"
     assert typed["results"][0]["error"]["field"] == "args.erase"
+
+
+def test_an_erased_players_event_can_still_be_put_right(client: TestClient) -> None:
+    made = _a_scorer_worth_erasing(client)
+    headers, scorer = made["headers"], made["scorer"]
+    goals = [
+        e
+        for e in client.get(f"/api/matches/{made['match_id']}/events", headers=headers).json()[
+            "items"
+        ]
+        if e["kind"] == "goal" and e["player"]["id"] == scorer
+    ]
+    client.delete(f"/api/players/{scorer}", params={"erase": "true"}, headers=headers)
+    body = {"kind": "goal", "period": 1, "minute": 13, "player_id": scorer, "note": "header"}
+
+    fixed = client.put(f"/api/events/{goals[0]['id']}", json=body, headers=headers)
+    named_anew = client.post(
+        f"/api/matches/{made['match_id']}/events",
+        json=body | {"id": str(uuid.uuid4())},
+        headers=headers,
+    )
+
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["minute"], fixed.json()["player"]["id"]) == (13, scorer)
+    assert named_anew.status_code == 422
+    assert named_anew.json()["error"]["code"] == "unknown_player"
