@@ -31,17 +31,19 @@ def data_retention(operator: Operator, args: argparse.Namespace) -> Result:
     unused_since = retention.months_before(utcnow(), months)
     with operator.db.writer() as session:
         due = retention.due_teams(session, unused_since)
+        actions = {team.id: "would erase" for team in due}
         if not args.dry_run:
+            # A team at a time: what is erased stays erased if a later team fails.
             for team in due:
-                retention.apply(session, team)
-            session.commit()
-    verb = "would erase" if args.dry_run else "erased"
+                erased = retention.apply(session, team, unused_since)
+                session.commit()
+                actions[team.id] = "erased" if erased else "skipped: used again"
     return [
         {
             "team_id": str(team.id),
             "team": team.name,
             "last_used": team.last_used,
-            "action": verb,
+            "action": actions[team.id],
             "players": team.players,
             "matches": team.matches,
             "events": team.events,

@@ -59,11 +59,15 @@ class DueTeam:
     events: int
 
 
-def _last_used(db_session: Session) -> dict[uuid.UUID, datetime]:
-    """Every team's last use, as the module docstring defines it."""
+def _last_used(db_session: Session, only: uuid.UUID | None = None) -> dict[uuid.UUID, datetime]:
+    """Every team's last use (or only that of the team ``only``), as the module docstring
+    defines it."""
+    teams = select(Team.id, Team.created_at)
     latest: dict[uuid.UUID, datetime] = {
         team_id: created
-        for team_id, created in db_session.execute(select(Team.id, Team.created_at))
+        for team_id, created in db_session.execute(
+            teams if only is None else teams.where(Team.id == only)
+        )
     }
     per_table: list[Select[uuid.UUID, datetime]] = [
         select(Membership.team_id, func.max(Membership.created_at)).group_by(Membership.team_id),
@@ -75,7 +79,8 @@ def _last_used(db_session: Session) -> dict[uuid.UUID, datetime]:
         .group_by(Match.team_id),
     ]
     for query in per_table:
-        for team_id, moment in db_session.execute(query):
+        read = query if only is None else query.where(query.selected_columns[0] == only)
+        for team_id, moment in db_session.execute(read):
             if moment is not None:
                 latest[team_id] = max(latest[team_id], moment)
     return latest
@@ -123,11 +128,14 @@ def due_teams(db_session: Session, unused_since: datetime) -> list[DueTeam]:
     return due
 
 
-def apply(db_session: Session, team: DueTeam) -> None:
+def apply(db_session: Session, team: DueTeam, unused_since: datetime) -> bool:
     """Erase the team's players and delete its matches, as the module docstring says, in
-    the caller's transaction; the caller commits."""
+    the caller's transaction; the caller commits. A team used again since it was found
+    due (a coach synced meanwhile) is left alone: answers whether it was erased."""
     locked = db_session.get(Team, team.id, with_for_update=True)
-    assert locked is not None
+    last_used = _last_used(db_session, team.id).get(team.id)
+    if locked is None or last_used is None or last_used >= unused_since:
+        return False
     players = db_session.scalars(
         select(Player).where(Player.team_id == team.id, Player.erased_at.is_(None))
     )
@@ -145,3 +153,4 @@ def apply(db_session: Session, team: DueTeam) -> None:
     db_session.execute(delete(LineupEntry).where(LineupEntry.match_id.in_(match_ids)))
     db_session.execute(delete(ShareLink).where(ShareLink.match_id.in_(match_ids)))
     db_session.flush()
+    return True

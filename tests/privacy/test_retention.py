@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from backend.app import create_app
 from backend.db.engine import Database
 from backend.db.models import Event, Match, Membership, Player, ShareLink, Team, utcnow
+from backend.privacy import retention
 from backend.settings import Settings
 from tests import factories
 from tests.databases import migrated_database
@@ -59,25 +61,18 @@ def _team_with_a_season(client: TestClient, name: str, player: str) -> dict[str,
     return {"headers": headers, "team_id": team_id, "match_id": match_id, "phone": phone}
 
 
-def _age(database: Database, team_id: str) -> None:
-    """Make every trace of use of the team three years old."""
+def _age(session: Session, team_id: str) -> None:
+    """Make every trace of use of the team three years old; the caller commits."""
     team = uuid.UUID(team_id)
     matches = select(Match.id).where(Match.team_id == team).scalar_subquery()
-    with database.writer() as session:
-        session.execute(update(Team).where(Team.id == team).values(created_at=LONG_AGO))
-        session.execute(
-            update(Membership).where(Membership.team_id == team).values(created_at=LONG_AGO)
-        )
-        session.execute(update(Player).where(Player.team_id == team).values(updated_at=LONG_AGO))
-        session.execute(
-            update(Match)
-            .where(Match.team_id == team)
-            .values(updated_at=LONG_AGO, kickoff_at=LONG_AGO)
-        )
-        session.execute(
-            update(Event).where(Event.match_id.in_(matches)).values(updated_at=LONG_AGO)
-        )
-        session.commit()
+    for model, where, values in (
+        (Team, Team.id == team, {"created_at": LONG_AGO}),
+        (Membership, Membership.team_id == team, {"created_at": LONG_AGO}),
+        (Player, Player.team_id == team, {"updated_at": LONG_AGO}),
+        (Match, Match.team_id == team, {"updated_at": LONG_AGO, "kickoff_at": LONG_AGO}),
+        (Event, Event.match_id.in_(matches), {"updated_at": LONG_AGO}),
+    ):
+        session.execute(update(model).where(where).values(**values))
 
 
 def _held(database: Database, team_id: str) -> dict[str, Any]:
@@ -112,7 +107,9 @@ def test_retention_erases_only_teams_unused_for_the_period(kind: str, tmp_path: 
             fresh = _team_with_a_season(client, "Lions U9", "Bartholomew")
         database = Database.connect(url)
         try:
-            _age(database, old["team_id"])
+            with database.writer() as session:
+                _age(session, old["team_id"])
+                session.commit()
             db = ("--database-url", url)
             unset = touchline("data", "retention", *db)
             planned = _json(
@@ -155,3 +152,29 @@ def _pull(client: TestClient, made: dict[str, Any]) -> list[dict[str, Any]]:
     phone: Phone = made["phone"]
     phone.client = client
     return phone.pull_all()
+
+
+def test_a_team_used_again_after_it_was_found_due_is_left_alone(
+    client: TestClient, db_session: Session
+) -> None:
+    made = _team_with_a_season(client, "Otters U8", "Wilhelmina")
+    team = uuid.UUID(made["team_id"])
+    _age(db_session, made["team_id"])
+    db_session.flush()
+    cutoff = retention.months_before(utcnow(), 12)
+    [due] = retention.due_teams(db_session, cutoff)
+    db_session.commit()
+    # A coach renames the player meanwhile: the team is in use again.
+    [player] = client.get(f"/api/teams/{made['team_id']}/players", headers=made["headers"]).json()
+    renamed = {"display_name": "Willa"}
+    assert (
+        client.put(
+            f"/api/players/{player['id']}", json=renamed, headers=made["headers"]
+        ).status_code
+        == 200
+    )
+
+    assert retention.apply(db_session, due, cutoff) is False
+    assert retention.due_teams(db_session, cutoff) == []
+    names = db_session.scalars(select(Player.display_name).where(Player.team_id == team)).all()
+    assert names == ["Willa"]
