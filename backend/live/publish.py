@@ -9,7 +9,8 @@ writer sessions, this sends those announcements exactly when the transaction com
   delivers on commit (and never on rollback) to every server instance listening;
 - on SQLite, in process, right after the commit returns.
 
-A notice is only a pointer (``m:<match id>``, ``r:<share link id>`` or ``d:<device id>``);
+A notice is only a pointer (``m:<match id>``, ``r:<share link id>``, ``d:<device id>`` or
+``n:<match id>``, names changed);
 listeners read the changes themselves from the database, so nothing a viewer sees lives
 only in memory.
 """
@@ -43,6 +44,10 @@ def device_revoke_notice(device_id: uuid.UUID) -> str:
     return f"d:{device_id.hex}"
 
 
+def names_notice(match_id: uuid.UUID) -> str:
+    return f"n:{match_id.hex}"
+
+
 def _announce(session: Session, notice: str) -> None:
     session.info.setdefault(ANNOUNCED_KEY, set()).add(notice)
 
@@ -64,6 +69,13 @@ def device_revoked(session: Session, device_id: uuid.UUID) -> None:
     """Announce with this transaction's commit that the device is revoked: its live
     connections are closed (4401) on every instance."""
     _announce(session, device_revoke_notice(device_id))
+
+
+def names_changed(session: Session, match_id: uuid.UUID) -> None:
+    """Announce with this transaction's commit that names the match's viewers were sent
+    have changed (a player was erased): they are closed with "going away" on every
+    instance, reconnect at once and are welcomed with the names as they are now."""
+    _announce(session, names_notice(match_id))
 
 
 def _take_notices(session: Session) -> list[str]:

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.db.models import Account, Membership, Player, Team, TeamInvite, utcnow
+from backend.db.models import Account, Match, Membership, Player, Team, TeamInvite, utcnow
 from backend.errors import Conflict, Forbidden, Gone, NotFound
+from backend.live import publish
 from backend.teams.schemas import InviteCreate, PlayerCreate, Role
 
 
@@ -279,6 +280,9 @@ def delete_player(
     assert found is not None
     if found.erased_at is None:
         erase_player(found, lock_team(db_session, account_id, found.team_id))
+        matches = select(Match.id).where(Match.team_id == found.team_id, Match.deleted_at.is_(None))
+        for match_id in db_session.scalars(matches):
+            publish.names_changed(db_session, match_id)
         db_session.flush()
 
 

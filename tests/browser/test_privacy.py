@@ -95,6 +95,9 @@ def test_an_erased_scorer_is_former_player_on_every_screen(
     other.reload()  # the second phone syncs as it opens
     other.locator(".timeline", has_text="Former player").wait_for(timeout=15_000)
     assert NAME not in other.locator("#app").inner_text()
+    # The family's page, open all along, is told: it reconnects and gets the names anew.
+    family.locator(".timeline", has_text="7 Former player").wait_for(timeout=15_000)
+    assert NAME not in family.locator("body").inner_text()
     family.reload()
     family.locator(".timeline", has_text="7 Former player").wait_for(timeout=15_000)
     assert NAME not in family.locator("body").inner_text()
