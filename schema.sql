@@ -183,6 +183,7 @@ CREATE TABLE grassroots.players (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     deleted_at timestamp with time zone,
     seq bigint NOT NULL,
+    erased_at timestamp with time zone,
     CONSTRAINT pk_players PRIMARY KEY (id),
     CONSTRAINT ck_players_squad_number_range CHECK (squad_number >= 0 AND squad_number <= 99),
     CONSTRAINT fk_players_team_id FOREIGN KEY (team_id)

@@ -30,6 +30,7 @@ from backend.ops.body_guard import BodyGuard
 from backend.ops.compression import CompressSync
 from backend.ops.observer import Observer
 from backend.ops.router import router as ops_router
+from backend.privacy.router import router as privacy_router
 from backend.push.router import router as push_router
 from backend.push.sender import PushSender
 from backend.ratelimit import Limiter, Rate, Rates
@@ -115,6 +116,7 @@ def _route(app: FastAPI, settings: Settings) -> None:
         matches_router,
         insights_router,
         sharing_router,
+        privacy_router,
         push_router,
         sync_router,
         calendars_router,

@@ -22,6 +22,7 @@ from backend.errors import TouchlineError
 from backend.live import publish
 from backend.matches import commands as match_commands
 from backend.ops.logs import logging_config
+from backend.privacy import commands as data_commands
 from backend.settings import Settings
 from backend.sharing import commands as share_commands
 from backend.sync import commands as device_commands
@@ -265,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     _coach_commands(commands, database_option)
 
     # Each domain's operator commands, answered by operator_commands.run.
-    for domain in (device_commands, share_commands, match_commands, signing_keys):
+    for domain in (device_commands, share_commands, match_commands, data_commands, signing_keys):
         domain.add_commands(commands, database_option)
     push_keys.add_commands(commands)
     return parser

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     # Reset requests per client address, and reset mails per e-mail address, per hour.
     reset_requests_per_hour: int = Field(default=20, ge=1)
     reset_mails_per_hour: int = Field(default=3, ge=1)
+    # Months a team may go unused before `touchline data retention` erases its players and
+    # deletes its matches (backend/privacy/retention.py); unset: kept for ever.
+    retention_months: int | None = Field(default=None, ge=1, le=1200)
 
     @field_validator("secret_keys", "cors_origins", "ws_origins", mode="before")
     @classmethod

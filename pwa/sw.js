@@ -35,6 +35,7 @@ const WATCH_SHELL = [
 const SHELL = WATCH ? WATCH_SHELL : [
   "/",
   "/watch",
+  "/privacy",
   "/app.css",
   "/manifest.webmanifest",
   "/js/coach.js",

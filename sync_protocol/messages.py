@@ -136,7 +136,10 @@ class UpdatePlayer(_Strict):
 
 
 class DeletePlayer(_Strict):
+    """With ``erase``, the player's names are overwritten for good, not only hidden."""
+
     player_id: uuid.UUID
+    erase: StrictBool = False
 
 
 COMMANDS: dict[str, type[_Strict]] = {

@@ -32,6 +32,7 @@ KICKOFF = "2026-11-21T10:00:00Z"
 EXPORTS = {
     ("GET", "/api/matches/{match_id}/events.csv"),
     ("GET", "/api/teams/{team_id}/export.json"),
+    ("GET", "/api/teams/{team_id}/export.zip"),
 }
 
 # A valid body for every write that names an id in its path, so that the id is the only
@@ -154,6 +155,26 @@ def test_the_calendar_feed_opens_by_its_token_alone(client: TestClient) -> None:
     made_up = client.get("/calendar/made-up.ics", headers=owner)
     assert made_up.status_code == 404
     assert made_up.json() == client.get("/calendar/other.ics").json()
+
+
+def test_erasure_and_my_data_reach_only_what_is_ones_own(client: TestClient) -> None:
+    """Erasing is a delete by id like any other: another team's player answers like one
+    that does not exist. "My data" has no id: it is the caller's own, and nobody else's."""
+    owner, theirs = _owner_with_everything(client)
+    stranger = factories.coach(client)
+    erase = {"erase": "true"}
+    assert ("GET", "/api/me/export.json") in _operations(client)
+
+    other = client.delete(f"/api/players/{theirs['player_id']}", params=erase, headers=stranger)
+    random = client.delete(f"/api/players/{uuid.uuid4()}", params=erase, headers=stranger)
+    mine = client.get("/api/me/export.json", headers=stranger)
+
+    assert other.status_code == random.status_code == 404
+    assert other.json() == random.json()
+    assert client.get(f"/api/players/{theirs['player_id']}", headers=owner).json()["full_name"]
+    assert mine.status_code == 200
+    assert mine.json()["teams"] == [] and mine.json()["devices"] != []
+    assert theirs["team_id"] not in mine.text and theirs["device_id"] not in mine.text
 
 
 INSIGHT_READS = {

@@ -7,11 +7,13 @@ import shlex
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _railway() -> dict[str, dict[str, object]]:
-    with (ROOT / "railway.toml").open("rb") as file:
+def _railway(name: str = "railway.toml") -> dict[str, dict[str, object]]:
+    with (ROOT / name).open("rb") as file:
         return tomllib.load(file)
 
 
@@ -43,8 +45,21 @@ def test_railway_health_check_is_readiness() -> None:
     assert _railway()["deploy"]["healthcheckPath"] == "/readyz"
 
 
-def test_railway_uses_only_documented_keys() -> None:
-    config = _railway()
+def test_the_retention_cron_job_runs_the_retention_command_daily() -> None:
+    config = _railway("railway.retention.toml")
+    deploy = config["deploy"]
+
+    assert _touchline_args(str(deploy["startCommand"])) == ["data", "retention"]
+    minute, hour, *every = str(deploy["cronSchedule"]).split()
+    assert minute.isdigit() and hour.isdigit() and every == ["*", "*", "*"]
+    # A cron job exits when done; restarting it would run it again at once.
+    assert deploy["restartPolicyType"] == "NEVER"
+    assert config["build"] == _railway()["build"]
+
+
+@pytest.mark.parametrize("name", ["railway.toml", "railway.retention.toml"])
+def test_railway_uses_only_documented_keys(name: str) -> None:
+    config = _railway(name)
     # Railway's config-as-code reference; an unknown key is silently ignored there.
     assert set(config) <= {"build", "deploy", "environments"}
     assert set(config["build"]) <= {

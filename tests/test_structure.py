@@ -30,6 +30,7 @@ DOMAINS = (
     "insights",
     "sharing",
     "calendars",
+    "privacy",
     "sync",
     "live",
     "push",

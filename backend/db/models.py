@@ -272,6 +272,8 @@ class Player(Base):
     updated_at: Mapped[datetime] = _created()
     deleted_at: Mapped[datetime | None]
     seq: Mapped[int] = mapped_column(BigInteger)
+    # When the player's names were overwritten (erasure); such a player is deleted too.
+    erased_at: Mapped[datetime | None]
 
 
 class Match(Base):

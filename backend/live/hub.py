@@ -180,6 +180,8 @@ class Hub:
                 self._spawn(self.revoke_device(target))
             elif kind == "a":
                 self._spawn(self.close_ended())
+            elif kind == "n":
+                self._spawn(self.rename(target))
 
     def wake(self, match_id: uuid.UUID) -> None:
         channel = self.channels.get(match_id)
@@ -398,6 +400,13 @@ class Hub:
 
     async def revoke(self, link_id: uuid.UUID) -> None:
         await self.close_all(list(self.by_link.get(link_id, ())), Gone.close_code, "link revoked")
+
+    async def rename(self, match_id: uuid.UUID) -> None:
+        """The names sent in the match's welcomes changed: its viewers reconnect (going
+        away) and are welcomed with the names as they are now."""
+        channel = self.channels.get(match_id)
+        if channel is not None:
+            await self.close_all(list(channel.subscribers), CLOSE_GOING_AWAY, "names changed")
 
     async def revoke_device(self, device_id: uuid.UUID) -> None:
         subscribers = list(self.by_device.get(device_id, ()))

@@ -10,7 +10,7 @@ writer sessions, this sends those announcements exactly when the transaction com
 - on SQLite, in process, right after the commit returns.
 
 A notice is only a pointer (``m:<match id>``, ``r:<share link id>``, ``d:<device id>`` or
-``a:<team id>``);
+``a:<team id>``, someone lost the team; ``n:<match id>``, names changed);
 listeners read the changes themselves from the database, so nothing a viewer sees lives
 only in memory.
 """
@@ -48,6 +48,10 @@ def access_notice(team_id: uuid.UUID) -> str:
     return f"a:{team_id.hex}"
 
 
+def names_notice(match_id: uuid.UUID) -> str:
+    return f"n:{match_id.hex}"
+
+
 def _announce(session: Session, notice: str) -> None:
     session.info.setdefault(ANNOUNCED_KEY, set()).add(notice)
 
@@ -76,6 +80,13 @@ def access_changed(session: Session, team_id: uuid.UUID) -> None:
     or the team deleted): coaches' channels on its matches that their device may no longer
     watch are closed (4403) on every instance."""
     _announce(session, access_notice(team_id))
+
+
+def names_changed(session: Session, match_id: uuid.UUID) -> None:
+    """Announce with this transaction's commit that names the match's viewers were sent
+    have changed (a player was erased): they are closed with "going away" on every
+    instance, reconnect at once and are welcomed with the names as they are now."""
+    _announce(session, names_notice(match_id))
 
 
 def _take_notices(session: Session) -> list[str]:

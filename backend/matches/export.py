@@ -8,7 +8,8 @@ matches are read a page at a time and written one at a time, so a long season ne
 in memory, and the first bytes leave before the last match is read.
 
 Deleted events and matches are left out. Players are all there, deleted ones too (an event
-may name them), with ``deleted`` set.
+may name them), with ``deleted`` set; an erased player is there as "Former player" with
+``erased`` set, and nothing else names them.
 """
 
 from __future__ import annotations
@@ -25,13 +26,25 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.db.changes import iso
-from backend.db.models import Event, LineupEntry, Match, Player, Team, utcnow
+from backend.db.models import (
+    Account,
+    Event,
+    LineupEntry,
+    Match,
+    Membership,
+    Player,
+    ShareLink,
+    Team,
+    utcnow,
+)
 from backend.matches import service
 from backend.matches.schemas import (
     ExportEvent,
     ExportLineupEntry,
     ExportMatch,
+    ExportMember,
     ExportPlayer,
+    ExportShareLink,
     ExportTeam,
 )
 from backend.matches.views import score_out
@@ -80,7 +93,7 @@ def filename(*parts: str, extension: str) -> str:
     return f"{'-'.join(words) or 'export'}.{extension}"
 
 
-def _live_events(db_session: Session, match_id: uuid.UUID) -> Sequence[Event]:
+def live_events(db_session: Session, match_id: uuid.UUID) -> Sequence[Event]:
     """A match's events that are not deleted, in match time (period, minute, added time),
     then in the order they were logged."""
     return db_session.scalars(
@@ -96,6 +109,29 @@ def _csv_text(rows: Sequence[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def event_row(event: Event, players: Mapping[uuid.UUID, Player]) -> list[object]:
+    """The cells of ``event`` under :data:`EVENT_COLUMNS`, its players named from
+    ``players`` (the team's, by id)."""
+
+    def who(player_id: uuid.UUID | None) -> tuple[int | None, str | None]:
+        player = players.get(player_id) if player_id is not None else None
+        return (player.squad_number if player else None), player_name(player)
+
+    return [
+        event.period,
+        event.minute,
+        event.stoppage,
+        event.kind.value,
+        event.side.value,
+        *who(event.player_id),
+        *who(event.assist_player_id),
+        *who(event.replaced_player_id),
+        event.note,
+        event.recorded_at,
+        str(event.id),
+    ]
+
+
 def match_events_csv(reader: sessionmaker[Session], match_id: uuid.UUID) -> Iterator[str]:
     """``events.csv`` of one match, whose access the caller has checked: a header line,
     then one line per live event, :data:`ROWS_PER_CHUNK` lines a chunk."""
@@ -105,28 +141,9 @@ def match_events_csv(reader: sessionmaker[Session], match_id: uuid.UUID) -> Iter
         if match is None:
             return
         players = service.players_by_id(db_session, match.team_id)
-
-        def who(player_id: uuid.UUID | None) -> tuple[int | None, str | None]:
-            player = players.get(player_id) if player_id is not None else None
-            return (player.squad_number if player else None), player_name(player)
-
         rows: list[list[object]] = []
-        for event in _live_events(db_session, match.id):
-            rows.append(
-                [
-                    event.period,
-                    event.minute,
-                    event.stoppage,
-                    event.kind.value,
-                    event.side.value,
-                    *who(event.player_id),
-                    *who(event.assist_player_id),
-                    *who(event.replaced_player_id),
-                    event.note,
-                    event.recorded_at,
-                    str(event.id),
-                ]
-            )
+        for event in live_events(db_session, match.id):
+            rows.append(event_row(event, players))
             if len(rows) == ROWS_PER_CHUNK:
                 yield _csv_text(rows)
                 rows = []
@@ -134,7 +151,7 @@ def match_events_csv(reader: sessionmaker[Session], match_id: uuid.UUID) -> Iter
             yield _csv_text(rows)
 
 
-def _players(db_session: Session, team_id: uuid.UUID) -> list[ExportPlayer]:
+def read_players(db_session: Session, team_id: uuid.UUID) -> list[ExportPlayer]:
     players = db_session.scalars(
         select(Player)
         .where(Player.team_id == team_id)
@@ -147,12 +164,36 @@ def _players(db_session: Session, team_id: uuid.UUID) -> list[ExportPlayer]:
             display_name=p.display_name,
             full_name=p.full_name,
             deleted=p.deleted_at is not None,
+            erased=p.erased_at is not None,
         )
         for p in players
     ]
 
 
-def _match_pages(db_session: Session, team_id: uuid.UUID) -> Iterator[Sequence[Match]]:
+def read_members(db_session: Session, team_id: uuid.UUID) -> list[ExportMember]:
+    rows = db_session.execute(
+        select(Account.id, Account.display_name, Membership.role, Membership.created_at)
+        .join(Membership, Membership.account_id == Account.id)
+        .where(Membership.team_id == team_id)
+        .order_by(Membership.created_at, Account.id)
+    )
+    return [
+        ExportMember(account_id=account_id, display_name=name, role=role, joined_at=joined)
+        for account_id, name, role, joined in rows
+    ]
+
+
+def read_share_links(db_session: Session, team_id: uuid.UUID) -> list[ExportShareLink]:
+    links = db_session.scalars(
+        select(ShareLink)
+        .join(Match, Match.id == ShareLink.match_id)
+        .where(Match.team_id == team_id)
+        .order_by(ShareLink.created_at, ShareLink.id)
+    )
+    return [ExportShareLink.model_validate(link, from_attributes=True) for link in links]
+
+
+def match_pages(db_session: Session, team_id: uuid.UUID) -> Iterator[Sequence[Match]]:
     """The team's live matches, oldest kick-off first, :data:`MATCHES_PER_READ` a page."""
     after: tuple[datetime, uuid.UUID] | None = None
     while True:
@@ -176,7 +217,7 @@ def _match_pages(db_session: Session, team_id: uuid.UUID) -> Iterator[Sequence[M
         db_session.expunge_all()
 
 
-def _lineups(
+def read_lineups(
     db_session: Session, match_ids: Sequence[uuid.UUID]
 ) -> Mapping[uuid.UUID, list[ExportLineupEntry]]:
     lineups: dict[uuid.UUID, list[ExportLineupEntry]] = {m: [] for m in match_ids}
@@ -214,30 +255,33 @@ _MATCH_COLUMNS = tuple(ExportMatch.model_fields.keys() - {"score", "lineup", "ev
 
 def team_json(reader: sessionmaker[Session], team_id: uuid.UUID) -> Iterator[str]:
     """The whole team as one JSON document (:class:`~backend.matches.schemas.TeamExport`),
-    for a team whose access the caller has checked: the team and its players in the first
-    chunk, then one chunk per match with its lineup and events."""
+    for a team whose access the caller has checked: the team, its coaches and players in
+    the first chunk, then one chunk per match with its lineup and events, then the share
+    links made for its matches."""
     with reader() as db_session:
         team = db_session.get(Team, team_id)
         if team is None:
             return
         head = ExportTeam(id=team.id, name=team.name, created_at=team.created_at)
-        players = ",".join(p.model_dump_json() for p in _players(db_session, team_id))
+        members = ",".join(m.model_dump_json() for m in read_members(db_session, team_id))
+        players = ",".join(p.model_dump_json() for p in read_players(db_session, team_id))
         yield (
             f'{{"exported_at":"{iso(utcnow())}","team":{head.model_dump_json()},'
-            f'"players":[{players}],"matches":['
+            f'"members":[{members}],"players":[{players}],"matches":['
         )
         separator = ""
-        for page in _match_pages(db_session, team_id):
+        for page in match_pages(db_session, team_id):
             ids = [m.id for m in page]
             scores = service.scores(db_session, ids)
-            lineups = _lineups(db_session, ids)
+            lineups = read_lineups(db_session, ids)
             for match in page:
                 exported = ExportMatch(
                     **{name: getattr(match, name) for name in _MATCH_COLUMNS},
                     score=score_out(match, scores[match.id]),
                     lineup=lineups[match.id],
-                    events=[_export_event(e) for e in _live_events(db_session, match.id)],
+                    events=[_export_event(e) for e in live_events(db_session, match.id)],
                 )
                 yield separator + exported.model_dump_json()
                 separator = ","
-        yield "]}"
+        links = ",".join(link.model_dump_json() for link in read_share_links(db_session, team_id))
+        yield f'],"share_links":[{links}]}}'

@@ -12,7 +12,7 @@ from backend.db.engine import Database
 from backend.db.models import utcnow
 from backend.db.session import DbSession, database
 from backend.http_errors import ERROR_RESPONSES, ErrorBody
-from backend.matches import export, service, views
+from backend.matches import bundle, export, service, views
 from backend.matches.schemas import (
     EventCreate,
     EventFields,
@@ -199,7 +199,7 @@ JSON_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _attachment(name: str) -> dict[str, str]:
+def attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
@@ -223,7 +223,7 @@ def export_match_events(
     name = export.filename(
         match.opponent, match.kickoff_at.date().isoformat(), "events", extension="csv"
     )
-    return CsvStream(export.match_events_csv(db.reader, match.id), headers=_attachment(name))
+    return CsvStream(export.match_events_csv(db.reader, match.id), headers=attachment(name))
 
 
 @router.get(
@@ -237,4 +237,28 @@ def export_team(
 ) -> JsonStream:
     team, _ = get_team(db_session, coach.account_id, team_id)
     name = export.filename(team.name, utcnow().date().isoformat(), extension="json")
-    return JsonStream(export.team_json(db.reader, team.id), headers=_attachment(name))
+    return JsonStream(export.team_json(db.reader, team.id), headers=attachment(name))
+
+
+class ZipStream(StreamingResponse):
+    media_type = "application/zip"
+
+
+@router.get(
+    "/teams/{team_id}/export.zip",
+    response_class=ZipStream,
+    responses={
+        **JSON_ERRORS,
+        200: {
+            "description": "The same as export.json, as CSV files in a ZIP archive, streamed: "
+            "members.csv, players.csv, matches.csv, events.csv, lineups.csv, share_links.csv",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
+)
+def export_team_csv(
+    team_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, db: CurrentDatabase
+) -> ZipStream:
+    team, _ = get_team(db_session, coach.account_id, team_id)
+    name = export.filename(team.name, utcnow().date().isoformat(), "csv", extension="zip")
+    return ZipStream(bundle.team_csv_zip(db.reader, team.id), headers=attachment(name))

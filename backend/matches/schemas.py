@@ -178,6 +178,29 @@ class ExportPlayer(BaseModel):
     display_name: str
     full_name: str | None
     deleted: bool = Field(description="Removed from the roster; earlier events may name them")
+    erased: bool = Field(
+        default=False, description='Names overwritten for good: "Former player", no full name'
+    )
+
+
+class ExportMember(BaseModel):
+    """A coach of the team: their name and role, not their e-mail address."""
+
+    account_id: uuid.UUID
+    display_name: str
+    role: str
+    joined_at: datetime
+
+
+class ExportShareLink(BaseModel):
+    """A share or result link that was made for a match: that it exists, never its token."""
+
+    id: uuid.UUID
+    match_id: uuid.UUID
+    names: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
 
 
 class ExportEvent(BaseModel):
@@ -221,5 +244,9 @@ class TeamExport(BaseModel):
 
     exported_at: datetime
     team: ExportTeam
+    members: list[ExportMember]
     players: list[ExportPlayer]
     matches: list[ExportMatch] = Field(description="Not deleted, oldest kick-off first")
+    share_links: list[ExportShareLink] = Field(
+        description="Every link made for the team's matches, revoked and expired ones too"
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -342,7 +342,8 @@ class MatchWriter:
                 field="kind",
                 code="marker_immutable",
             )
-        self._check_event(match, fields)
+        named = {getattr(event, name) for name in _PLAYER_FIELDS}
+        self._check_event(match, fields, named)
         for name, value in changes.items():
             setattr(event, name, value)
         event.seq = next_seq(self.db_session, match)
@@ -380,13 +381,18 @@ class MatchWriter:
             match.updated_at = event.updated_at
         return event
 
-    def _check_event(self, match: Match, fields: Mapping[str, Any]) -> None:
+    def _check_event(
+        self, match: Match, fields: Mapping[str, Any], named: Set[uuid.UUID | None] = frozenset()
+    ) -> None:
+        """Refuse an event the match cannot hold. Every player it names must be in the
+        team, not deleted, unless the event already names them (``named``, on an edit): an
+        event of a deleted or erased player can still have its minute or note put right."""
         _check_players_named(fields)
         kind = fields["kind"]
         players = self.live_players(match.team_id)
-        for name in ("player_id", "replaced_player_id", "assist_player_id"):
+        for name in _PLAYER_FIELDS:
             player_id = fields.get(name)
-            if player_id is not None and player_id not in players:
+            if player_id is not None and player_id not in players and player_id not in named:
                 raise Invalid("no such player in this team", field=name, code="unknown_player")
         if fields["period"] > match.periods:
             raise Invalid(f"this match has {match.periods} periods", field="period")
@@ -645,6 +651,9 @@ def get_lineup(db_session: Session, match: Match) -> list[LineupEntry]:
             .order_by(LineupEntry.role.desc(), LineupEntry.player_id)
         )
     )
+
+
+_PLAYER_FIELDS = ("player_id", "replaced_player_id", "assist_player_id")
 
 
 def _check_players_named(fields: Mapping[str, Any]) -> None:

@@ -43,7 +43,7 @@ def _minute(event: Event) -> str:
 
 def _player(players: Mapping[uuid.UUID, Player], player_id: uuid.UUID | None, grant: Grant) -> str:
     player = players.get(player_id) if player_id is not None else None
-    if player is None or player.deleted_at is not None:
+    if player is None or (player.deleted_at is not None and player.erased_at is None):
         return ""
     name = viewer_name(player, grant.names)
     return name if player.squad_number is None else f"{player.squad_number} {name}"

@@ -17,6 +17,7 @@ from backend.matches.service import get_match
 from backend.sharing.schemas import NamePolicy, ShareLinkCreate, ViewerPlayer
 from backend.sharing.tokens import ShareTokens
 from backend.teams.roles import require_team_write
+from backend.teams.service import ERASED_NAME
 
 
 def create_link(
@@ -133,7 +134,10 @@ def resolve(db_session: Session, tokens: ShareTokens, token: str) -> Grant:
 
 
 def viewer_name(player: Player, names: NamePolicy) -> str:
-    """A player's name as a viewer of this link may see it; never more than chosen."""
+    """A player's name as a viewer of this link may see it; never more than chosen. An
+    erased player is "Former player" whatever the link chose."""
+    if player.erased_at is not None:
+        return ERASED_NAME
     if names == "full_names":
         return player.full_name or player.display_name
     if names == "first_names":
@@ -146,5 +150,6 @@ def viewer_players(players: Iterable[Player], names: NamePolicy) -> list[ViewerP
     return [
         ViewerPlayer(id=p.id, squad_number=p.squad_number, name=viewer_name(p, names))
         for p in sorted(players, key=lambda p: (p.squad_number is None, p.squad_number or 0))
-        if p.deleted_at is None
+        # An erased player stays, named only "Former player", so their goals are not blank.
+        if p.deleted_at is None or p.erased_at is not None
     ]

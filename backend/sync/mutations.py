@@ -148,7 +148,7 @@ def _update_player(turn: Turn, args: UpdatePlayer) -> None:
 
 
 def _delete_player(turn: Turn, args: DeletePlayer) -> None:
-    teams.delete_player(turn.session, turn.account_id, args.player_id)
+    teams.delete_player(turn.session, turn.account_id, args.player_id, erase=args.erase)
     turn.writer.forget_rosters()
 
 

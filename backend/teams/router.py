@@ -286,5 +286,11 @@ def update_player(
 
 
 @router.delete("/players/{player_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_player(player_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession) -> None:
-    service.delete_player(db_session, coach.account_id, player_id)
+def delete_player(
+    player_id: uuid.UUID, coach: CurrentCoach, db_session: DbSession, erase: bool = False
+) -> None:
+    """Delete the player; events that name them keep the id. With `erase=true` their names
+    are overwritten for good ("Former player", the shirt number stays) in the database, in
+    every export and on every phone at its next sync. A deleted player can still be erased;
+    erasing again changes nothing."""
+    service.delete_player(db_session, coach.account_id, player_id, erase=erase)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from backend.db.models import (
     Account,
+    Match,
     Membership,
     Player,
     Team,
@@ -424,11 +425,46 @@ def update_player(
     return player
 
 
-def delete_player(db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID) -> None:
-    """Tombstone the player: events that name them keep their history."""
-    player = _player_for_write(db_session, account_id, player_id)
-    player.deleted_at = player.updated_at
-    db_session.flush()
+ERASED_NAME = "Former player"
+"""What an erased player's ``display_name`` becomes; their shirt number stays beside it."""
+
+
+def delete_player(
+    db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID, *, erase: bool = False
+) -> None:
+    """Tombstone the player: events that name them keep their history.
+
+    With ``erase``, their names are overwritten too (:func:`erase_player`); a player deleted
+    before can still be erased, and erasing an erased player again changes nothing."""
+    if not erase:
+        player = _player_for_write(db_session, account_id, player_id)
+        player.deleted_at = player.updated_at
+        db_session.flush()
+        return
+    found = db_session.get(Player, player_id)
+    role_over(db_session, account_id, found.team_id if found is not None else None, "player")
+    assert found is not None
+    if found.erased_at is None:
+        erase_player(found, lock_team(db_session, account_id, found.team_id))
+        matches = select(Match.id).where(Match.team_id == found.team_id, Match.deleted_at.is_(None))
+        for match_id in db_session.scalars(matches):
+            publish.names_changed(db_session, match_id)
+        db_session.flush()
+
+
+def erase_player(player: Player, team: Team) -> None:
+    """Overwrite the player's names for good: ``display_name`` becomes :data:`ERASED_NAME`,
+    ``full_name`` null; the id and shirt number stay, so events keep counting for "#7".
+    The player is deleted as well, and the roster change sends its tombstone to every
+    device on its next pull, so phones forget the name.
+    The caller holds the team's lock."""
+    now = utcnow()
+    player.display_name = ERASED_NAME
+    player.full_name = None
+    player.erased_at = now
+    player.deleted_at = player.deleted_at or now
+    player.updated_at = now
+    player.seq = next_roster_seq(team)
 
 
 def get_player(db_session: Session, account_id: uuid.UUID, player_id: uuid.UUID) -> Player:

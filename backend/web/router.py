@@ -103,6 +103,12 @@ def _preview(request: Request, token: str) -> preview.Preview | None:
         return preview.preview(db_session, grant)
 
 
+@router.get("/privacy")
+def privacy_page() -> FileResponse:
+    """What is stored, who sees what through which link, and how to erase it."""
+    return FileResponse(_file("privacy.html"), media_type="text/html", headers=PAGE_HEADERS)
+
+
 @router.get("/app.css")
 def stylesheet() -> FileResponse:
     return FileResponse(_file("app.css"), media_type="text/css", headers=ASSET_HEADERS)

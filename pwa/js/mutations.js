@@ -96,6 +96,15 @@ export function updateMatch(matchId, changes) {
   return { name: "update_match", args: { match_id: matchId, ...changes } };
 }
 
+/**
+ * Delete the player and overwrite their names on the server for good ("Former player",
+ * the shirt number stays); every phone forgets them on its next sync.
+ * @param {string} playerId @returns {Command}
+ */
+export function erasePlayer(playerId) {
+  return { name: "delete_player", args: { player_id: playerId, erase: true } };
+}
+
 /** @param {string} matchId @returns {Command} */
 export function deleteMatch(matchId) {
   return { name: "delete_match", args: { match_id: matchId } };

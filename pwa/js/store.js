@@ -107,11 +107,18 @@ export function playerName(player) {
   return player.squad_number === null ? player.display_name : `${player.squad_number} ${player.display_name}`;
 }
 
+/** What the phone shows for a player it no longer holds (deleted or erased). */
+export const FORMER_PLAYER = "Former player";
+
 /** Who an event names, as the timeline shows it ("" for our team, unnamed).
  * @param {Match} match @param {MatchEvent} e */
 export function whoText(match, e) {
   if (e.side === "opposition") return match.opponent;
-  const name = (/** @type {string | null} */ id) => playerName(store.view.players.get(id ?? ""));
+  const name = (/** @type {string | null} */ id) => {
+    if (!id) return "";
+    const player = store.view.players.get(id);
+    return player ? playerName(player) : FORMER_PLAYER;
+  };
   if (e.kind === "substitution") return `${name(e.player_id)} on for ${name(e.replaced_player_id)}`;
   return e.kind === "goal" && e.assist_player_id ? `${name(e.player_id)} (assist ${name(e.assist_player_id)})` : name(e.player_id);
 }

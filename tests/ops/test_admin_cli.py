@@ -34,6 +34,7 @@ COMMANDS = [
     ("share", "list"),
     ("share", "revoke"),
     ("match", "export"),
+    ("data", "retention"),
     ("keys", "rotate"),
     ("coach", "reset-password"),
 ]

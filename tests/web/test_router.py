@@ -15,6 +15,7 @@ def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) 
     expected = {
         "/": "text/html",
         "/watch": "text/html",
+        "/privacy": "text/html",
         "/app.css": "text/css",
         "/js/coach.js": "text/javascript",
         "/js/watch.js": "text/javascript",
@@ -28,6 +29,14 @@ def test_pages_and_assets_are_served_with_their_media_types(client: TestClient) 
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith(media_type), path
         assert response.headers["cache-control"] == "no-cache", path
+
+
+def test_the_privacy_page_says_what_is_stored_and_how_to_erase_it(client: TestClient) -> None:
+    page = client.get("/privacy").text
+
+    for heading in ("What is stored", "Who sees what", "How to erase", "How long"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Former player" in page and "Backups" in page
 
 
 def test_the_watch_page_sends_no_referrer(client: TestClient) -> None:

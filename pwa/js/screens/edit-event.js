@@ -9,7 +9,7 @@ import * as m from "../mutations.js";
 import { MAX_MINUTE, MAX_NOTE_LENGTH, MAX_STOPPAGE } from "../protocol.js";
 import { notLoggedText } from "../refusals.js";
 import * as rules from "../rules.js";
-import { eventRefusal, matchEvents, playerName, queue, teamPlayers } from "../store.js";
+import { eventRefusal, FORMER_PLAYER, matchEvents, playerName, queue, teamPlayers } from "../store.js";
 import { GRID, lastMarker } from "./logging.js";
 import { closeButton, openSheet, sheet } from "./sheet.js";
 
@@ -70,11 +70,15 @@ export function editEvent(match, event) {
    */
   const playerField = (label, name, current, before, after = []) => {
     const option = (/** @type {string} */ value, /** @type {string} */ text) => h("option", { value, selected: current === value }, text);
+    // A player the phone no longer holds (deleted or erased) stays chosen, so saving
+    // another change never quietly unnames the event.
+    const known = [...before, ...after].some(([v]) => v === current) || players.some((p) => p.id === current);
+    const former = known ? [] : [option(current, FORMER_PLAYER)];
     return h(
       "label",
       { class: "field" },
       label,
-      h("select", { name }, [...before.map(([v, t]) => option(v, t)), ...players.map((p) => option(p.id, playerName(p))), ...after.map(([v, t]) => option(v, t))]),
+      h("select", { name }, [...before.map(([v, t]) => option(v, t)), ...former, ...players.map((p) => option(p.id, playerName(p))), ...after.map(([v, t]) => option(v, t))]),
     );
   };
   const currentWho = event.side === "opposition" ? "opposition" : (event.player_id ?? "");

@@ -86,6 +86,8 @@ export function homeScreen() {
       { class: "account" },
       `Signed in as ${snap.device?.email ?? ""} `,
       h("button", { class: "link", onclick: () => go("#/account") }, "Account"),
+      h("button", { class: "link", onclick: downloadMyData }, "Download my data"),
+      h("a", { class: "link", href: "/privacy" }, "Privacy"),
     ),
   );
 }
@@ -135,4 +137,18 @@ function lostTeams() {
       } }, "Dismiss"),
     ),
   );
+}
+
+/** Save the account's own data (GET /api/me/export.json) as a file; needs a connection. */
+async function downloadMyData() {
+  try {
+    const response = await fetch("/api/me/export.json", { headers: { Authorization: `Bearer ${store.snap.device?.token ?? ""}` }, cache: "no-store" });
+    if (!response.ok) throw new Error(`The server answered ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    h("a", { href: url, download: "touchline-my-data.json" }).click();
+    // Released once the browser has surely started saving it.
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  } catch (failure) {
+    alert(navigator.onLine ? /** @type {Error} */ (failure).message : "Downloading your data needs a connection.");
+  }
 }

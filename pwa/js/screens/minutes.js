@@ -10,7 +10,7 @@
 import { h } from "../dom.js";
 import * as insights from "../insights.js";
 import * as rules from "../rules.js";
-import { matchEvents, matchState, playerName, store, teamPlayers } from "../store.js";
+import { FORMER_PLAYER, matchEvents, matchState, playerName, store, teamPlayers } from "../store.js";
 import { clockText } from "./match.js";
 import { backButton, go, missing } from "./nav.js";
 
@@ -85,7 +85,7 @@ function row(playerId, played, matchPlayed) {
   return h(
     "tr",
     { "data-player-id": playerId, class: played.on_pitch ? "on-pitch" : null },
-    h("th", { scope: "row" }, player ? playerName(player) : "Former player"),
+    h("th", { scope: "row" }, player ? playerName(player) : FORMER_PLAYER),
     h("td", { class: "on" }, `${played.minutes}'`),
     h("td", { class: "bench" }, `${played.bench}'`),
     h("td", { class: "now" }, played.on_pitch ? h("span", { class: "pill" }, "On pitch") : sentOff ? "Sent off" : ""),

@@ -57,6 +57,7 @@ export function signInScreen() {
     ),
     h("button", { class: "link", onclick: () => go("#/forgot") }, "Forgot password?"),
     installHint(),
+    h("p", { class: "account" }, h("a", { class: "link", href: "/privacy" }, "Privacy: what Touchline stores and how to erase it")),
   );
 }
 
