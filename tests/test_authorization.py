@@ -342,6 +342,8 @@ ROLES: dict[tuple[str, str], tuple[int, int, int, int]] = {
     ("PUT", "/api/events/{event_id}"): (200, 200, 403, 404),
     ("POST", "/api/matches/{match_id}/share-links"): (201, 201, 403, 404),
     ("GET", "/api/teams/{team_id}/export.json"): (200, 200, 200, 404),
+    ("GET", "/api/teams/{team_id}/calendar"): (200, 200, 200, 404),
+    ("POST", "/api/teams/{team_id}/calendar/rotate"): (201, 201, 403, 404),
 }
 
 

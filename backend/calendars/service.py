@@ -16,12 +16,11 @@ from sqlalchemy.orm import Session
 from backend.calendars.feed import CANCELLED_KEPT, PAST_KEPT, Fixture
 from backend.calendars.tokens import CalendarTokens
 from backend.db.models import Match, Team, TeamCalendar, utcnow
-from backend.errors import Forbidden, Gone, NotFound
+from backend.errors import Gone, NotFound
 from backend.matches.service import scores
+from backend.teams.roles import require_write
 from backend.teams.service import team_role
 from sync_protocol.match import MatchStatus
-
-EDITORS = {"owner", "coach"}
 
 
 def _current(db_session: Session, team_id: uuid.UUID) -> TeamCalendar | None:
@@ -51,8 +50,7 @@ def current_calendar(
 def rotate(db_session: Session, account_id: uuid.UUID, team_id: uuid.UUID) -> TeamCalendar:
     """Revoke the team's feed and make a new one (an owner or coach only): the old URL
     answers 410 from this commit on, and families subscribe again with the new one."""
-    if team_role(db_session, account_id, team_id) not in EDITORS:
-        raise Forbidden("only the team's owner and coaches can change its calendar link")
+    require_write(team_role(db_session, account_id, team_id))
     old = _current(db_session, team_id)
     if old is not None:
         old.revoked_at = utcnow()
@@ -64,7 +62,8 @@ def resolve(db_session: Session, tokens: CalendarTokens, token: str) -> Team:
     calendar_id = tokens.row_id(token)
     calendar = db_session.get(TeamCalendar, calendar_id) if calendar_id is not None else None
     team = db_session.get(Team, calendar.team_id) if calendar is not None else None
-    if calendar is None or team is None:
+    # A deleted team's feed is gone with it, like its share links.
+    if calendar is None or team is None or team.deleted_at is not None:
         raise NotFound("calendar")
     if calendar.revoked_at is not None:
         raise Gone("this calendar link was replaced by a new one", code="calendar_rotated")

@@ -230,3 +230,17 @@ def test_a_match_lasts_its_periods_and_breaks() -> None:
     assert duration(2, 45) == timedelta(minutes=100)
     assert duration(3, 20) == timedelta(minutes=70)
     assert duration(1, 60) == timedelta(minutes=60)
+
+
+def test_a_deleted_teams_feed_is_gone_with_it(client: TestClient) -> None:
+    owner = factories.coach(client)
+    team_id = factories.team(client, owner)
+    factories.match(client, owner, team_id, kickoff_at=_kickoff(7))
+    path = _feed_path(client, owner, team_id)
+    assert client.get(path).status_code == 200
+
+    assert client.delete(f"/api/teams/{team_id}", headers=owner).status_code == 204
+
+    gone = client.get(path)
+    assert gone.status_code == 404
+    assert gone.json() == client.get("/calendar/made-up.ics").json()
