@@ -1,7 +1,7 @@
 """Benchmark Touchline against this machine's ceilings and a CouchDB-protocol peer, in one run.
 
     python3 bench/run.py [--quick] [--database sqlite|postgresql|both] [--no-peer]
-    python3 bench/run.py --phase insights|ingest [--database ...] [--quick] [--profile DIR]
+    python3 bench/run.py --phase insights|ingest|storm [--database ...] [--quick] [--profile DIR]
 
 
 Writes bench/results/latest.json, bench/results/chart.png and the results section of
@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,16 @@ if __name__ == "__main__" and Path(sys.prefix).resolve() != (ROOT / ".venv").res
 
 sys.path.insert(0, str(ROOT))
 
-from bench import ceilings, insights, peer, processes, report, touchline, workload  # noqa: E402
+from bench import (  # noqa: E402
+    ceilings,
+    insights,
+    peer,
+    processes,
+    report,
+    storm,
+    touchline,
+    workload,
+)
 
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"
@@ -96,6 +106,14 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+async def server_cpu(pid: int, measured: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """``measured``'s figures, with the server's CPU milliseconds per event over it."""
+    before = processes.cpu_seconds(pid)
+    result = await measured
+    spent = processes.cpu_seconds(pid) - before
+    return result | {"server_cpu_ms_per_event": round(spent * 1000 / result["events"], 3)}
+
+
 async def bench_touchline(
     kind: str,
     profile: Path | None,
@@ -136,8 +154,11 @@ async def bench_touchline(
             )
             svg = profile and profile / f"ingest-{kind}-{len(ingest_plans)}.svg"
             with processes.profiled(server.pid, svg):
-                return await touchline.ingest(
-                    server.base_url, ingest_plans[-1], lambda m: progress(f"[{kind}] {m}")
+                return await server_cpu(
+                    server.pid,
+                    touchline.ingest(
+                        server.base_url, ingest_plans[-1], lambda m: progress(f"[{kind}] {m}")
+                    ),
                 )
 
         out["ingest"] = await workload.median_run(workload.INGEST_RUNS, ingest_once)
@@ -277,7 +298,8 @@ async def ingest_phase(
             plans.append(touchline.ingest_batches(day, plan.batches_per_device, rng, make_id))
             svg = args.profile and args.profile / f"ingest-{kind}-{len(plans)}.svg"
             with processes.profiled(server.pid, svg):
-                return await touchline.ingest(server.base_url, plans[-1], say)
+                pushed = touchline.ingest(server.base_url, plans[-1], say)
+                return await server_cpu(server.pid, pushed)
 
         out = {"ingest": await workload.median_run(workload.INGEST_RUNS, once)}
         out["peak_rss_kb"] = server.memory()["VmHWM"]
@@ -299,6 +321,59 @@ async def run_ingest(
     return out
 
 
+async def storm_phase(
+    kind: str, args: argparse.Namespace, run_dir: Path
+) -> tuple[dict[str, Any], list[storm.Phone]]:
+    """The reconnect storm against a fresh ``kind`` database and server; also returns
+    the phones, whose events the peer is sent."""
+    rng = random.Random(args.seed)
+    make_id = workload.UUIDv7()
+    phones = storm.QUICK_PHONES if args.quick else storm.PHONES
+
+    def say(message: str) -> None:
+        progress(f"[{kind}] {message}")
+
+    with (
+        processes.fresh_database(kind, run_dir) as url,
+        processes.touchline_server(url, run_dir / f"touchline-storm-{kind}.log") as server,
+    ):
+        say(f"storm: setting up {phones} phones")
+        prepared = await storm.prepare(server.base_url, phones, rng, make_id)
+        before = server.memory()["VmRSS"]
+        out = await server_cpu(
+            server.pid, storm.touchline_storm(server.base_url, url, prepared, say)
+        )
+        out["memory"] = {"rss_before_kb": before, "peak_rss_kb": server.memory()["VmHWM"]}
+    return out, prepared
+
+
+async def peer_storm_phase(run_dir: Path, phones: list[storm.Phone]) -> dict[str, Any]:
+    """The same storm, the same events, against PouchDB Server."""
+    binary, why = peer.install(SCRATCH, progress)
+    if binary is None:
+        return {"available": False, "reason": why}
+    with processes.pouchdb_server(
+        binary, run_dir / "pouchdb-storm", run_dir / "pouchdb-storm.log"
+    ) as server:
+        before = server.memory()["VmRSS"]
+        out = await storm.peer_storm(server.base_url, phones, progress)
+        out["memory"] = {"rss_before_kb": before, "peak_rss_kb": server.memory()["VmHWM"]}
+    return out
+
+
+async def run_storm(kinds: list[str], run_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The storm on each database, then (unless --no-peer) on the peer."""
+    out: dict[str, Any] = {}
+    phones: list[storm.Phone] = []
+    for kind in kinds:
+        if kind == "postgresql" and not processes.postgres_available():
+            continue
+        out[kind], phones = await storm_phase(kind, args, run_dir)
+    if phones and not args.no_peer:
+        out["peer"] = await peer_storm_phase(run_dir, phones)
+    return out
+
+
 def main_phase(args: argparse.Namespace) -> int:
     """``--phase NAME``: only that phase, on fresh servers; its figures go to
     bench/.scratch/NAME.json, never to the published results."""
@@ -310,6 +385,9 @@ def main_phase(args: argparse.Namespace) -> int:
     plan = QUICK if args.quick else FULL
     if args.phase == "insights":
         results = asyncio.run(run_insights(kinds, run_dir, args.seed))
+    elif args.phase == "storm":
+        processes.raise_file_limit()
+        results = asyncio.run(run_storm(kinds, run_dir, args))
     else:
         processes.raise_file_limit()
         results = asyncio.run(run_ingest(kinds, run_dir, args, plan))
@@ -429,7 +507,7 @@ def main() -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip PouchDB Server")
     parser.add_argument(
         "--phase",
-        choices=["insights", "ingest"],
+        choices=["insights", "ingest", "storm"],
         help="run only this phase (on fresh servers), print its figures, publish nothing",
     )
     parser.add_argument(

@@ -9,17 +9,22 @@ fails at once with "database is locked" rather than waiting.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.db.group import GroupCommit, single_writer
 from backend.db.models import SCHEMA
 
+T = TypeVar("T")
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRESQL_WRITERS = 4
 
 
 def create_db_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 5.0) -> Engine:
@@ -74,6 +79,10 @@ class Database:
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
     _write_turns: threading.Lock = field(default_factory=threading.Lock, compare=False)
+    _groups: tuple[GroupCommit, ...] = field(
+        default_factory=lambda: tuple(GroupCommit() for _ in range(POSTGRESQL_WRITERS)),
+        compare=False,
+    )
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, pool_timeout: float = 5.0) -> Database:
@@ -117,6 +126,19 @@ class Database:
         finally:
             if acquired:
                 self._write_turns.release()
+
+    def grouped(self, work: Callable[[Session], T], key: uuid.UUID) -> T:
+        """Apply ``work(session)`` in a writer transaction shared with the other writes
+        queued meanwhile, in a savepoint of its own, and return once it has committed
+        (see :mod:`backend.db.group`). ``work`` flushes; it never commits.
+
+        SQLite has one writer thread (it has one write lock). PostgreSQL has
+        ``POSTGRESQL_WRITERS``, each with its own groups, so that applying one group
+        overlaps another's commit; ``key`` (the writing account) picks the thread, so an
+        account's writes, which lock the same matches, never wait on each other across
+        two open groups."""
+        writers = 1 if self.is_sqlite or single_writer() else len(self._groups)
+        return self._groups[key.int % writers].run(self.writer, self.write_turn, work)
 
     def dispose(self) -> None:
         self.engine.dispose()
