@@ -447,6 +447,7 @@ async def run(
             )
             results["ceilings"]["broadcast"][str(viewers)] = result
 
+    results["storm"] = await run_storm(kinds, run_dir, args)
     if args.no_peer:
         results["peer"] = {"available": False, "reason": "skipped with --no-peer"}
         return

@@ -6,7 +6,9 @@ thread takes every unit of work queued so far, applies each in its own SAVEPOINT
 transaction (one unit's error rolls back that unit alone), and commits them together.
 Each caller waits for its unit's future, which is settled only once the transaction
 holding it has committed: nothing is acknowledged before it is durable. If the commit
-fails, every unit of the group gets the error and none is acknowledged.
+fails, every unit of the group gets the error and none is acknowledged. A unit that lost a
+lock conflict on PostgreSQL (a deadlock between two writer threads' open groups) is
+applied again in a later group, up to ``LOCK_TRIES`` times, before its error is answered.
 
 The thread starts with the first unit and ends after it has been idle a while, so a
 process that never writes through it (or a test's app) holds no thread.
@@ -23,6 +25,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.faults import crash_point
@@ -41,6 +44,30 @@ many units are queued, so a crash test kills a commit that holds several devices
 class _Unit:
     work: Callable[[Session], Any]
     future: Future[Any] = field(default_factory=Future)
+    tries: int = 0
+
+    def settle(self, ok: bool, value: Any) -> bool:
+        """Answer the caller; False (unanswered) if ``value`` is a lock conflict worth
+        another try in a later group."""
+        if not ok and _lock_conflict(value) and self.tries < LOCK_TRIES:
+            self.tries += 1
+            return False
+        if ok:
+            self.future.set_result(value)
+        else:
+            self.future.set_exception(value)
+        return True
+
+
+LOCK_TRIES = 3
+# PostgreSQL's deadlock_detected, serialization_failure and lock_not_available: two
+# writer threads' open groups can lock the same matches in opposite orders (different
+# accounts writing one team's matches); the unit that lost is applied again.
+LOCK_CONFLICTS = frozenset({"40P01", "40001", "55P03"})
+
+
+def _lock_conflict(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and getattr(error.orig, "sqlstate", None) in LOCK_CONFLICTS
 
 
 class GroupCommit:
@@ -80,7 +107,8 @@ class GroupCommit:
         self, factory: Callable[[], Session], turn: Callable[[], AbstractContextManager[None]]
     ) -> None:
         while (group := self._next_group()) is not None:
-            _commit(factory, turn, group)
+            for unit in _commit(factory, turn, group):
+                self._queue.put(unit)
 
     def _next_group(self) -> list[_Unit] | None:
         """Every unit queued now (at most MAX_GROUP), waiting for the first; None once
@@ -123,8 +151,9 @@ def _commit(
     factory: Callable[[], Session],
     turn: Callable[[], AbstractContextManager[None]],
     group: list[_Unit],
-) -> None:
-    """One transaction for the group; each unit's future settled after the commit."""
+) -> list[_Unit]:
+    """One transaction for the group; each unit's future settled after the commit.
+    Returns the units that lost a lock conflict, to be applied again."""
     outcomes: list[tuple[bool, Any]] = []
     try:
         with turn(), factory() as session:
@@ -133,15 +162,13 @@ def _commit(
             crash_point("sync.before_commit")
             session.commit()
     except BaseException as error:  # nothing of the group is durable: nobody is answered ok
-        for unit in group:
-            unit.future.set_exception(error)
-        return
+        return [unit for unit in group if not unit.settle(False, error)]
     crash_point("sync.after_commit")
-    for unit, (ok, value) in zip(group, outcomes, strict=True):
-        if ok:
-            unit.future.set_result(value)
-        else:
-            unit.future.set_exception(value)
+    return [
+        unit
+        for unit, (ok, value) in zip(group, outcomes, strict=True)
+        if not unit.settle(ok, value)
+    ]
 
 
 def _apply(session: Session, unit: _Unit, *, alone: bool) -> tuple[bool, Any]:
