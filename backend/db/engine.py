@@ -127,7 +127,9 @@ class Database:
             if acquired:
                 self._write_turns.release()
 
-    def grouped(self, work: Callable[[Session], T], key: uuid.UUID) -> T:
+    def grouped(
+        self, work: Callable[[Session], T], key: uuid.UUID, *, crash_points: bool = False
+    ) -> T:
         """Apply ``work(session)`` in a writer transaction shared with the other writes
         queued meanwhile, in a savepoint of its own, and return once it has committed
         (see :mod:`backend.db.group`). ``work`` flushes; it never commits.
@@ -136,9 +138,11 @@ class Database:
         ``POSTGRESQL_WRITERS``, each with its own groups, so that applying one group
         overlaps another's commit; ``key`` (the writing account) picks the thread, so an
         account's writes, which lock the same matches, never wait on each other across
-        two open groups."""
+        two open groups. ``crash_points``: a group holding this write passes the
+        ``sync.*`` crash points (a push; see backend/faults.py)."""
         writers = 1 if self.is_sqlite or single_writer() else len(self._groups)
-        return self._groups[key.int % writers].run(self.writer, self.write_turn, work)
+        group = self._groups[key.int % writers]
+        return group.run(self.writer, self.write_turn, work, crash_points=crash_points)
 
     def dispose(self) -> None:
         self.engine.dispose()

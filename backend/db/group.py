@@ -36,8 +36,9 @@ MAX_GROUP = 64
 """The most units one transaction holds: a bound on a group's latency and memory."""
 IDLE_SECONDS = 5.0
 GROUP_AT_LEAST = "TOUCHLINE_GROUP_AT_LEAST"
-"""Test environment only (as ``TOUCHLINE_CRASH_AT``): the first group waits until this
-many units are queued, so a crash test kills a commit that holds several devices."""
+"""Test environment only (as ``TOUCHLINE_CRASH_AT``): the first group that holds a push
+(a unit with crash points) waits until this many units are queued, so a crash test kills
+a commit that holds several devices."""
 
 
 @dataclass
@@ -45,6 +46,7 @@ class _Unit:
     work: Callable[[Session], Any]
     future: Future[Any] = field(default_factory=Future)
     tries: int = 0
+    crash_points: bool = False
 
     def settle(self, ok: bool, value: Any) -> bool:
         """Answer the caller; False (unanswered) if ``value`` is a lock conflict worth
@@ -86,13 +88,16 @@ class GroupCommit:
         factory: Callable[[], Session],
         turn: Callable[[], AbstractContextManager[None]],
         work: Callable[[Session], T],
+        *,
+        crash_points: bool = False,
     ) -> T:
         """Apply ``work(session)`` in the next group's transaction and return its result
         (or raise its error) once that transaction has committed.
 
         ``work`` may flush but must never commit or roll back; what it raises is raised
-        here, and its writes are rolled back without touching the group's others."""
-        unit = _Unit(work)
+        here, and its writes are rolled back without touching the group's others. With
+        ``crash_points``, a group holding it passes the ``sync.*`` crash points."""
+        unit = _Unit(work, crash_points=crash_points)
         with self._lock:
             self._queue.put(unit)
             if self._thread is None:
@@ -121,12 +126,13 @@ class GroupCommit:
                     self._thread = None
                     return None
             group = [self._queue.get()]
-        while self._gate > len(group):
-            try:
-                group.append(self._queue.get(timeout=IDLE_SECONDS))
-            except queue.Empty:
-                break
-        self._gate = 0
+        if group[0].crash_points:  # the first push's group waits for the gate's count
+            while self._gate > len(group):
+                try:
+                    group.append(self._queue.get(timeout=IDLE_SECONDS))
+                except queue.Empty:
+                    break
+            self._gate = 0
         while len(group) < MAX_GROUP:
             try:
                 group.append(self._queue.get_nowait())
@@ -155,15 +161,18 @@ def _commit(
     """One transaction for the group; each unit's future settled after the commit.
     Returns the units that lost a lock conflict, to be applied again."""
     outcomes: list[tuple[bool, Any]] = []
+    armed = any(unit.crash_points for unit in group)
     try:
         with turn(), factory() as session:
             for unit in group:
                 outcomes.append(_apply(session, unit, alone=len(group) == 1))
-            crash_point("sync.before_commit")
+            if armed:
+                crash_point("sync.before_commit")
             session.commit()
     except BaseException as error:  # nothing of the group is durable: nobody is answered ok
         return [unit for unit in group if not unit.settle(False, error)]
-    crash_point("sync.after_commit")
+    if armed:
+        crash_point("sync.after_commit")
     return [
         unit
         for unit, (ok, value) in zip(group, outcomes, strict=True)

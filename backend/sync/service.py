@@ -153,6 +153,7 @@ def _push_batch(
             form=form,
         ),
         key=principal.account_id,
+        crash_points=True,
     )
     if metrics is not None:
         metrics.sync_batches.inc()

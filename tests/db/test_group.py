@@ -57,7 +57,11 @@ def test_one_units_error_rolls_back_that_unit_alone_and_the_group_commits_once(
                 lambda s: _account(s, "third"),
             ]
             with ThreadPoolExecutor(3) as pool:
-                futures = [pool.submit(group.run, counted, db.write_turn, unit) for unit in units]
+                futures = [
+                    # As a push: the first group that holds one waits for all three.
+                    pool.submit(group.run, counted, db.write_turn, unit, crash_points=True)
+                    for unit in units
+                ]
                 assert futures[0].result(timeout=30) == "first"
                 with pytest.raises(Refused):
                     futures[1].result(timeout=30)
