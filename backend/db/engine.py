@@ -9,7 +9,6 @@ fails at once with "database is locked" rather than waiting.
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +23,6 @@ from backend.db.models import SCHEMA
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-POSTGRESQL_WRITERS = 4
 
 
 def create_db_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 5.0) -> Engine:
@@ -79,10 +77,7 @@ class Database:
     reader: sessionmaker[Session]
     writer: sessionmaker[Session]
     _write_turns: threading.Lock = field(default_factory=threading.Lock, compare=False)
-    _groups: tuple[GroupCommit, ...] = field(
-        default_factory=lambda: tuple(GroupCommit() for _ in range(POSTGRESQL_WRITERS)),
-        compare=False,
-    )
+    _group: GroupCommit = field(default_factory=GroupCommit, compare=False)
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 10, pool_timeout: float = 5.0) -> Database:
@@ -127,22 +122,20 @@ class Database:
             if acquired:
                 self._write_turns.release()
 
-    def grouped(
-        self, work: Callable[[Session], T], key: uuid.UUID, *, crash_points: bool = False
-    ) -> T:
-        """Apply ``work(session)`` in a writer transaction shared with the other writes
-        queued meanwhile, in a savepoint of its own, and return once it has committed
-        (see :mod:`backend.db.group`). ``work`` flushes; it never commits.
+    def grouped(self, work: Callable[[Session], T], *, crash_points: bool = False) -> T:
+        """Apply ``work(session)`` in a writer transaction and return once it has
+        committed. ``work`` flushes; it never commits. ``crash_points``: the transaction
+        passes the ``sync.*`` crash points (a push; see backend/faults.py).
 
-        SQLite has one writer thread (it has one write lock). PostgreSQL has
-        ``POSTGRESQL_WRITERS``, each with its own groups, so that applying one group
-        overlaps another's commit; ``key`` (the writing account) picks the thread, so an
-        account's writes, which lock the same matches, never wait on each other across
-        two open groups. ``crash_points``: a group holding this write passes the
-        ``sync.*`` crash points (a push; see backend/faults.py)."""
-        writers = 1 if self.is_sqlite or single_writer() else len(self._groups)
-        group = self._groups[key.int % writers]
-        return group.run(self.writer, self.write_turn, work, crash_points=crash_points)
+        On SQLite, which has one write lock, one writer thread applies every write queued
+        meanwhile in one transaction, each in a savepoint of its own (group commit, see
+        :mod:`backend.db.group`). PostgreSQL already flushes concurrent commits together,
+        and there group commit measured slower than a transaction per write in the
+        caller's thread (one thread applying every push, over one connection, against
+        ten at once): each write runs in its own transaction, as a group of one."""
+        if self.is_sqlite or single_writer():
+            return self._group.run(self.writer, self.write_turn, work, crash_points=crash_points)
+        return self._group.run_here(self.writer, self.write_turn, work, crash_points=crash_points)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -7,8 +7,8 @@ transaction (one unit's error rolls back that unit alone), and commits them toge
 Each caller waits for its unit's future, which is settled only once the transaction
 holding it has committed: nothing is acknowledged before it is durable. If the commit
 fails, every unit of the group gets the error and none is acknowledged. A unit that lost a
-lock conflict on PostgreSQL (a deadlock between two writer threads' open groups) is
-applied again in a later group, up to ``LOCK_TRIES`` times, before its error is answered.
+lock conflict on PostgreSQL (a deadlock between two open transactions) is applied
+again in a new transaction, up to ``LOCK_TRIES`` times, before its error is answered.
 
 The thread starts with the first unit and ends after it has been idle a while, so a
 process that never writes through it (or a test's app) holds no thread.
@@ -62,9 +62,9 @@ class _Unit:
 
 
 LOCK_TRIES = 3
-# PostgreSQL's deadlock_detected, serialization_failure and lock_not_available: two
-# writer threads' open groups can lock the same matches in opposite orders (different
-# accounts writing one team's matches); the unit that lost is applied again.
+# PostgreSQL's deadlock_detected, serialization_failure and lock_not_available: a group
+# of several pushes can lock matches in an order another transaction does not (each push
+# locks its own in id order); the unit that lost is applied again.
 LOCK_CONFLICTS = frozenset({"40P01", "40001", "55P03"})
 
 
@@ -108,6 +108,21 @@ class GroupCommit:
         result: T = unit.future.result()
         return result
 
+    def run_here(
+        self,
+        factory: Callable[[], Session],
+        turn: Callable[[], AbstractContextManager[None]],
+        work: Callable[[Session], T],
+        *,
+        crash_points: bool = False,
+    ) -> T:
+        """:meth:`run` as a group of one, in the calling thread (no writer thread)."""
+        unit = _Unit(work, crash_points=crash_points)
+        while _commit(factory, turn, [unit]):
+            pass  # it lost a lock conflict: again, in a new transaction
+        result: T = unit.future.result()
+        return result
+
     def _serve(
         self, factory: Callable[[], Session], turn: Callable[[], AbstractContextManager[None]]
     ) -> None:
@@ -148,8 +163,8 @@ def _group_gate() -> int:
 
 
 def single_writer() -> bool:
-    """True where a crash test gathers one group of several devices: one writer thread
-    then takes every unit, whichever account wrote it."""
+    """True where a crash test gathers one group of several devices: then PostgreSQL too
+    commits through the writer thread's groups."""
     return _group_gate() > 1
 
 

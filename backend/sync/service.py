@@ -152,7 +152,6 @@ def _push_batch(
             acknowledged=acknowledged,
             form=form,
         ),
-        key=principal.account_id,
         crash_points=True,
     )
     if metrics is not None:
@@ -207,7 +206,7 @@ def _pull_only(db: Database, device_id: uuid.UUID, acknowledged: Position | None
             .where(Device.id == device_id)
             .values(sync_position=acknowledged.to_json(), synced_at=utcnow())
         )
-        db.grouped(lambda session: session.execute(moved), key=device_id)
+        db.grouped(lambda session: session.execute(moved))
     return PushOutcome([], last, None)
 
 

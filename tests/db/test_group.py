@@ -3,7 +3,6 @@ units share one transaction, each in its own savepoint."""
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -80,10 +79,9 @@ def test_a_unit_is_answered_only_after_its_group_has_committed(kind: str, tmp_pa
     with migrated_database(kind, tmp_path) as url:
         db = Database.connect(url)
         try:
-            key = uuid.uuid4()
 
             def write_then_read(name: str) -> tuple[str, set[str]]:
-                db.grouped(lambda s: _account(s, name), key=key)
+                db.grouped(lambda s: _account(s, name))
                 with db.reader() as session:
                     return name, set(session.scalars(select(Account.display_name)))
 
