@@ -133,9 +133,10 @@ class Database:
         and there group commit measured slower than a transaction per write in the
         caller's thread (one thread applying every push, over one connection, against
         ten at once): each write runs in its own transaction, as a group of one."""
-        if self.is_sqlite or single_writer():
-            return self._group.run(self.writer, self.write_turn, work, crash_points=crash_points)
-        return self._group.run_here(self.writer, self.write_turn, work, crash_points=crash_points)
+        alone = not (self.is_sqlite or single_writer())
+        return self._group.run(
+            self.writer, self.write_turn, work, crash_points=crash_points, alone=alone
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -90,14 +90,31 @@ class GroupCommit:
         work: Callable[[Session], T],
         *,
         crash_points: bool = False,
+        alone: bool = False,
     ) -> T:
         """Apply ``work(session)`` in the next group's transaction and return its result
         (or raise its error) once that transaction has committed.
 
         ``work`` may flush but must never commit or roll back; what it raises is raised
         here, and its writes are rolled back without touching the group's others. With
-        ``crash_points``, a group holding it passes the ``sync.*`` crash points."""
+        ``crash_points``, a group holding it passes the ``sync.*`` crash points. With
+        ``alone``, it is a group of one, committed in the calling thread."""
         unit = _Unit(work, crash_points=crash_points)
+        if alone:
+            while _commit(factory, turn, [unit]):
+                pass  # it lost a lock conflict: again, in a new transaction
+        else:
+            self._enqueue(unit, factory, turn)
+        result: T = unit.future.result()
+        return result
+
+    def _enqueue(
+        self,
+        unit: _Unit,
+        factory: Callable[[], Session],
+        turn: Callable[[], AbstractContextManager[None]],
+    ) -> None:
+        """Queue the unit for the writer thread, starting the thread if it is not running."""
         with self._lock:
             self._queue.put(unit)
             if self._thread is None:
@@ -105,23 +122,6 @@ class GroupCommit:
                     target=self._serve, args=(factory, turn), name="group-commit", daemon=True
                 )
                 self._thread.start()
-        result: T = unit.future.result()
-        return result
-
-    def run_here(
-        self,
-        factory: Callable[[], Session],
-        turn: Callable[[], AbstractContextManager[None]],
-        work: Callable[[Session], T],
-        *,
-        crash_points: bool = False,
-    ) -> T:
-        """:meth:`run` as a group of one, in the calling thread (no writer thread)."""
-        unit = _Unit(work, crash_points=crash_points)
-        while _commit(factory, turn, [unit]):
-            pass  # it lost a lock conflict: again, in a new transaction
-        result: T = unit.future.result()
-        return result
 
     def _serve(
         self, factory: Callable[[], Session], turn: Callable[[], AbstractContextManager[None]]
