@@ -60,6 +60,13 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) the process has used so far: unlike a rate, it
+    barely moves when other work shares the machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmRSS (resident now) and VmHWM (peak resident) of a process, in KiB."""
     values = {}

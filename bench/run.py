@@ -1,7 +1,7 @@
 """Benchmark Touchline against this machine's ceilings and a CouchDB-protocol peer, in one run.
 
     python3 bench/run.py [--quick] [--database sqlite|postgresql|both] [--no-peer]
-    python3 bench/run.py --phase insights [--database ...]
+    python3 bench/run.py --phase insights|ingest|storm [--database ...] [--quick] [--profile DIR]
 
 
 Writes bench/results/latest.json, bench/results/chart.png and the results section of
@@ -23,6 +23,7 @@ import signal
 import sys
 import time
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,16 @@ if __name__ == "__main__" and Path(sys.prefix).resolve() != (ROOT / ".venv").res
 
 sys.path.insert(0, str(ROOT))
 
-from bench import ceilings, insights, peer, processes, report, touchline, workload  # noqa: E402
+from bench import (  # noqa: E402
+    ceilings,
+    insights,
+    peer,
+    processes,
+    report,
+    storm,
+    touchline,
+    workload,
+)
 
 RESULTS = ROOT / "bench" / "results"
 SCRATCH = ROOT / "bench" / ".scratch"
@@ -96,6 +106,14 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+async def server_cpu(pid: int, measured: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """``measured``'s figures, with the server's CPU milliseconds per event over it."""
+    before = processes.cpu_seconds(pid)
+    result = await measured
+    spent = processes.cpu_seconds(pid) - before
+    return result | {"server_cpu_ms_per_event": round(spent * 1000 / result["events"], 3)}
+
+
 async def bench_touchline(
     kind: str,
     profile: Path | None,
@@ -105,8 +123,8 @@ async def bench_touchline(
     make_id: Any,
     samples: dict[str, list[float]],
 ) -> tuple[dict[str, Any], list[Any], dict[str, list[dict[str, Any]]]]:
-    """Every Touchline workload on a fresh ``kind`` database; also returns the ingest plan
-    and the fan-out events, which the references replay."""
+    """Every Touchline workload on a fresh ``kind`` database; also returns the ingest
+    plans (one a run) and the fan-out events, which the references replay."""
     out: dict[str, Any] = {"fan_out": {}}
     events_used: dict[str, list[dict[str, Any]]] = {}
     with (
@@ -128,18 +146,29 @@ async def bench_touchline(
             processes.memory_kb,
             lambda m: progress(f"[{kind}] {m}"),
         )
-        ingest_plan = touchline.ingest_batches(day, plan.batches_per_device, rng, make_id)
-        with processes.profiled(server.pid, profile and profile / f"ingest-{kind}.svg"):
-            out["ingest"] = await touchline.ingest(
-                server.base_url, ingest_plan, lambda m: progress(f"[{kind}] {m}")
+        ingest_plans: list[Any] = []
+
+        async def ingest_once() -> dict[str, Any]:
+            ingest_plans.append(
+                touchline.ingest_batches(day, plan.batches_per_device, rng, make_id)
             )
+            svg = profile and profile / f"ingest-{kind}-{len(ingest_plans)}.svg"
+            with processes.profiled(server.pid, svg):
+                return await server_cpu(
+                    server.pid,
+                    touchline.ingest(
+                        server.base_url, ingest_plans[-1], lambda m: progress(f"[{kind}] {m}")
+                    ),
+                )
+
+        out["ingest"] = await workload.median_run(workload.INGEST_RUNS, ingest_once)
         out["catch_up"] = await workload.median_run(
             workload.CATCH_UP_RUNS,
             lambda: touchline.catch_up(
                 server.base_url,
                 day.club,
-                # What was ingested, and each match's kick-off from its set-up.
-                out["ingest"]["events"] + len(day.matches),
+                # What the three ingest runs stored, and each match's kick-off.
+                out["ingest"]["events"] * len(ingest_plans) + len(day.matches),
                 lambda m: progress(f"[{kind}] {m}"),
             ),
         )
@@ -224,7 +253,7 @@ async def bench_touchline(
         )
         out["memory"]["peak_rss_kb"] = mem()["VmHWM"]
         out["memory"]["rss_at_end_kb"] = mem()["VmRSS"]
-    return out, ingest_plan, events_used
+    return out, ingest_plans, events_used
 
 
 async def run_insights(kinds: list[str], run_dir: Path, seed: int) -> dict[str, Any]:
@@ -246,18 +275,125 @@ async def run_insights(kinds: list[str], run_dir: Path, seed: int) -> dict[str, 
     return out
 
 
-def main_insights(args: argparse.Namespace) -> int:
-    """``--phase insights``: its figures go to bench/.scratch/insights.json, never to the
-    published results."""
+async def ingest_phase(
+    kind: str, args: argparse.Namespace, plan: Plan, run_dir: Path
+) -> dict[str, Any]:
+    """Set up a matchday on a fresh ``kind`` database and server, ingest it three times
+    (the median run is reported), then measure the insert ceilings on the first run's
+    rows."""
+    rng = random.Random(args.seed)
+    make_id = workload.UUIDv7()
+
+    def say(message: str) -> None:
+        progress(f"[{kind}] {message}")
+
+    plans: list[Any] = []
+    with (
+        processes.fresh_database(kind, run_dir) as url,
+        processes.touchline_server(url, run_dir / f"touchline-{kind}.log") as server,
+    ):
+        day = await touchline.prepare(server.base_url, MATCHES, 0, rng, make_id)
+
+        async def once() -> dict[str, Any]:
+            plans.append(touchline.ingest_batches(day, plan.batches_per_device, rng, make_id))
+            svg = args.profile and args.profile / f"ingest-{kind}-{len(plans)}.svg"
+            with processes.profiled(server.pid, svg):
+                pushed = touchline.ingest(server.base_url, plans[-1], say)
+                return await server_cpu(server.pid, pushed)
+
+        out = {"ingest": await workload.median_run(workload.INGEST_RUNS, once)}
+        out["peak_rss_kb"] = server.memory()["VmHWM"]
+    with processes.fresh_database(kind, run_dir) as url:
+        out["ceilings"] = ceilings.insert_ceilings(url, plans[0], say)
+    return out
+
+
+async def run_ingest(
+    kinds: list[str], run_dir: Path, args: argparse.Namespace, plan: Plan
+) -> dict[str, Any]:
+    """Only the ingest and its ceilings, on a fresh database and server of each kind."""
+    out: dict[str, Any] = {}
+    for kind in kinds:
+        if kind == "postgresql" and not processes.postgres_available():
+            progress(f"PostgreSQL is not reachable at {processes.POSTGRES_ADMIN_URL}; skipping it")
+            continue
+        out[kind] = await ingest_phase(kind, args, plan, run_dir)
+    return out
+
+
+async def storm_phase(
+    kind: str, args: argparse.Namespace, run_dir: Path
+) -> tuple[dict[str, Any], list[storm.Phone]]:
+    """The reconnect storm against a fresh ``kind`` database and server; also returns
+    the phones, whose events the peer is sent."""
+    rng = random.Random(args.seed)
+    make_id = workload.UUIDv7()
+    phones = storm.QUICK_PHONES if args.quick else storm.PHONES
+
+    def say(message: str) -> None:
+        progress(f"[{kind}] {message}")
+
+    with (
+        processes.fresh_database(kind, run_dir) as url,
+        processes.touchline_server(url, run_dir / f"touchline-storm-{kind}.log") as server,
+    ):
+        say(f"storm: setting up {phones} phones")
+        prepared = await storm.prepare(server.base_url, phones, rng, make_id)
+        before = server.memory()["VmRSS"]
+        out = await server_cpu(
+            server.pid, storm.touchline_storm(server.base_url, url, prepared, say)
+        )
+        out["memory"] = {"rss_before_kb": before, "peak_rss_kb": server.memory()["VmHWM"]}
+    return out, prepared
+
+
+async def peer_storm_phase(run_dir: Path, phones: list[storm.Phone]) -> dict[str, Any]:
+    """The same storm, the same events, against PouchDB Server."""
+    binary, why = peer.install(SCRATCH, progress)
+    if binary is None:
+        return {"available": False, "reason": why}
+    with processes.pouchdb_server(
+        binary, run_dir / "pouchdb-storm", run_dir / "pouchdb-storm.log"
+    ) as server:
+        before = server.memory()["VmRSS"]
+        out = await storm.peer_storm(server.base_url, phones, progress)
+        out["memory"] = {"rss_before_kb": before, "peak_rss_kb": server.memory()["VmHWM"]}
+    return out
+
+
+async def run_storm(kinds: list[str], run_dir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The storm on each database, then (unless --no-peer) on the peer."""
+    out: dict[str, Any] = {}
+    phones: list[storm.Phone] = []
+    for kind in kinds:
+        if kind == "postgresql" and not processes.postgres_available():
+            continue
+        out[kind], phones = await storm_phase(kind, args, run_dir)
+    if phones and not args.no_peer:
+        out["peer"] = await peer_storm_phase(run_dir, phones)
+    return out
+
+
+def main_phase(args: argparse.Namespace) -> int:
+    """``--phase NAME``: only that phase, on fresh servers; its figures go to
+    bench/.scratch/NAME.json, never to the published results."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
-    run_dir = SCRATCH / f"insights-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    run_dir = SCRATCH / f"{args.phase}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     run_dir.mkdir()
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    progress(f"bench, insights phase only: databases {args.database}; load {load()}")
-    results = asyncio.run(run_insights(kinds, run_dir, args.seed))
+    progress(f"bench, {args.phase} phase only: databases {args.database}; load {load()}")
+    plan = QUICK if args.quick else FULL
+    if args.phase == "insights":
+        results = asyncio.run(run_insights(kinds, run_dir, args.seed))
+    elif args.phase == "storm":
+        processes.raise_file_limit()
+        results = asyncio.run(run_storm(kinds, run_dir, args))
+    else:
+        processes.raise_file_limit()
+        results = asyncio.run(run_ingest(kinds, run_dir, args, plan))
     if not args.keep_logs:
         shutil.rmtree(run_dir, ignore_errors=True)
-    (SCRATCH / "insights.json").write_text(json.dumps(results, indent=2) + "\n")
+    (SCRATCH / f"{args.phase}.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
 
@@ -282,21 +418,21 @@ async def run(
         progress(f"PostgreSQL is not reachable at {processes.POSTGRES_ADMIN_URL}; skipping it")
         results["skipped"].append("postgresql: server not reachable")
         kinds.remove("postgresql")
-    first_plan: list[Any] | None = None
+    first_plans: list[Any] = []
     fan_events: dict[str, list[dict[str, Any]]] = {}
     for kind in kinds:
-        db, ingest_plan, used = await bench_touchline(
+        db, ingest_plans, used = await bench_touchline(
             kind, args.profile, plan, run_dir, rng, make_id, samples
         )
         results["databases"][kind] = db
-        first_plan = first_plan or ingest_plan
+        first_plans = first_plans or ingest_plans
         fan_events = fan_events or used
         with processes.fresh_database(kind, run_dir) as url:
-            results["ceilings"]["insert"][kind] = ceilings.insert_ceiling(
-                url, ingest_plan, lambda m, k=kind: progress(f"[{k}] {m}")
+            results["ceilings"]["insert"][kind] = ceilings.insert_ceilings(
+                url, ingest_plans[0], lambda m, k=kind: progress(f"[{k}] {m}")
             )
 
-    assert first_plan is not None
+    assert first_plans
     with processes.raw_broadcast_server(run_dir / "raw-broadcast.log") as raw:
         for viewers in plan.broadcast_viewers:
             key = "200_one_match" if viewers == 200 else "1000_one_match"
@@ -311,6 +447,7 @@ async def run(
             )
             results["ceilings"]["broadcast"][str(viewers)] = result
 
+    results["storm"] = await run_storm(kinds, run_dir, args)
     if args.no_peer:
         results["peer"] = {"available": False, "reason": "skipped with --no-peer"}
         return
@@ -327,10 +464,14 @@ async def run(
             f"{run_dir / 'pouchdb'})"
         )
         out: dict[str, Any] = {"available": True, "version": peer.VERSION, "fan_out": {}}
-        out["ingest"] = await peer.ingest(server.base_url, first_plan, progress)
+        # The same three runs as Touchline's, the median reported.
+        plans = iter(first_plans)
+        out["ingest"] = await workload.median_run(
+            workload.INGEST_RUNS, lambda: peer.ingest(server.base_url, next(plans), progress)
+        )
+        stored = out["ingest"]["events"] * len(first_plans)
         out["catch_up"] = await workload.median_run(
-            workload.CATCH_UP_RUNS,
-            lambda: peer.catch_up(server.base_url, out["ingest"]["events"], progress),
+            workload.CATCH_UP_RUNS, lambda: peer.catch_up(server.base_url, stored, progress)
         )
         for feed in ("continuous", "longpoll"):
             result = await peer.fan_out(
@@ -367,7 +508,7 @@ def main() -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip PouchDB Server")
     parser.add_argument(
         "--phase",
-        choices=["insights"],
+        choices=["insights", "ingest", "storm"],
         help="run only this phase (on fresh servers), print its figures, publish nothing",
     )
     parser.add_argument(
@@ -383,8 +524,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     args.database = args.database or ("sqlite" if args.quick else "both")
-    if args.phase == "insights":
-        return main_insights(args)
+    if args.phase is not None:
+        return main_phase(args)
     plan = QUICK if args.quick else FULL
     limit = processes.raise_file_limit()
     SCRATCH.mkdir(parents=True, exist_ok=True)

@@ -256,6 +256,7 @@ async def paced(items: Sequence[T], per_second: float) -> AsyncIterator[T]:
 
 
 CATCH_UP_RUNS = 3
+INGEST_RUNS = 3
 
 
 async def median_run(runs: int, measure: Callable[[], Awaitable[dict[str, Any]]]) -> dict[str, Any]:

@@ -106,11 +106,10 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
             raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
-            with db.writer() as session:
-                session.execute(
-                    update(Device).where(Device.id == device.id).values(last_seen_at=now)
-                )
-                session.commit()
+            # On SQLite in the writer's next group commit: during a reconnect storm every
+            # phone's first request writes this, and each would otherwise cost a commit.
+            seen = update(Device).where(Device.id == device.id).values(last_seen_at=now)
+            db.grouped(lambda session: session.execute(seen))
         return Principal(device.account_id, device.id)
     claims = login_tokens(request).claims(token)
     if claims is not None:

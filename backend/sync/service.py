@@ -32,7 +32,6 @@ from backend.db.models import (
     utcnow,
 )
 from backend.errors import Conflict, Forbidden, Invalid, NotFound, TouchlineError
-from backend.faults import crash_point
 from backend.matches.service import MatchWriter
 from backend.metrics import Metrics
 from backend.sync.cursors import CursorCodec, Position
@@ -143,11 +142,19 @@ def _push_batch(
 ) -> PushOutcome:
     # Parsed before the write transaction opens: on SQLite it holds the write lock.
     commands = [_parse(mutation) for mutation in mutations]
-    with db.write_turn(), db.writer() as session:
-        pushed = push(session, principal, mutations, commands, acknowledged, form)
-        crash_point("sync.before_commit")
-        session.commit()
-    crash_point("sync.after_commit")
+    # Applied in the writer's next group, in a savepoint of its own; answered once the
+    # group's transaction has committed (see backend/db/group.py, crash points included).
+    pushed = db.grouped(
+        partial(
+            push,
+            principal=principal,
+            mutations=mutations,
+            commands=commands,
+            acknowledged=acknowledged,
+            form=form,
+        ),
+        crash_points=True,
+    )
     if metrics is not None:
         metrics.sync_batches.inc()
         for result in pushed.results:
@@ -195,13 +202,12 @@ def _pull_only(db: Database, device_id: uuid.UUID, acknowledged: Position | None
         assert device is not None
         last, stored = device.last_mutation_id, device.sync_position
     if acknowledged is not None and acknowledged.to_json() != stored:
-        with db.writer() as session:
-            session.execute(
-                update(Device)
-                .where(Device.id == device_id)
-                .values(sync_position=acknowledged.to_json(), synced_at=utcnow())
-            )
-            session.commit()
+        moved = (
+            update(Device)
+            .where(Device.id == device_id)
+            .values(sync_position=acknowledged.to_json(), synced_at=utcnow())
+        )
+        db.grouped(lambda session: session.execute(moved))
     return PushOutcome([], last, None)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import signal
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,53 @@ def test_a_batch_killed_before_its_commit_leaves_nothing_and_the_resend_applies_
             logged = sorted(m["args"]["id"] for m in batch)
             assert sorted(_event_ids(server, token, match_id)) == logged
             assert _last_mutation_id(server, token, device_id) == 50
+
+
+GROUP = 4
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("point", ["sync.before_commit", "sync.after_commit"])
+def test_a_group_of_devices_killed_at_its_commit_is_stored_exactly_once_on_retry(
+    kind: str, point: str, tmp_path: Path
+) -> None:
+    """Four phones push at once into one group commit (the server holds the first group
+    until all four are queued) and the server dies at the crash point. Nobody was
+    answered; each phone resends its batch: before the commit nothing of the group exists
+    and every mutation is applied now, after it every mutation is a replay; either way
+    each event is stored exactly once."""
+    with fresh_database(kind, tmp_path) as database_url:
+        _upgrade(database_url)
+        armed = {"TOUCHLINE_CRASH_AT": point, "TOUCHLINE_GROUP_AT_LEAST": str(GROUP)}
+        with running_server(database_url, tmp_path / "armed.log", env=armed) as server:
+            phones = [_phone(server) for _ in range(GROUP)]
+            batches = [_batch(match_id, 20) for _, _, match_id in phones]
+            pushes = [(t, d, b) for (t, d, _), b in zip(phones, batches, strict=True)]
+            with ThreadPoolExecutor(GROUP) as pool:
+                answered = list(pool.map(lambda push: _answered(server, *push), pushes))
+            assert answered == [False] * GROUP
+            assert server.process.wait(timeout=10) == -signal.SIGKILL, server.log()
+
+        committed = point == "sync.after_commit"
+        with running_server(database_url, tmp_path / "restarted.log") as server:
+            for (token, device_id, match_id), batch in zip(phones, batches, strict=True):
+                logged = sorted(m["args"]["id"] for m in batch)
+                stored = sorted(_event_ids(server, token, match_id))
+                assert stored == (logged if committed else [])
+                assert _last_mutation_id(server, token, device_id) == (20 if committed else 0)
+                retry = _sync(server, token, device_id, batch)
+                assert retry.status == 200, retry.body
+                assert [
+                    (r["id"], r["verdict"], r.get("replayed", False)) for r in retry.body["results"]
+                ] == [(n, "applied", committed) for n in range(1, 21)]
+                assert sorted(_event_ids(server, token, match_id)) == logged
+                assert _last_mutation_id(server, token, device_id) == 20
+
+
+def _answered(server: Server, token: str, device_id: str, batch: list[dict[str, Any]]) -> bool:
+    """False if the push got no answer: the server died holding it."""
+    try:
+        _sync(server, token, device_id, batch)
+    except (ConnectionError, http.client.HTTPException, OSError):
+        return False
+    return True
