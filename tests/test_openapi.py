@@ -143,7 +143,18 @@ def map_case(_context: Any, case: Case) -> Case:
         if case.query:
             query = {k: v for k, v in case.query.items() if k != "cursor"}
             case.query = _in_order(_in_range_instants(query))
+        case.body = _known_lineup(case.body)
     return case
+
+
+def _known_lineup(body: Any) -> Any:
+    """A lineup body whose slots name the seeded players, each once (no schema can say that
+    a slot must name a player of the match's team, nor that a player is named once)."""
+    if not (isinstance(body, dict) and isinstance(body.get("players"), list)):
+        return body
+    slots = [slot for slot in body["players"] if isinstance(slot, dict)]
+    named = zip(slots, SEEDED.get("player_id", []), strict=False)
+    return body | {"players": [slot | {"player_id": player} for slot, player in named]}
 
 
 def _in_order(query: dict[str, Any]) -> dict[str, Any]:

@@ -807,7 +807,7 @@ def test_the_season_screen_counts_on_the_phone_what_the_server_counts(
     pitchside.wait_synced(page)
 
     context.set_offline(True)
-    page.get_by_role("button", name=re.compile(r"^Players \(")).click()
+    page.get_by_role("button", name=re.compile(r"^Team \(")).click()
     page.get_by_role("button", name="Season stats").click()
     page.get_by_role("heading", name=f"{club.team_name}: season").wait_for()
     assert page.evaluate("navigator.onLine") is False

@@ -107,8 +107,10 @@ async def _revoke_while_watched(running: Deployment) -> None:
             assert viewer.connection is not None
             assert await close_code(viewer.connection, timeout=5) == 4410
 
+        # Read before the push: the kick-off can reach the survivor before the push returns.
+        held = survivor.last
         ids = await asyncio.to_thread(team.push, "kick_off")
-        await until_all_reach([survivor], [task], survivor.last + 1)
+        await until_all_reach([survivor], [task], held + 1)
         assert survivor.events() == ids
         assert survivor.closes == []
     finally:
