@@ -20,6 +20,7 @@ from backend.db.models import Match, Player, Repair, ServerMeta, utcnow
 from backend.errors import Conflict, Invalid, NotFound, TouchlineError
 from backend.matches.service import MatchWriter
 from backend.sync.mutations import HANDLERS, Turn
+from backend.sync.service import refuse_newer_protocol
 from sync_protocol import PROTOCOL_VERSION
 from sync_protocol.messages import Problem
 from sync_protocol.repair import (
@@ -44,13 +45,7 @@ def repair(db: Database, principal: Principal, request: RepairRequest) -> Repair
     committed, with the device's count for this generation."""
     device_id = principal.device_id
     assert device_id is not None
-    if request.protocol > PROTOCOL_VERSION:
-        raise Conflict(
-            f"this server speaks sync protocol {PROTOCOL_VERSION}; "
-            f"version {request.protocol} is newer",
-            field="protocol",
-            code="protocol_too_new",
-        )
+    refuse_newer_protocol(request.protocol)
     if request.device_id != device_id:
         # As on /sync: these records are offered for another device id; say so, and let
         # the device adopt the token's id (its sync gets an unknown_device reset).

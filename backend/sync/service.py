@@ -77,6 +77,17 @@ class PullOutcome:
     behind: int
 
 
+def refuse_newer_protocol(protocol: int) -> None:
+    """409 ``protocol_too_new`` for a request in a protocol newer than this server's: the
+    client keeps its outbox and tells the user the server needs updating."""
+    if protocol > PROTOCOL_VERSION:
+        raise Conflict(
+            f"this server speaks sync protocol {PROTOCOL_VERSION}; version {protocol} is newer",
+            field="protocol",
+            code="protocol_too_new",
+        )
+
+
 def sync(
     db: Database,
     codec: CursorCodec,
@@ -86,13 +97,7 @@ def sync(
 ) -> bytes:
     """Run one sync and return the response body (UTF-8 JSON, see SyncResponse)."""
     assert principal.device_id is not None
-    if request.protocol > PROTOCOL_VERSION:
-        raise Conflict(
-            f"this server speaks sync protocol {PROTOCOL_VERSION}; "
-            f"version {request.protocol} is newer",
-            field="protocol",
-            code="protocol_too_new",
-        )
+    refuse_newer_protocol(request.protocol)
     position = codec.decode(request.cursor) if request.cursor is not None else None
     form = Form.for_protocol(request.protocol)
     own_device = request.device_id == principal.device_id

@@ -12,6 +12,7 @@ import asyncio
 import json
 import signal
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -51,6 +52,7 @@ class Proxy:
         self.flowing.set()
         self.holding = threading.Event()
         self.writers: set[asyncio.StreamWriter] = set()
+        self.clients: set[asyncio.StreamWriter] = set()
         self.port = 0
         self.server: asyncio.Server
 
@@ -85,6 +87,13 @@ class Proxy:
     def restore(self) -> None:
         self.open = True
 
+    def wait_for_connections(self, count: int, timeout: float = 30) -> None:
+        """Return once ``count`` connections are open through the proxy."""
+        deadline = time.monotonic() + timeout
+        while len(self.clients) < count:
+            assert time.monotonic() < deadline, f"{len(self.clients)} of {count} connections"
+            time.sleep(0.05)
+
     def stall(self) -> None:
         """Hold every byte from now on; ``holding`` is set once some are held."""
         self.holding.clear()
@@ -102,6 +111,7 @@ class Proxy:
                 return
             upstream_reader, upstream = await asyncio.open_connection(*self.target)
             self.writers |= {writer, upstream}
+            self.clients.add(writer)
             await asyncio.gather(
                 self._pipe(reader, upstream),
                 self._pipe(upstream_reader, writer),
@@ -112,6 +122,7 @@ class Proxy:
         finally:
             writer.transport.abort()
             self.writers.discard(writer)
+            self.clients.discard(writer)
             for other in [w for w in self.writers if w.transport.is_closing()]:
                 self.writers.discard(other)
 
@@ -231,6 +242,9 @@ def test_with_no_connection_free_a_request_gets_503_instead_of_waiting(
 ) -> None:
     server, proxy = served
     team = coach(server)
+    # The pool's one connection and the live listener's, which an earlier test's cut may
+    # still be reconnecting: held bytes must be the holder's, not the listener's.
+    proxy.wait_for_connections(2)
     with ThreadPoolExecutor(max_workers=1) as pool:
         proxy.stall()
         try:
