@@ -44,8 +44,10 @@ async def _revoke_while_watching(
             assert viewer.connection is not None
             assert await close_code(viewer.connection, timeout=deadline) == 4401
 
+        # Read before the push: its record can reach a survivor before the push returns.
+        held = max(s.last for s in survivors)
         ids = await asyncio.to_thread(tablet.push, "kick_off")
-        await until_all_reach(survivors, tasks, max(s.last for s in survivors) + 1)
+        await until_all_reach(survivors, tasks, held + 1)
         for survivor in survivors:
             assert survivor.events() == ids
             assert survivor.closes == []

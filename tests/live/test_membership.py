@@ -45,8 +45,13 @@ async def _remove_while_watching(running: Deployment, deadline: float) -> None:
             assert viewer.connection is not None
             assert await close_code(viewer.connection, timeout=deadline) == 4403
 
+        # Read before the push: its record can reach a survivor before the push returns.
+
+        held = max(s.last for s in survivors)
+
         ids = await asyncio.to_thread(team.push, "kick_off")
-        await until_all_reach(survivors, tasks, max(s.last for s in survivors) + 1)
+
+        await until_all_reach(survivors, tasks, held + 1)
         assert survivors[0].events() == ids
         assert survivors[0].closes == []
     finally:
