@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from backend.ops.compression import accepts
+from backend.ops.compression import SMALL_BYTES, accepts
 from tests import factories
 from tests.databases import fresh_database
 from tests.e2e.server import running_server
@@ -73,10 +73,20 @@ def test_a_pull_travels_compressed_as_the_client_accepts(client: TestClient) -> 
 
     assert plain[0] is None and neither[0] is None and neither[1] == plain[1]
     assert gzipped[0] == refused[0] == "gzip" and gzipped[1] < plain[1] / 3
-    assert brotli[0] == "br" and brotli[1] < gzipped[1]
+    # A small answer goes at brotli's quickest quality: about gzip's size, for less CPU.
+    assert plain[1] < SMALL_BYTES
+    assert brotli[0] == "br" and brotli[1] < plain[1] / 3
     assert brotli[2] == gzipped[2] == refused[2] == plain[2]
     assert len(events.content) > 1024
     assert "content-encoding" not in events.headers
+
+    for minute in range(20, 120):
+        factories.event(client, headers, match_id, "tackle", minute=minute % 90)
+    large, large_gzipped, large_brotli = pull("identity"), pull("gzip"), pull("br")
+    # A catch-up page, compressed at quality 5: smaller than gzip's.
+    assert large[1] > SMALL_BYTES
+    assert large_brotli[0] == "br" and large_brotli[1] < large_gzipped[1]
+    assert large_brotli[2] == large_gzipped[2] == large[2]
 
 
 @pytest.mark.e2e
