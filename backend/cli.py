@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -66,6 +67,12 @@ def serve(args: argparse.Namespace) -> int:
             "touchline: --forwarded-allow-ips '*' trusts any client to name its own address; "
             "list the proxy's address or network (e.g. 10.0.0.0/8) instead"
         )
+    workers = args.workers
+    if workers > 1 and settings.is_sqlite:
+        sys.exit(
+            f"touchline: --workers {workers} needs PostgreSQL: on SQLite one process holds the "
+            "write lock and carries live changes to viewers in its memory; serve with one worker"
+        )
     if args.migrate:
         _upgrade_in_child(settings)
     json_lines = (
@@ -73,10 +80,19 @@ def serve(args: argparse.Namespace) -> int:
         if settings.log_json is not None
         else (settings.environment == "production")
     )
-    app = create_app(settings)
-    process_tuning.freeze_startup_heap()
+    target: Any
+    if workers > 1:
+        # Each worker builds its own app from the environment, as another instance would:
+        # the live fan-out between them rides PostgreSQL's LISTEN/NOTIFY.
+        os.environ["TOUCHLINE_DATABASE_URL"] = settings.database_url
+        target = "backend.cli:worker_app"
+    else:
+        target = create_app(settings)
+        process_tuning.freeze_startup_heap()
     uvicorn.run(
-        app,
+        target,
+        factory=workers > 1,
+        workers=workers,
         host=args.host,
         port=args.port,
         proxy_headers=True,
@@ -94,6 +110,18 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def worker_app() -> Any:
+    """The app of one worker process of ``touchline serve --workers N`` (uvicorn's
+    factory): its settings come from the environment the server was started with."""
+    from backend.app import create_app  # noqa: PLC0415
+    from backend.ops import process_tuning  # noqa: PLC0415
+
+    process_tuning.tune_malloc()
+    app = create_app()
+    process_tuning.freeze_startup_heap()
+    return app
 
 
 def _upgrade_in_child(settings: Settings) -> None:
@@ -246,6 +274,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--migrate", action="store_true", help="apply migrations before serving"
     )
     serve_parser.add_argument("--log-level", default="info")
+    serve_parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes, on PostgreSQL only (SQLite serves with one); one per core",
+    )
     serve_parser.add_argument(
         "--forwarded-allow-ips",
         default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),

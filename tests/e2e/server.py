@@ -152,11 +152,12 @@ def running_server(
     port: int | None = None,
     env: dict[str, str] | None = None,
     migrate: bool = False,
+    workers: int = 1,
 ) -> Iterator[Server]:
     """``touchline serve`` on ``port`` (default: a free one), stopped on exit; its output
     goes to ``log_path``. Passing the port of a stopped server restarts it at its address.
     ``env`` adds settings to its environment (``TOUCHLINE_SECRET_KEYS``, ...); ``migrate``
-    passes ``--migrate``.
+    passes ``--migrate``; ``workers`` passes ``--workers``.
 
     The block starts once the server answers: ``/readyz`` with 200 when ``ready``, else
     ``/healthz`` (for a server whose database is not ready). Raises if that takes longer
@@ -177,6 +178,7 @@ def running_server(
                 "--database-url",
                 database_url,
                 *(["--migrate"] if migrate else []),
+                *(["--workers", str(workers)] if workers != 1 else []),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
