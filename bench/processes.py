@@ -60,20 +60,44 @@ def free_port() -> int:
         return port
 
 
+def group_pids(pid: int) -> list[int]:
+    """``pid`` and the processes of its process group (a server's workers): each server
+    runs in a group of its own (``start_new_session``)."""
+    found = [pid]
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == pid:
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if int(fields[2]) == pid:  # the process group id
+            found.append(int(entry.name))
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """The CPU time (user and system) the process has used so far: unlike a rate, it
-    barely moves when other work shares the machine."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time (user and system) the process and its process group have used so
+    far: unlike a rate, it barely moves when other work shares the machine."""
+    total = 0
+    for member in group_pids(pid):
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def memory_kb(pid: int) -> dict[str, int]:
-    """VmRSS (resident now) and VmHWM (peak resident) of a process, in KiB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in {"VmRSS", "VmHWM"}:
-            values[key] = int(rest.split()[0])
+    """VmRSS (resident now) and VmHWM (peak resident) of a process and its process
+    group, in KiB: the sum over its members (for the peak, a bound: members may have
+    peaked at different moments)."""
+    values = {"VmRSS": 0, "VmHWM": 0}
+    for member in group_pids(pid):
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                key, _, rest = line.partition(":")
+                if key in values:
+                    values[key] += int(rest.split()[0])
     return values
 
 
@@ -168,11 +192,15 @@ def _child_env(extra: dict[str, str]) -> dict[str, str]:
 
 
 def touchline_server(
-    database_url: str, log_path: Path, migrate: bool = True, env: dict[str, str] | None = None
+    database_url: str,
+    log_path: Path,
+    migrate: bool = True,
+    env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> contextlib.AbstractContextManager[Process]:
     port = free_port()
     argv = [str(TOUCHLINE), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--database-url", database_url, "--log-level", "warning"]
+    argv += ["--database-url", database_url, "--log-level", "warning", "--workers", str(workers)]
     if migrate:
         argv.append("--migrate")
     return started("touchline", argv, port, "/readyz", log_path, _child_env(env or {}), ROOT)

@@ -56,6 +56,9 @@ MATCHES = 25
 DEVICES_PER_MATCH = 2
 FAN_MATCHES = 3 + 100  # 200 viewers, 1,000 viewers, two instances, then 100 matches
 IDLE_VIEWERS = 1000  # connected to a freshly set-up server, then closed
+# ``touchline serve --workers``: one process a core on PostgreSQL (their live fan-out
+# rides LISTEN/NOTIFY); SQLite serves with one.
+WORKERS = {"sqlite": 1, "postgresql": min(os.cpu_count() or 1, 2)}
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,9 @@ async def bench_touchline(
     events_used: dict[str, list[dict[str, Any]]] = {}
     with (
         processes.fresh_database(kind, run_dir) as url,
-        processes.touchline_server(url, run_dir / f"touchline-{kind}.log") as server,
+        processes.touchline_server(
+            url, run_dir / f"touchline-{kind}.log", workers=WORKERS[kind]
+        ) as server,
     ):
         progress(
             f"[{kind}] touchline serve pid {server.pid} at {server.base_url}; setting up "
@@ -267,7 +272,9 @@ async def run_insights(kinds: list[str], run_dir: Path, seed: int) -> dict[str, 
             continue
         with (
             processes.fresh_database(kind, run_dir) as url,
-            processes.touchline_server(url, run_dir / f"touchline-{kind}.log") as server,
+            processes.touchline_server(
+                url, run_dir / f"touchline-{kind}.log", workers=WORKERS[kind]
+            ) as server,
         ):
             out[kind] = await insights.season(
                 server.base_url, rng, make_id, lambda m, k=kind: progress(f"[{k}] {m}")
@@ -290,7 +297,9 @@ async def ingest_phase(
     plans: list[Any] = []
     with (
         processes.fresh_database(kind, run_dir) as url,
-        processes.touchline_server(url, run_dir / f"touchline-{kind}.log") as server,
+        processes.touchline_server(
+            url, run_dir / f"touchline-{kind}.log", workers=WORKERS[kind]
+        ) as server,
     ):
         day = await touchline.prepare(server.base_url, MATCHES, 0, rng, make_id)
 
@@ -335,7 +344,9 @@ async def storm_phase(
 
     with (
         processes.fresh_database(kind, run_dir) as url,
-        processes.touchline_server(url, run_dir / f"touchline-storm-{kind}.log") as server,
+        processes.touchline_server(
+            url, run_dir / f"touchline-storm-{kind}.log", workers=WORKERS[kind]
+        ) as server,
     ):
         say(f"storm: setting up {phones} phones")
         prepared = await storm.prepare(server.base_url, phones, rng, make_id)
