@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 def _route(app: FastAPI, settings: Settings) -> None:
     for router in (
+        sync_router,  # first: routes are tried in order, and /sync is the busiest
         ops_router,
         accounts_router,
         teams_router,
@@ -118,7 +119,6 @@ def _route(app: FastAPI, settings: Settings) -> None:
         sharing_router,
         privacy_router,
         push_router,
-        sync_router,
         calendars_router,
         calendar_feed_router,
     ):

@@ -125,7 +125,8 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
     raise Unauthorized("this login token is invalid, expired or signed out", code="invalid_token")
 
 
-def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    # async: a check this small is not worth a hop to a worker thread and back.
     if principal.device_id is None:
         raise Unauthorized("this call needs a device token; register the device first")
     return principal

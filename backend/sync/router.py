@@ -91,17 +91,16 @@ def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
     },
 )
 def sync(
-    raw: Annotated[bytes, Depends(device_body)],
-    request: Request,
-    device: CurrentDevice,
-    db: Annotated[Database, Depends(database)],
-    codec: Annotated[CursorCodec, Depends(cursor_codec)],
+    raw: Annotated[bytes, Depends(device_body)], request: Request, device: CurrentDevice
 ) -> Response:
     """See sync_protocol/SPEC.md. A 200 means every acknowledged mutation is committed.
 
-    The body is parsed here, in a worker thread, never on the event loop."""
+    The body is parsed here, in a worker thread, never on the event loop. The database
+    and the cursor codec are read from the app here too: as dependencies, each would
+    cost the request a hop to a worker thread and back."""
     body = sync_request(raw)
-    answer = service.sync(db, codec, device, body, request.app.state.metrics)
+    state = request.app.state
+    answer = service.sync(state.db, cursor_codec(request), device, body, state.metrics)
     return Response(answer, media_type="application/json")
 
 
