@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.credentials import (
@@ -48,10 +48,14 @@ def login_tokens(request: Request) -> LoginTokens:
     return tokens
 
 
+# Built once: every request with a device token runs it (see backend/matches/service.py).
+_DEVICE_BY_TOKEN = select(Device).where(Device.token_hash == bindparam("token_hash"))
+
+
 def device_for_token(session: Session, token: str) -> Device | None:
     """The device a device token belongs to, unless unknown or revoked."""
     device = session.scalars(
-        select(Device).where(Device.token_hash == hash_device_token(token))
+        _DEVICE_BY_TOKEN, {"token_hash": hash_device_token(token)}
     ).one_or_none()
     return device if device is not None and device.revoked_at is None else None
 

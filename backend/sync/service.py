@@ -16,7 +16,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import Principal
@@ -216,6 +216,20 @@ def _pull_only(db: Database, device_id: uuid.UUID, acknowledged: Position | None
     return PushOutcome([], last, None)
 
 
+# A push's own statements, built once (building a statement costs SQLAlchemy more than
+# SQLite takes to run it; see backend/matches/service.py).
+_DEVICE_COUNTER = (
+    select(Device.last_mutation_id).where(Device.id == bindparam("device_id")).with_for_update()
+)
+_DEVICE_PUSHED = (
+    update(Device)
+    .where(Device.id == bindparam("device_id"))
+    .values(last_mutation_id=bindparam("last_mutation_id"))
+)
+_DEVICE_PUSHED_AND_PULLED = _DEVICE_PUSHED.values(
+    sync_position=bindparam("sync_position"), synced_at=bindparam("synced_at")
+)
+
 Parsed = tuple[Command[Any], Any] | Invalid
 """A mutation read against the command table: its command and arguments, or why not."""
 
@@ -233,9 +247,7 @@ def push(
 
     ``commands`` are the mutations parsed (:func:`_parse`), one for each."""
     device_id = principal.device_id
-    last = session.scalar(
-        select(Device.last_mutation_id).where(Device.id == device_id).with_for_update()
-    )
+    last = session.scalar(_DEVICE_COUNTER, {"device_id": device_id})
     assert device_id is not None and last is not None
     plan = plan_batch([m.id for m in mutations], last)
     answers = _replayed_answers(session, device_id, mutations, plan)  # by place in the batch
@@ -258,11 +270,13 @@ def push(
                 | {"verdict": answer["verdict"], **answer["error"]}
             )
     writer.flush_events()
-    device_values: dict[str, Any] = {"last_mutation_id": plan.last_mutation_id}
-    if acknowledged is not None:
+    pushed: dict[str, Any] = {"device_id": device_id, "last_mutation_id": plan.last_mutation_id}
+    if acknowledged is None:
+        session.execute(_DEVICE_PUSHED, pushed)
+    else:
         # The cursor the device sends back is what it has received: its pulled position.
-        device_values |= {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
-    session.execute(update(Device).where(Device.id == device_id).values(device_values))
+        pulled = {"sync_position": acknowledged.to_json(), "synced_at": utcnow()}
+        session.execute(_DEVICE_PUSHED_AND_PULLED, pushed | pulled)
     session.flush()
     if refused:
         session.execute(insert(MutationOutcome), refused)
