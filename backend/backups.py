@@ -447,6 +447,58 @@ def _other_connections(url: str) -> int:
     )
 
 
+TABLE_MARK = "touchline-restore-table "
+
+
+def _mark_tables(script: Path) -> int:
+    """Put a ``SELECT`` of a line naming each table before its data in ``script``
+    (pg_restore's SQL), for :func:`_run_psql` to report as psql reaches it. Returns how many
+    tables have data. (Not psql's ``\\echo``: pg_restore's script forbids backslash commands
+    after its ``\\restrict`` line, so that a crafted archive cannot run any.)
+
+    A ``COPY`` line starts a table's data only outside another table's (which ends at a
+    line ``\\.``): a row that happens to start with ``COPY`` is left alone."""
+    marked = script.with_name(script.name + ".marked")
+    tables = 0
+    with script.open("rb") as lines, marked.open("wb") as out:  # byte for byte
+        copying = False
+        for line in lines:
+            if copying:
+                copying = line != b"\\.\n"
+            elif copy := re.match(rb"COPY \S+?\.(\w+) ", line):
+                out.write(b"SELECT '" + TABLE_MARK.encode() + copy.group(1) + b"';\n")
+                tables += 1
+                copying = True
+            out.write(line)
+    marked.replace(script)
+    return tables
+
+
+def _run_psql(command: list[str], environment: dict[str, str], tables: int) -> None:
+    """Run psql on a script from :func:`_mark_tables`, reporting each table on stderr as
+    its data goes in ("restore: table 3/9 events"), or a :class:`CommandError` with the
+    end of what psql said."""
+    said: list[str] = []
+    done = 0
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith(TABLE_MARK):
+                done += 1
+                table = line.removeprefix(TABLE_MARK).strip()
+                sys.stderr.write(f"restore: table {done}/{tables} {table}\n")
+                sys.stderr.flush()
+            elif "ERROR" in line or "FATAL" in line or "psql:" in line:
+                said.append(line.strip())
+    if process.returncode != 0:
+        raise CommandError(
+            "restore failed, the database is as it was (one transaction, rolled back): "
+            + ("; ".join(said[-3:]) or f"exit {process.returncode}")
+        )
+
+
 def _pg_restore(path: Path, url: str) -> Row:
     libpq, environment = _libpq(url)
     major = _server_major(url)
@@ -466,15 +518,16 @@ def _pg_restore(path: Path, url: str) -> Row:
             [pg_restore, "--no-owner", "--no-privileges", f"--file={script}", str(path)],
             environment, "restore", f"PATH {path} cannot be read by pg_restore",
         )  # fmt: skip
+        tables = _mark_tables(script)
         # One transaction for the lot: the schema dropped with whatever it holds now (a
         # table of a later migration too), the archive's put in, the new generation set.
-        _run_tool(
-            [psql, "--no-psqlrc", "--quiet", "--single-transaction", "--set=ON_ERROR_STOP=1",
+        _run_psql(
+            [psql, "--no-psqlrc", "--quiet", "--tuples-only", "--no-align",
+             "--single-transaction", "--set=ON_ERROR_STOP=1",
              f"--command=DROP SCHEMA IF EXISTS {SCHEMA} CASCADE", f"--file={script}",
              f"--command=UPDATE {SCHEMA}.server_meta SET generation = '{generation}'",  # noqa: S608
              f"--dbname={libpq}"],
-            environment, "restore",
-            "restore failed, the database is as it was (one transaction, rolled back)",
+            environment, tables,
         )  # fmt: skip
     return summary | {"restored_to": make_url(url).database, "generation": str(generation)}
 

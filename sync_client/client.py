@@ -410,6 +410,7 @@ class SyncClient:
                 if error.code not in RETRYABLE_STATUSES:
                     raise _refusal(error) from None
                 retry_after = _seconds(error.headers.get("Retry-After"))
+                error.close()  # its connection; the status and headers stay readable
                 failure: Exception = error
             except (urllib.error.URLError, OSError, HTTPException, ValueError) as error:
                 # Refused or reset connections, timeouts, a body cut short: the request

@@ -8,9 +8,14 @@ $TOUCHLINE_REQUIRE_POSTGRES=1 or $CI=true, where that is a failure.
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 
 from backend.db.engine import create_db_engine
 from backend.db.migrate import upgrade
+from tests.e2e.server import free_port
 
 ADMIN_URL = os.environ.get(
     "TOUCHLINE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -89,3 +95,111 @@ def migrated_database(kind: str, directory: Path) -> Iterator[str]:
         upgrade(engine)
         engine.dispose()
         yield url
+
+
+# --- a private PostgreSQL server, for a test that stops and starts it -----------------
+
+
+@dataclass
+class PrivateCluster:
+    """A PostgreSQL server of the test's own (initdb, pg_ctl) on a loopback port, trust
+    auth and no Unix socket: restarting it disturbs no other test."""
+
+    bin: Path
+    data: Path
+    port: int
+    run_as: list[str]
+    """The command prefix that runs a server tool as the data directory's owner."""
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/touchline"
+
+    def start(self) -> None:
+        self._ctl("start", "--log", str(self.data.parent / "postgresql.log"))
+
+    def stop(self, mode: str = "fast", *, check: bool = True) -> None:
+        """Stop the server; ``immediate`` kills every backend at once, as a crash of the
+        database host would (the next start recovers from the WAL)."""
+        self._ctl("stop", "--mode", mode, check=check)
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "--pgdata", str(self.data), "--wait", *args],
+            check=check, capture_output=True, timeout=60,
+        )  # fmt: skip
+
+
+def _server_bin() -> Path | None:
+    """The newest PostgreSQL server's binaries (Debian's layout, else initdb on PATH)."""
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda initdb: (
+            int(initdb.parent.parent.name) if initdb.parent.parent.name.isdigit() else 0
+        ),
+    )
+    if versions:
+        return versions[-1].parent
+    found = shutil.which("initdb")
+    return Path(found).resolve().parent if found else None
+
+
+def _owner() -> tuple[list[str], int | None]:
+    """initdb refuses to run as root: there, the tools run as the ``postgres`` user (or
+    ``nobody``), through setpriv. Returns the command prefix and that user's uid."""
+    if os.geteuid() != 0:
+        return [], None
+    for name in ("postgres", "nobody"):
+        try:
+            user = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        prefix = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups"]
+        return prefix, user.pw_uid
+    pytest.fail("running as root with neither a postgres nor a nobody user for initdb")
+
+
+@contextmanager
+def private_postgres(directory: Path) -> Iterator[PrivateCluster]:
+    """A new PostgreSQL server with an empty ``touchline`` database, stopped at the end.
+
+    Skipped (a failure where PostgreSQL is required) when the server's binaries are not
+    installed. As root its files live in a directory of their own under the system's
+    temporary directory, owned by the user the server runs as (pytest's are root's only)."""
+    server_bin = _server_bin()
+    if server_bin is None or not (server_bin / "pg_ctl").exists():
+        message = "the PostgreSQL server's binaries (initdb, pg_ctl) are not installed"
+        if postgres_required():
+            pytest.fail(message + " (required here)", pytrace=False)
+        pytest.skip(message)
+    run_as, uid = _owner()
+    home = Path(tempfile.mkdtemp(prefix="touchline-pg-")) if uid is not None else directory
+    try:
+        if uid is not None:
+            os.chown(home, uid, -1)
+        data = home / "data"
+        subprocess.run(
+            [*run_as, str(server_bin / "initdb"), "--pgdata", str(data), "--username=postgres",
+             "--auth=trust", "--encoding=UTF8", "--no-sync"],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        cluster = PrivateCluster(server_bin, data, free_port(), run_as)
+        with (data / "postgresql.conf").open("a") as conf:
+            conf.write(
+                f"listen_addresses = '127.0.0.1'\nport = {cluster.port}\n"
+                "unix_socket_directories = ''\n"
+            )
+        cluster.start()
+        try:
+            admin = create_engine(
+                cluster.url.replace("/touchline", "/postgres"), isolation_level="AUTOCOMMIT"
+            )
+            with admin.connect() as connection:
+                connection.execute(text("CREATE DATABASE touchline"))
+            admin.dispose()
+            yield cluster
+        finally:
+            cluster.stop("immediate", check=False)  # the test may have stopped it
+    finally:
+        if uid is not None:
+            shutil.rmtree(home, ignore_errors=True)

@@ -359,3 +359,22 @@ def test_verify_reads_a_postgresql_archive_and_refuses_a_damaged_one(tmp_path: P
     damaged = tmp_path / "damaged.dump"
     damaged.write_bytes(backup.read_bytes()[: backup.stat().st_size - 200])
     assert "cannot be read by pg_restore" in _refused("db", "verify", str(damaged))
+
+
+def test_a_postgresql_restore_reports_each_table_as_it_goes_in(tmp_path: Path) -> None:
+    backup = tmp_path / "b.dump"
+    with ground("postgresql", tmp_path) as pitch:
+        with pitch.server() as server:
+            coach(server).push("kick_off", "goal")
+        _json("db", "backup", str(backup), "--database-url", pitch.database_url)
+        restored = touchline("db", "restore", str(backup), "--database-url", pitch.database_url)
+    assert restored.returncode == 0, restored.stderr
+    progress = [line.split() for line in restored.stderr.splitlines()]
+    assert all(words[:2] == ["restore:", "table"] for words in progress), restored.stderr
+    counts = [words[2] for words in progress]
+    total = len(counts)
+    assert counts == [f"{n}/{total}" for n in range(1, total + 1)]
+    assert {"events", "matches", "teams", "server_meta"} <= {words[3] for words in progress}
+    header, row = (line.split() for line in restored.stdout.splitlines())
+    summary = dict(zip(header, row, strict=True))  # then the backup's verify summary
+    assert (summary["integrity"], summary["events"]) == ("ok", "2"), restored.stdout

@@ -179,6 +179,11 @@ def _commit(
     armed = any(unit.crash_points for unit in group)
     try:
         with turn(), factory() as session:
+            # The transaction begins here, once: were it begun by the first unit's
+            # savepoint, a refused BEGIN (SQLite's write lock held elsewhere past the busy
+            # timeout, PostgreSQL down) would be that unit's error alone, and every other
+            # unit would wait out the refusal again in turn.
+            session.connection()
             for unit in group:
                 outcomes.append(_apply(session, unit, alone=len(group) == 1))
             if armed:
@@ -206,6 +211,8 @@ def _apply(session: Session, unit: _Unit, *, alone: bool) -> tuple[bool, Any]:
         value = unit.work(session)
         savepoint.commit()
     except Exception as error:
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            raise  # the connection is gone, and the whole group's transaction with it
         savepoint.rollback()
         return False, error
     return True, value
