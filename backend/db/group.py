@@ -214,5 +214,10 @@ def _apply(session: Session, unit: _Unit, *, alone: bool) -> tuple[bool, Any]:
         if isinstance(error, DBAPIError) and error.connection_invalidated:
             raise  # the connection is gone, and the whole group's transaction with it
         savepoint.rollback()
+        # The rollback released the row locks the unit took (PostgreSQL), so another
+        # transaction may change those rows before a later unit locks them again; and a
+        # locking read does not refresh an object the session already holds. The next
+        # unit reads everything afresh, as in a transaction of its own.
+        session.expunge_all()
         return False, error
     return True, value
