@@ -53,7 +53,6 @@ def serve(args: argparse.Namespace) -> int:
     # without the web framework (and the password hasher's start-up hash).
     import uvicorn  # noqa: PLC0415
 
-    from backend.app import create_app  # noqa: PLC0415
     from backend.live.uvicorn_websocket import TrimmedWebSocketProtocol  # noqa: PLC0415
     from backend.ops import process_tuning  # noqa: PLC0415
     from backend.ops.http_limits import LimitedHttpProtocol  # noqa: PLC0415
@@ -87,6 +86,10 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["TOUCHLINE_DATABASE_URL"] = settings.database_url
         target = "backend.cli:worker_app"
     else:
+        # Imported here: with workers, the parent process that watches them never holds
+        # the app (some 18 MB).
+        from backend.app import create_app  # noqa: PLC0415
+
         target = create_app(settings)
         process_tuning.freeze_startup_heap()
     uvicorn.run(
