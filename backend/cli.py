@@ -59,19 +59,8 @@ def serve(args: argparse.Namespace) -> int:
 
     process_tuning.tune_malloc()
     settings = _settings(args)
-    if settings.environment == "production" and "*" in args.forwarded_allow_ips.split(","):
-        # Every address trusted means the first X-Forwarded-For entry, which the client
-        # writes, becomes its address: /metrics and per-address limits would be its choice.
-        sys.exit(
-            "touchline: --forwarded-allow-ips '*' trusts any client to name its own address; "
-            "list the proxy's address or network (e.g. 10.0.0.0/8) instead"
-        )
+    _refuse_unsafe_serving(settings, args)
     workers = args.workers
-    if workers > 1 and settings.is_sqlite:
-        sys.exit(
-            f"touchline: --workers {workers} needs PostgreSQL: on SQLite one process holds the "
-            "write lock and carries live changes to viewers in its memory; serve with one worker"
-        )
     if args.migrate:
         _upgrade_in_child(settings)
     json_lines = (
@@ -113,6 +102,25 @@ def serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
+
+
+def _refuse_unsafe_serving(settings: Settings, args: argparse.Namespace) -> None:
+    """Exit, saying why, for a way of serving that would be unsafe or wrong."""
+    if settings.environment == "production" and "*" in args.forwarded_allow_ips.split(","):
+        # Every address trusted means the first X-Forwarded-For entry, which the client
+        # writes, becomes its address: /metrics and per-address limits would be its choice.
+        sys.exit(
+            "touchline: --forwarded-allow-ips '*' trusts any client to name its own address; "
+            "list the proxy's address or network (e.g. 10.0.0.0/8) instead"
+        )
+    if args.workers < 1:
+        sys.exit(f"touchline: --workers must be 1 or more, not {args.workers}")
+    if args.workers > 1 and settings.is_sqlite:
+        sys.exit(
+            f"touchline: --workers {args.workers} needs PostgreSQL: on SQLite one process "
+            "holds the write lock and carries live changes to viewers in its memory; serve "
+            "with one worker"
+        )
 
 
 def worker_app() -> Any:

@@ -129,7 +129,8 @@ def _status(url: str) -> int | None:
             status: int = response.status
             return status
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:  # its connection
+            return error.code
     except OSError:
         return None
 

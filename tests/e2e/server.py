@@ -98,7 +98,8 @@ class Server:
             with urllib.request.urlopen(request, timeout=30) as response:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
+            with error:  # its connection: left open, it warns when collected
+                status, raw = error.code, error.read()
         return Response(status, json.loads(raw) if raw else None)
 
     def sign_up(
@@ -138,7 +139,8 @@ def _status(url: str) -> int | None:
             status: int = response.status
             return status
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:  # its connection: left open, it warns when collected
+            return error.code
     except OSError:
         return None
 

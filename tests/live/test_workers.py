@@ -45,6 +45,13 @@ def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.db")), "nothing was created for a refused start"
 
 
+def test_no_workers_is_refused(tmp_path: Path) -> None:
+    with fresh_database("sqlite", tmp_path) as url:
+        refused = touchline("serve", "--workers", "0", "--database-url", url)
+    assert refused.returncode != 0
+    assert "--workers must be 1 or more, not 0" in refused.stderr
+
+
 def test_two_workers_serve_one_port_and_every_viewer_gets_each_event_once(
     tmp_path: Path,
 ) -> None:

@@ -155,7 +155,8 @@ def _send(server: Server, method: str, path: str, body: Any = None, token: str =
         with urllib.request.urlopen(request, timeout=60) as response:
             status, headers, raw = response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
-        status, headers, raw = error.code, error.headers, error.read()
+        with error:
+            status, headers, raw = error.code, error.headers, error.read()
     return Answer(status, {k.lower(): v for k, v in headers.items()}, json.loads(raw or b"null"))
 
 

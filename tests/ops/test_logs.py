@@ -31,7 +31,8 @@ def _raw(server: Server, path: str, data: bytes | None, headers: dict[str, str])
         with urllib.request.urlopen(request, timeout=30) as response:
             status: int = response.status
     except urllib.error.HTTPError as error:
-        status = error.code
+        with error:
+            status = error.code
     return status
 
 

@@ -34,7 +34,8 @@ def _through_proxy(
             status: int = response.status
             return status
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:
+            return error.code
 
 
 def test_railway_trusts_only_its_private_proxy_range() -> None:

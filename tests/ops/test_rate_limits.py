@@ -32,7 +32,8 @@ def _get(server: Server, path: str, token: str) -> tuple[int, str | None, dict[s
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, response.headers.get("Retry-After"), json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Retry-After"), json.loads(error.read())
+        with error:
+            return error.code, error.headers.get("Retry-After"), json.loads(error.read())
 
 
 @pytest.mark.e2e
