@@ -52,12 +52,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.upstream.hostname, self.server.upstream.port, timeout=30
         )
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
-        upstream.request(self.command, self.path, body=body, headers=headers)
-        response = upstream.getresponse()
-        content = response.read()
+        try:
+            upstream.request(self.command, self.path, body=body, headers=headers)
+            response = upstream.getresponse()
+            content = response.read()
+        finally:
+            upstream.close()
         kept = {k: v for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP}
         self._answer(response.status, kept, content)
-        upstream.close()
 
     def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
