@@ -55,7 +55,11 @@ def postgres_available() -> bool:
 def skip_or_fail_without_postgres() -> None:
     if postgres_available():
         return
-    message = f"PostgreSQL is not reachable at {ADMIN_URL}"
+    _skip_or_fail(f"PostgreSQL is not reachable at {ADMIN_URL}")
+
+
+def _skip_or_fail(message: str) -> None:
+    """Skip the test, or fail it where PostgreSQL is required (CI)."""
     if postgres_required():
         pytest.fail(message + " (required here)", pytrace=False)
     pytest.skip(message)
@@ -168,10 +172,7 @@ def private_postgres(directory: Path) -> Iterator[PrivateCluster]:
     temporary directory, owned by the user the server runs as (pytest's are root's only)."""
     server_bin = _server_bin()
     if server_bin is None or not (server_bin / "pg_ctl").exists():
-        message = "the PostgreSQL server's binaries (initdb, pg_ctl) are not installed"
-        if postgres_required():
-            pytest.fail(message + " (required here)", pytrace=False)
-        pytest.skip(message)
+        _skip_or_fail("the PostgreSQL server's binaries (initdb, pg_ctl) are not installed")
     run_as, uid = _owner()
     home = Path(tempfile.mkdtemp(prefix="touchline-pg-")) if uid is not None else directory
     try:
