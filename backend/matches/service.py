@@ -16,9 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from backend.db.bulk import RowInserter
 from backend.db.models import Event, LineupEntry, Match, Membership, Player, Team, utcnow
 from backend.errors import Conflict, Gone, Invalid, NotFound
 from backend.live import publish
@@ -129,6 +130,9 @@ class MatchWriter:
         self.db_session = db_session
         self.account_id = account_id
         self.device_id = device_id
+        # The time of these writes: the events a batch adds share it, and their rows share
+        # its conversion for the database (backend/db/bulk.py).
+        self.now = utcnow()
         self._matches: dict[uuid.UUID, Match | None] = {}
         self._events: dict[uuid.UUID, Event | None] = {}
         # Events added but not inserted yet: their rows, in the order they were numbered.
@@ -312,7 +316,7 @@ class MatchWriter:
                 raise Conflict("this id is already in use", field="id", code="id_in_use")
             return False
         self._check_event(match, fields)
-        now = utcnow()
+        now = self.now
         kind = fields["kind"]
         if kind in PERIOD_MARKERS:
             # Before the sequence advances: a refused marker must leave no hole in it.
@@ -335,7 +339,7 @@ class MatchWriter:
         self._queued.clear()
         # Whatever the events refer to (a match or player made in this batch) goes first.
         self.db_session.flush()
-        self.db_session.execute(_INSERT_EVENTS, rows)
+        _INSERT_EVENTS.insert(self.db_session, rows)
 
     def edit_event(self, event_id: uuid.UUID, changes: Mapping[str, Any]) -> Event:
         """Change the given fields of an event. A deleted event stays deleted: delete wins
@@ -473,7 +477,7 @@ class MatchWriter:
 # New events are inserted through the table, not the ORM: one statement for a batch (the
 # ORM's bulk insert splits rows by which of their columns are null).
 _EVENTS = cast(Table, Event.__table__)
-_INSERT_EVENTS = insert(_EVENTS)
+_INSERT_EVENTS = RowInserter(_EVENTS)
 # A new event's columns that its fields may leave out.
 _NEW_EVENT: dict[str, Any] = {
     "stoppage": 0,
