@@ -160,18 +160,27 @@ COMMANDS: dict[str, type[_Strict]] = {
 # --- request -----------------------------------------------------------------------------
 
 
-def _depth(value: Any) -> int:
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Whether ``value`` nests more than ``levels`` objects and arrays deep; a plain loop
+    that stops at the first branch too deep (every mutation's arguments pass here)."""
     if isinstance(value, dict):
-        return 1 + max((_depth(v) for v in value.values()), default=0)
-    if isinstance(value, list):
-        return 1 + max((_depth(v) for v in value), default=0)
-    return 0
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    if levels == 0:
+        return True
+    for child in children:
+        if isinstance(child, dict | list) and _deeper_than(child, levels - 1):
+            return True
+    return False
 
 
 def _shallow(args: dict[str, Any]) -> dict[str, Any]:
     # The one free-form object in a request: commands nest three levels at most, so
     # anything deeper is refused before any command looks at it.
-    if _depth(args) > MAX_ARGS_DEPTH:
+    if _deeper_than(args, MAX_ARGS_DEPTH):
         raise ValueError(f"nested deeper than {MAX_ARGS_DEPTH} levels")
     return args
 
