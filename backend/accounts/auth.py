@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated
+from datetime import datetime, timedelta
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -48,16 +48,25 @@ def login_tokens(request: Request) -> LoginTokens:
     return tokens
 
 
-# Built once: every request with a device token runs it (see backend/matches/service.py).
-_DEVICE_BY_TOKEN = select(Device).where(Device.token_hash == bindparam("token_hash"))
+class TokenDevice(NamedTuple):
+    """What a request needs of the device its token names."""
+
+    id: uuid.UUID
+    account_id: uuid.UUID
+    last_seen_at: datetime | None
 
 
-def device_for_token(session: Session, token: str) -> Device | None:
+# Built once, and columns rather than the ORM's Device: every request with a device token
+# runs it (see backend/matches/service.py).
+_DEVICE_BY_TOKEN = select(Device.id, Device.account_id, Device.last_seen_at).where(
+    Device.token_hash == bindparam("token_hash"), Device.revoked_at.is_(None)
+)
+
+
+def device_for_token(session: Session, token: str) -> TokenDevice | None:
     """The device a device token belongs to, unless unknown or revoked."""
-    device = session.scalars(
-        _DEVICE_BY_TOKEN, {"token_hash": hash_device_token(token)}
-    ).one_or_none()
-    return device if device is not None and device.revoked_at is None else None
+    row = session.execute(_DEVICE_BY_TOKEN, {"token_hash": hash_device_token(token)}).first()
+    return TokenDevice(*row) if row is not None else None
 
 
 def signed_in(session: Session, claims: LoginClaims) -> bool:
@@ -80,10 +89,27 @@ def authenticate(
     per account), however the token is spelt; a request whose credential is missing or
     does not verify spends its client address's anonymous budget instead, so a flood of
     junk tokens is limited by address and never touches a real coach's bucket."""
+    return _limited(request, credentials, wait_for_seen=True)
+
+
+def authenticate_syncing(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """:func:`authenticate` for the sync routes, whose every write goes through the
+    writer's groups: a due last-seen write is queued and not waited for. The request's own
+    write is queued after it, so its answer still comes after both are durable; during a
+    reconnect storm a phone's first request then waits for one commit, not two."""
+    return _limited(request, credentials, wait_for_seen=False)
+
+
+def _limited(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, *, wait_for_seen: bool
+) -> Principal:
     limiter: Limiter = request.app.state.limiter
     rates: Rates = request.app.state.rates
     try:
-        principal = _verified(request, credentials)
+        principal = _verified(request, credentials, wait_for_seen=wait_for_seen)
     except Unauthorized:
         limiter.check("failed-auth", client_address(request.scope), rates.anonymous)
         raise
@@ -96,7 +122,9 @@ def authenticate(
     return principal
 
 
-def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:
+def _verified(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, *, wait_for_seen: bool
+) -> Principal:
     # A short session of its own: the request's session (if any) has not begun yet, so
     # on SQLite the last-seen write below never waits on the request's own write lock.
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -110,10 +138,13 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
             raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
-            # On SQLite in the writer's next group commit: during a reconnect storm every
-            # phone's first request writes this, and each would otherwise cost a commit.
+            # In the writer's next group commit: during a reconnect storm every phone's
+            # first request writes this, and each would otherwise cost a commit.
             seen = update(Device).where(Device.id == device.id).values(last_seen_at=now)
-            db.grouped(lambda session: session.execute(seen))
+            if wait_for_seen:
+                db.grouped(lambda session: session.execute(seen))
+            else:
+                db.grouped_soon(lambda session: session.execute(seen))
         return Principal(device.account_id, device.id)
     claims = login_tokens(request).claims(token)
     if claims is not None:
@@ -129,7 +160,9 @@ def _verified(request: Request, credentials: HTTPAuthorizationCredentials | None
     raise Unauthorized("this login token is invalid, expired or signed out", code="invalid_token")
 
 
-async def require_device(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+async def require_device(
+    principal: Annotated[Principal, Depends(authenticate_syncing)],
+) -> Principal:
     # async: a check this small is not worth a hop to a worker thread and back.
     if principal.device_id is None:
         raise Unauthorized("this call needs a device token; register the device first")
