@@ -231,8 +231,9 @@ def pouchdb_server(
 
 @contextlib.contextmanager
 def profiled(pid: int, output: Path | None) -> Iterator[None]:
-    """Sample ``pid`` with py-spy for the block, writing a flame graph to ``output``; a
-    no-op when ``output`` is None. py-spy is not a dependency: install it for the run."""
+    """Sample ``pid`` and its child processes (a server's workers) with py-spy for the
+    block, writing a flame graph to ``output``; a no-op when ``output`` is None. py-spy
+    is not a dependency: install it for the run."""
     if output is None:
         yield
         return
@@ -242,7 +243,7 @@ def profiled(pid: int, output: Path | None) -> Iterator[None]:
     output.parent.mkdir(parents=True, exist_ok=True)
     recorder = subprocess.Popen(
         [str(spy), "record", "--pid", str(pid), "--rate", "200", "--nonblocking",
-         "--format", "flamegraph", "--output", str(output)],
+         "--subprocesses", "--format", "flamegraph", "--output", str(output)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

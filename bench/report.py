@@ -201,8 +201,8 @@ CEILINGS = {
 
 
 def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) -> str:
-    """Write the PNG: latency distributions (left), ingest and catch-up throughput
-    (right). Returns "" or why no chart was drawn."""
+    """Write the PNG: fan-out latency distributions and the reconnect storm (top), ingest
+    and catch-up throughput (bottom). Returns "" or why no chart was drawn."""
     try:  # an optional dependency (the "bench" extra): without it the run still reports
         import matplotlib  # noqa: PLC0415
 
@@ -210,47 +210,9 @@ def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) 
         import matplotlib.pyplot as plt  # noqa: PLC0415
     except ImportError:
         return "matplotlib is not installed (pip install -e '.[bench]')"
-    fig, (lat, ing, cat) = plt.subplots(
-        1, 3, figsize=(17, 5.5), gridspec_kw={"width_ratios": [2.2, 1, 1]}
-    )
-    palette = plt.get_cmap("tab20").colors
-    for index, (label, values) in enumerate(samples.items()):
-        if not values:
-            continue
-        ordered = sorted(values)
-        n = len(ordered)
-        style = "-" if label.startswith("Touchline") else "--" if "raw" in label else ":"
-        lat.plot(
-            [max(v, 0.05) for v in ordered],
-            [(i + 1) / n for i in range(n)],
-            style,
-            label=label,
-            linewidth=1.6,
-            color=palette[(index * 2) % len(palette)] if index < 10 else palette[index * 2 - 19],
-        )
-    lat.set_xscale("log")
-    lat.set_xlabel("push response → viewer receipt (ms, log scale)")
-    lat.set_ylabel("fraction of deliveries")
-    lat.set_title("Fan-out latency distributions")
-    lat.grid(True, which="both", alpha=0.3)
-    lat.legend(fontsize=7, loc="lower right")
-
-    def bars_panel(ax: Any, items: list[tuple[str, float]], title: str, unit: str) -> None:
-        labels = [k for k, _ in items]
-        values = [v for _, v in items]
-        colours = [
-            "#1f77b4" if k.startswith("Touchline") else "#7f7f7f" if "ceiling" in k else "#d62728"
-            for k in labels
-        ]
-        ax.barh(labels, values, color=colours)
-        for y, v in enumerate(values):
-            ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
-        ax.set_title(title)
-        ax.set_xlabel(unit)
-        ax.invert_yaxis()
-        ax.tick_params(axis="y", labelsize=8)
-        ax.set_xlim(0, max(values or [1]) * 1.3)
-
+    fig, ((lat, storm), (ing, cat)) = plt.subplots(2, 2, figsize=(16, 10))
+    _latency_panel(lat, samples, plt.get_cmap("tab20").colors)
+    _storm_panel(storm, results.get("storm", {}))
     ingest_items = []
     catch_items = []
     for kind, db in results["databases"].items():
@@ -263,8 +225,8 @@ def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) 
     if peer.get("available"):
         ingest_items.append(("PouchDB Server _bulk_docs", peer["ingest"]["events_per_second"]))
         catch_items.append(("PouchDB Server _changes", peer["catch_up"]["events_per_second"]))
-    bars_panel(ing, ingest_items, "Ingest throughput", "events per second")
-    bars_panel(cat, catch_items, "Catch-up throughput", "events per second")
+    _bars_panel(ing, ingest_items, "Ingest throughput", "events per second")
+    _bars_panel(cat, catch_items, "Catch-up throughput", "events per second")
     machine = results["machine"]
     fig.suptitle(
         f"Touchline bench ({results['mode']}) · {machine['cpu']} x {machine['cores']} · "
@@ -272,9 +234,88 @@ def chart(results: dict[str, Any], samples: dict[str, list[float]], path: Path) 
         fontsize=10,
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return ""
+
+
+def _latency_panel(ax: Any, samples: dict[str, list[float]], palette: Any) -> None:
+    for index, (label, values) in enumerate(samples.items()):
+        if not values:
+            continue
+        ordered = sorted(values)
+        n = len(ordered)
+        style = "-" if label.startswith("Touchline") else "--" if "raw" in label else ":"
+        ax.plot(
+            [max(v, 0.05) for v in ordered],
+            [(i + 1) / n for i in range(n)],
+            style,
+            label=label,
+            linewidth=1.6,
+            color=palette[(index * 2) % len(palette)] if index < 10 else palette[index * 2 - 19],
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel("push response → viewer receipt (ms, log scale)")
+    ax.set_ylabel("fraction of deliveries")
+    ax.set_title("Fan-out latency distributions")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+
+
+STORM_COLOURS = {"sqlite": "#1f77b4", "postgresql": "#2ca02c", "peer": "#d62728"}
+
+
+def _storm_panel(ax: Any, storms: dict[str, Any]) -> None:
+    """Events acknowledged over time in the reconnect storm, each system beside the
+    events the reconnected phones were holding (the load offered)."""
+    drawn = {name: storm for name, storm in storms.items() if storm.get("curve")}
+    offered = next(iter(drawn.values()), {}).get("curve")
+    if offered:
+        ax.plot(
+            offered["seconds"], offered["offered"], "k--", linewidth=1.2,
+            label="queued on reconnected phones (offered)",
+        )  # fmt: skip
+    for name, storm in drawn.items():
+        who = "PouchDB Server" if name == "peer" else f"Touchline ({name})"
+        latency = storm["batch_latency"]
+        ax.plot(
+            storm["curve"]["seconds"],
+            storm["curve"]["acknowledged"],
+            "-" if name != "peer" else ":",
+            linewidth=1.8,
+            color=STORM_COLOURS.get(name),
+            label=f"{who}: drained {storm['seconds_to_drain']:.1f} s, "
+            f"batch p50 {latency['p50_ms'] / 1000:.2f} s, p99 {latency['p99_ms'] / 1000:.2f} s",
+        )
+    window = next(iter(drawn.values()), {}).get("window_seconds")
+    if window:
+        ax.axvspan(0, window, color="#cccccc", alpha=0.25, label=f"{window:.0f} s of reconnects")
+    phones = max((storm.get("phones", 0) for storm in storms.values()), default=0)
+    ax.set_title(f"Full-time reconnect storm: {phones} phones")
+    ax.set_xlabel("seconds since the first phone reconnected")
+    ax.set_ylabel("events acknowledged")
+    ax.grid(True, alpha=0.3)
+    if drawn:
+        ax.legend(fontsize=7, loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "not measured", ha="center", va="center", transform=ax.transAxes)
+
+
+def _bars_panel(ax: Any, items: list[tuple[str, float]], title: str, unit: str) -> None:
+    labels = [k for k, _ in items]
+    values = [v for _, v in items]
+    colours = [
+        "#1f77b4" if k.startswith("Touchline") else "#7f7f7f" if "ceiling" in k else "#d62728"
+        for k in labels
+    ]
+    ax.barh(labels, values, color=colours)
+    for y, v in enumerate(values):
+        ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
+    ax.set_title(title)
+    ax.set_xlabel(unit)
+    ax.invert_yaxis()
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlim(0, max(values or [1]) * 1.3)
 
 
 def _fmt(value: Any) -> str:
@@ -446,13 +487,19 @@ def storm_lines(results: dict[str, Any]) -> list[str]:
         latency = storm["batch_latency"]
         lines.append(
             f"- {who}: {storm['acknowledged_phones']} of {storm['phones']} phones "
-            f"({storm['events']:,} events) acknowledged in {storm['seconds_to_drain']} s; "
+            f"({storm['events']:,} events) acknowledged in {storm['seconds_to_drain']} s"
+            f"{_after_last(storm)}; "
             f"batch p50 {latency['p50_ms']} ms, p99 {latency['p99_ms']} ms; retried "
             f"{storm['retried'] or 'none'}; errors {storm['errors']}; stored exactly once: "
             f"{storm['stored_exactly_once']}; peak RSS "
             f"{storm['memory']['peak_rss_kb'] / 1024:.0f} MiB"
         )
     return lines
+
+
+def _after_last(storm: dict[str, Any]) -> str:
+    after = storm.get("seconds_after_last_reconnect")
+    return "" if after is None else f" ({after} s after the last phone reconnected)"
 
 
 def samples_from(results: dict[str, Any]) -> dict[str, list[float]]:

@@ -351,9 +351,10 @@ async def storm_phase(
         say(f"storm: setting up {phones} phones")
         prepared = await storm.prepare(server.base_url, phones, rng, make_id)
         before = server.memory()["VmRSS"]
-        out = await server_cpu(
-            server.pid, storm.touchline_storm(server.base_url, url, prepared, say)
-        )
+        with processes.profiled(server.pid, args.profile and args.profile / f"storm-{kind}.svg"):
+            out = await server_cpu(
+                server.pid, storm.touchline_storm(server.base_url, url, prepared, say)
+            )
         out["memory"] = {"rss_before_kb": before, "peak_rss_kb": server.memory()["VmHWM"]}
     return out, prepared
 
@@ -526,8 +527,8 @@ def main() -> int:
         "--profile",
         type=Path,
         metavar="DIR",
-        help="record py-spy flame graphs of the server during ingest and the 1,000-viewer "
-        "fan-out into DIR (install py-spy into .venv first)",
+        help="record py-spy flame graphs of the server during ingest, the 1,000-viewer "
+        "fan-out and the storm into DIR (install py-spy into .venv first)",
     )
     parser.add_argument("--seed", type=int, default=6, help="seed of the workload's random choices")
     parser.add_argument(

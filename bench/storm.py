@@ -64,6 +64,8 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     acknowledged: int = 0
     done_at: float = 0.0
+    acked: list[tuple[float, int]] = field(default_factory=list)
+    """Each accepted batch: (seconds since the storm began, its events)."""
 
 
 async def prepare(
@@ -132,6 +134,7 @@ async def _storm(
                 sent = time.monotonic()
                 await push(phone, http, batch, tally)
                 tally.latencies.append(time.monotonic() - sent)
+                tally.acked.append((time.monotonic() - started, len(batch)))
             tally.acknowledged += 1
             tally.done_at = max(tally.done_at, time.monotonic())
         except Exception as error:
@@ -150,11 +153,32 @@ def _summary(phones: list[Phone], tally: Tally, seconds: float) -> dict[str, Any
         "window_seconds": WINDOW_SECONDS,
         "acknowledged_phones": tally.acknowledged,
         "seconds_to_drain": round(seconds, 3),
+        # After the last phone's reconnect: how long the server took to catch up with the
+        # offered load, beside the window every system must wait out.
+        "seconds_after_last_reconnect": round(seconds - max(p.start for p in phones), 3),
         "batch_latency": workload.summary_ms(tally.latencies),
         "retried": {str(k): v for k, v in sorted(tally.retried.items())},
         "errors": len(tally.errors),
         "first_errors": tally.errors[:3],
+        "curve": curve(phones, tally.acked),
     }
+
+
+CURVE_STEP = 0.5
+
+
+def curve(phones: list[Phone], acked: list[tuple[float, int]]) -> dict[str, list[float]]:
+    """Every ``CURVE_STEP`` seconds from the storm's start: the events queued on phones
+    that had reconnected by then (offered) and the events acknowledged by then, for the
+    chart."""
+    queued = sorted((p.start, sum(len(b) for b in p.batches)) for p in phones)
+    end = max([at for at, _ in acked] + [at for at, _ in queued] + [0.0])
+    steps = [round(i * CURVE_STEP, 3) for i in range(int(end / CURVE_STEP) + 2)]
+
+    def by(moments: list[tuple[float, int]]) -> list[float]:
+        return [sum(n for at, n in moments if at <= step) for step in steps]
+
+    return {"seconds": steps, "offered": by(queued), "acknowledged": by(acked)}
 
 
 async def touchline_storm(
