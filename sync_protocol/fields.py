@@ -52,10 +52,15 @@ ShortText = Annotated[
 ]
 
 
+_NUMBERS = (int, float)
+
+
 def _json_number(value: object) -> object:
     # bool is an int in Python, and pydantic would read "7" as 7: neither is a JSON number.
     # 7.0 is one, and JSON Schema's integer admits it, so an integral float passes on.
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if value.__class__ is int or value.__class__ is float:  # as parsed JSON: at once
+        return value
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
