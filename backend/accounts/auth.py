@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Request, Response
@@ -23,6 +24,7 @@ from backend.accounts.credentials import (
     LoginTokens,
     hash_device_token,
 )
+from backend.db.engine import Database
 from backend.db.models import Account, Device, RevokedLoginToken, utcnow
 from backend.db.session import database
 from backend.errors import Unauthorized
@@ -41,6 +43,9 @@ class Principal:
     account_id: uuid.UUID
     device_id: uuid.UUID | None
     login_token_id: uuid.UUID | None = None
+    seen_at: datetime | None = None
+    """Set by :func:`authenticate_syncing` when the device's last-seen stamp is due and
+    left for the request's own write to carry (:func:`stamp_seen` writes it otherwise)."""
 
 
 def login_tokens(request: Request) -> LoginTokens:
@@ -96,11 +101,21 @@ def authenticate_syncing(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """:func:`authenticate` for the sync routes, whose every write goes through the
-    writer's groups: a due last-seen write is queued and not waited for. The request's own
-    write is queued after it, so its answer still comes after both are durable; during a
-    reconnect storm a phone's first request then waits for one commit, not two."""
+    """:func:`authenticate` for the sync routes: a due last-seen stamp is not written
+    here but handed on as ``seen_at``, for the push to write with the device's counter
+    (or :func:`stamp_seen` when the request has nothing to push). During a reconnect
+    storm a phone's first request then waits for one commit, not two."""
     return _limited(request, credentials, wait_for_seen=False)
+
+
+def stamp_seen(db: Database, principal: Principal) -> None:
+    """Write the last-seen stamp :func:`authenticate_syncing` left due, if it did."""
+    if principal.seen_at is not None and principal.device_id is not None:
+        db.grouped(partial(_stamp, principal.device_id, principal.seen_at))
+
+
+def _stamp(device_id: uuid.UUID, now: datetime, session: Session) -> None:
+    session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=now))
 
 
 def _limited(
@@ -140,11 +155,9 @@ def _verified(
         if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
             # In the writer's next group commit: during a reconnect storm every phone's
             # first request writes this, and each would otherwise cost a commit.
-            seen = update(Device).where(Device.id == device.id).values(last_seen_at=now)
-            if wait_for_seen:
-                db.grouped(lambda session: session.execute(seen))
-            else:
-                db.grouped_soon(lambda session: session.execute(seen))
+            if not wait_for_seen:
+                return Principal(device.account_id, device.id, seen_at=now)
+            db.grouped(partial(_stamp, device.id, now))
         return Principal(device.account_id, device.id)
     claims = login_tokens(request).claims(token)
     if claims is not None:

@@ -138,10 +138,5 @@ class Database:
             self.writer, self.write_turn, work, crash_points=crash_points, alone=alone
         )
 
-    def grouped_soon(self, work: Callable[[Session], object]) -> None:
-        """Queue ``work`` for the writer's next group and return without waiting for it
-        (:meth:`GroupCommit.submit`), on both databases: a write no answer depends on."""
-        self._group.submit(self.writer, self.write_turn, work)
-
     def dispose(self) -> None:
         self.engine.dispose()

@@ -16,7 +16,6 @@ process that never writes through it (or a test's app) holds no thread.
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import threading
@@ -32,7 +31,6 @@ from sqlalchemy.orm import Session
 from backend.faults import crash_point
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 MAX_GROUP = 64
 """The most units one transaction holds: a bound on a group's latency and memory."""
@@ -110,20 +108,6 @@ class GroupCommit:
         result: T = unit.future.result()
         return result
 
-    def submit(
-        self,
-        factory: Callable[[], Session],
-        turn: Callable[[], AbstractContextManager[None]],
-        work: Callable[[Session], object],
-    ) -> None:
-        """Queue ``work`` for the next group and return at once: for a write nobody waits
-        for (a device's last-seen time). A unit queued after it, by any caller, is in the
-        same group or a later one, so once that unit is acknowledged this one is durable
-        too. Its error, should it have one, is logged."""
-        unit = _Unit(work)
-        unit.future.add_done_callback(_log_failure)
-        self._enqueue(unit, factory, turn)
-
     def _enqueue(
         self,
         unit: _Unit,
@@ -170,12 +154,6 @@ class GroupCommit:
             except queue.Empty:
                 break
         return group
-
-
-def _log_failure(future: Future[Any]) -> None:
-    error = future.exception()
-    if error is not None:
-        log.error("a write nobody waited for failed", exc_info=error)
 
 
 def _group_gate() -> int:

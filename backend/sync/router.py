@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from backend.accounts.auth import CurrentCoach, CurrentDevice
+from backend.accounts.auth import CurrentCoach, CurrentDevice, stamp_seen
 from backend.db.engine import Database
 from backend.db.models import Device
 from backend.db.session import DbSession, database
@@ -124,7 +124,9 @@ def sync_repair(
 ) -> RepairResponse:
     """The repair step (sync_protocol/SPEC.md, "Repair"): every record answered
     ``restored``, ``known`` or ``refused``; the restored ones are committed."""
-    return repair.repair(db, device, parsed_body(raw, RepairRequest))
+    answer = repair.repair(db, device, parsed_body(raw, RepairRequest))
+    stamp_seen(db, device)
+    return answer
 
 
 class SyncStatus(BaseModel):

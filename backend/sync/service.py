@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import Principal
+from backend.accounts.auth import Principal, stamp_seen
 from backend.db import changes
 from backend.db.engine import Database
 from backend.db.models import (
@@ -105,10 +105,12 @@ def sync(
     if not own_device:
         # The mutation ids belong to another device's counter: applying them could skip
         # or duplicate. Push nothing; tell the device who it is and let it renumber.
+        stamp_seen(db, principal)
         pushed = _pull_only(db, principal.device_id, None)
     elif not request.mutations:
+        stamp_seen(db, principal)
         pushed = _pull_only(db, principal.device_id, position)
-    else:
+    else:  # the push writes the device's last-seen stamp, if due, with its counter
         pushed = _push_batch(db, principal, request.mutations, position, form, metrics)
 
     members: dict[str, Any] = {
@@ -226,6 +228,11 @@ _DEVICE_PUSHED = (
     .where(Device.id == bindparam("device_id"))
     .values(last_mutation_id=bindparam("last_mutation_id"))
 )
+_DEVICE_SEEN = (
+    update(Device)
+    .where(Device.id == bindparam("device_id"))
+    .values(last_seen_at=bindparam("seen_at"))
+)
 _DEVICE_PUSHED_AND_PULLED = _DEVICE_PUSHED.values(
     sync_position=bindparam("sync_position"), synced_at=bindparam("synced_at")
 )
@@ -275,6 +282,8 @@ def push(
             )
     writer.flush_events()
     pushed: dict[str, Any] = {"device_id": device_id, "last_mutation_id": plan.last_mutation_id}
+    if principal.seen_at is not None:
+        connection.execute(_DEVICE_SEEN, {"device_id": device_id, "seen_at": principal.seen_at})
     if acknowledged is None:
         connection.execute(_DEVICE_PUSHED, pushed)
     else:

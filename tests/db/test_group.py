@@ -3,7 +3,6 @@ units share one transaction, each in its own savepoint."""
 
 from __future__ import annotations
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -137,39 +136,5 @@ def test_a_unit_after_a_rolled_back_one_reads_rows_as_they_are_now(tmp_path: Pat
                 answers = [future.exception(timeout=30) or future.result() for future in futures]
             assert read_first == ["before"]
             assert sorted(map(str, answers)) == ["after", "this unit refuses after reading"]
-        finally:
-            db.dispose()
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_a_unit_nobody_waits_for_is_durable_once_a_later_unit_is_answered(
-    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """``submit`` returns at once; a unit queued after it is in the same group or a later
-    one, so its answer vouches for both. A failing unqueued-for unit is logged."""
-    with migrated_database(kind, tmp_path) as url:
-        db = Database.connect(url)
-        try:
-            started = threading.Event()
-            release = threading.Event()
-
-            def held(session: Session) -> None:
-                started.set()
-                assert release.wait(30)
-
-            group = GroupCommit()
-            blocker = threading.Thread(target=group.run, args=(db.writer, db.write_turn, held))
-            blocker.start()
-            assert started.wait(30)  # the writer is busy: what follows is queued
-            group.submit(db.writer, db.write_turn, lambda s: _account(s, "seen"))
-            group.submit(db.writer, db.write_turn, _refusing)
-            with db.reader() as session:
-                assert set(session.scalars(select(Account.display_name))) == set()
-            release.set()
-            assert group.run(db.writer, db.write_turn, lambda s: _account(s, "later")) == "later"
-            blocker.join(30)
-            with db.reader() as session:
-                assert set(session.scalars(select(Account.display_name))) == {"seen", "later"}
-            assert "a write nobody waited for failed" in caplog.text
         finally:
             db.dispose()

@@ -5,8 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from backend.db.models import Device, Event, Match
 from sync_protocol import PROTOCOL_VERSION
 from tests import factories
 from tests.sync import Phone, events
@@ -114,7 +118,10 @@ def test_a_bad_mutation_in_the_middle_is_rejected_and_the_rest_apply(client: Tes
     assert [r["verdict"] for r in answer["results"]] == ["applied", "rejected", "applied"]
     assert _error(answer["results"][1]) == ("rejected", "invalid", "args.kind")
     assert answer["last_mutation_id"] == 3
-    assert [e["minute"] for e in events(client, phone.headers, match_id, markers=False)] == [1, 3]
+    assert sorted(e["minute"] for e in events(client, phone.headers, match_id, markers=False)) == [
+        1,
+        3,
+    ]
 
 
 def test_each_rejection_names_its_code_and_field(client: TestClient) -> None:
@@ -197,7 +204,9 @@ def test_an_argument_of_the_wrong_json_type_is_a_recorded_rejection_never_coerce
     ]
     assert [r["error"] for r in retry["results"]] == [r["error"] for r in answer["results"]]
     assert answer["last_mutation_id"] == len(batch)
-    assert [e["minute"] for e in events(client, phone.headers, match_id, markers=False)] == [3]
+    assert sorted(e["minute"] for e in events(client, phone.headers, match_id, markers=False)) == [
+        3
+    ]
     match = client.get(f"/api/matches/{match_id}", headers=phone.headers).json()["match"]
     assert match["is_home"] is True
     assert client.get(f"/api/matches/{new_match['id']}", headers=phone.headers).status_code == 404
@@ -487,3 +496,51 @@ def test_an_update_may_clear_only_what_a_create_may_leave_null(client: TestClien
         ]
     ]
     assert answer["results"][0]["error"]["message"] == "opponent cannot be cleared"
+
+
+def test_a_batch_of_events_and_markers_numbers_each_change_once_and_moves_the_head_to_the_last(
+    client: TestClient, db_session: Session
+) -> None:
+    """A new event advances its match's head outside the ORM's unit of work, a marker and
+    an edit through it: in one push, mixed, the numbers still run without a gap or a
+    repeat, and the match's head is the last of them."""
+    phone, _, match_id = _team_with_match(client, live=False)
+    batch = [phone.add_event(match_id, "kick_off", minute=0)]
+    batch += [phone.add_event(match_id, "tackle", minute=m) for m in (3, 9, 30)]
+    batch.append(phone.add_event(match_id, "half_time", minute=45))
+    batch.append(phone.add_event(match_id, "kick_off", period=2, minute=45))
+    batch += [phone.add_event(match_id, "save", period=2, minute=m) for m in (50, 60)]
+    first_tackle = batch[1]["args"]["id"]
+    batch.append(phone.mutation("edit_event", event_id=first_tackle, changes={"minute": 4}))
+    batch.append(phone.add_event(match_id, "foul", period=2, minute=70))
+    answer = phone.sync(*batch)
+
+    assert {r["verdict"] for r in answer["results"]} == {"applied"}
+    match = db_session.get(Match, uuid.UUID(match_id))
+    assert match is not None
+    db_session.refresh(match)
+    seqs = sorted(db_session.scalars(select(Event.seq).where(Event.match_id == match.id)))
+    assert len(seqs) == len(set(seqs)) == 9
+    assert match.head_seq == seqs[-1]
+    assert sorted(e["minute"] for e in events(client, phone.headers, match_id, markers=False)) == [
+        4, 9, 30, 50, 60, 70,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("pushing", [True, False])
+def test_a_sync_writes_the_devices_last_seen_stamp_with_what_it_writes(
+    client: TestClient, db_session: Session, pushing: bool
+) -> None:
+    """A /sync does not stamp the device before its push, in a commit of its own: the
+    push carries the stamp; a sync with nothing to push writes it alone."""
+    phone, _, match_id = _team_with_match(client)
+    device = db_session.get(Device, uuid.UUID(phone.device_id))
+    assert device is not None
+    device.last_seen_at = None  # as if last seen long ago: the stamp is due
+    db_session.commit()
+
+    phone.sync(*([phone.add_event(match_id, "tackle")] if pushing else []))
+
+    db_session.refresh(device)
+    assert device.last_seen_at is not None
+    assert device.last_mutation_id == (1 if pushing else 0)
