@@ -269,7 +269,8 @@ def _storm_panel(ax: Any, storms: dict[str, Any]) -> None:
     """Events acknowledged over time in the reconnect storm, each system beside the
     events the reconnected phones were holding (the load offered)."""
     drawn = {name: storm for name, storm in storms.items() if storm.get("curve")}
-    offered = next(iter(drawn.values()), {}).get("curve")
+    first = next(iter(drawn.values()), {})
+    offered = first.get("curve")
     if offered:
         ax.plot(
             offered["seconds"], offered["offered"], "k--", linewidth=1.2,
@@ -287,7 +288,7 @@ def _storm_panel(ax: Any, storms: dict[str, Any]) -> None:
             label=f"{who}: drained {storm['seconds_to_drain']:.1f} s, "
             f"batch p50 {latency['p50_ms'] / 1000:.2f} s, p99 {latency['p99_ms'] / 1000:.2f} s",
         )
-    window = next(iter(drawn.values()), {}).get("window_seconds")
+    window = first.get("window_seconds")
     if window:
         ax.axvspan(0, window, color="#cccccc", alpha=0.25, label=f"{window:.0f} s of reconnects")
     phones = max((storm.get("phones", 0) for storm in storms.values()), default=0)

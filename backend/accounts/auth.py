@@ -153,8 +153,8 @@ def _verified(
             raise Unauthorized("this device token is unknown or revoked", code="invalid_token")
         now = utcnow()
         if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_GRANULARITY:
-            # In the writer's next group commit: during a reconnect storm every phone's
-            # first request writes this, and each would otherwise cost a commit.
+            # A sync route's own write carries it (see authenticate_syncing); anything
+            # else writes it in the writer's next group commit, never in one of its own.
             if not wait_for_seen:
                 return Principal(device.account_id, device.id, seen_at=now)
             db.grouped(partial(_stamp, device.id, now))
