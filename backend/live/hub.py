@@ -37,9 +37,9 @@ import time
 import types
 import uuid
 from collections import deque
-from collections.abc import Coroutine, Generator, Iterable
+from collections.abc import Callable, Coroutine, Generator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import anyio
 from fastapi import WebSocket
@@ -53,6 +53,8 @@ from backend.metrics import Metrics
 from sync_protocol.encoders import Form
 
 log = logging.getLogger("touchline.live")
+
+T = TypeVar("T")
 
 QUEUE_SIZE = 32
 READ_LIMIT = 5000
@@ -135,6 +137,7 @@ class Hub:
         self.per_address: dict[str, int] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._reads: set[asyncio.Future[Any]] = set()
 
     # lifecycle
 
@@ -143,6 +146,9 @@ class Hub:
         self._spawn(self._sweep_ended())
 
     async def stop(self) -> None:
+        """Close every subscriber (going away), cancel the hub's tasks and return once none
+        of its database reads is still running: the database may be closed next."""
+        self._loop = None  # no more notices from committing threads
         subscribers = [s for c in self.channels.values() for s in c.subscribers]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(
@@ -151,11 +157,24 @@ class Hub:
             )
         for task in self._tasks:
             task.cancel()
+        await asyncio.gather(*self._tasks, *self._reads, return_exceptions=True)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _in_thread(self, read: Callable[..., T], *args: Any) -> T:
+        """``read(*args)`` in a worker thread. A thread cannot be stopped, so a task
+        cancelled while it runs stops waiting for it but :meth:`stop` still does; a
+        cancellation by an AnyIO scope (a WebSocket handler's) waits for it, as
+        ``anyio.to_thread`` always does."""
+        running = asyncio.ensure_future(anyio.to_thread.run_sync(read, *args))
+        self._reads.add(running)
+        running.add_done_callback(self._reads.discard)
+        with anyio.CancelScope(shield=True):
+            result: T = await asyncio.shield(running)
+        return result
 
     # notices
 
@@ -200,7 +219,7 @@ class Hub:
             self.wake(match_id)
 
     async def _read(self, match_id: uuid.UUID, since: int) -> Read | None:
-        return await anyio.to_thread.run_sync(read_since, self.db, match_id, since, self.read_limit)
+        return await self._in_thread(read_since, self.db, match_id, since, self.read_limit)
 
     async def _refresh(self, channel: Channel) -> None:
         try:
@@ -418,7 +437,7 @@ class Hub:
         if not watching:
             return
         pairs = {(s.device_id, s.match_id) for s in watching if s.device_id is not None}
-        allowed = await anyio.to_thread.run_sync(still_allowed, self.db, pairs)
+        allowed = await self._in_thread(still_allowed, self.db, pairs)
         ending = [s for s in watching if (s.device_id, s.match_id) not in allowed]
         await self.close_all(ending, Forbidden.close_code, "no longer in the match's team")
 
@@ -427,7 +446,7 @@ class Hub:
         deleted), whose device was revoked, or whose account left the match's team."""
         if not self.by_link and not self.by_device:
             return
-        links, devices = await anyio.to_thread.run_sync(
+        links, devices = await self._in_thread(
             ended_credentials, self.db, list(self.by_link), list(self.by_device)
         )
         for link_id in links:

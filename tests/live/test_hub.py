@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import threading
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -15,6 +16,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection as SqlConnection
+from sqlalchemy import event
 
 from backend.errors import RateLimited
 from backend.live.hub import QUEUE_SIZE, Hub, Subscriber, read_since
@@ -246,5 +249,48 @@ def test_a_catch_up_and_a_refresh_read_page_after_page_to_the_head(
             assert _in_sequence(viewer.messages)
         finally:
             await hub.stop()
+
+    asyncio.run(scenario())
+
+
+def test_stopping_waits_for_a_read_still_running_in_its_thread(
+    app: FastAPI, client: TestClient, connection: SqlConnection
+) -> None:
+    """A thread cannot be stopped: a refresh cancelled while its read runs must still
+    hold the hub's stop until that read is done, or the read would go on against a
+    database being closed (here, against the next test's pooled connection)."""
+    holding, release = threading.Event(), threading.Event()
+    running: list[str] = []
+
+    def hold(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            running.append(statement)
+            holding.set()
+            release.wait(SAFETY_SECONDS)
+
+    def done(*_: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            running.pop()
+
+    async def scenario() -> None:
+        async with _scene(app, client) as scene:
+            factories.event(client, scene.headers, str(scene.match_id), "tackle")
+            event.listen(connection, "before_cursor_execute", hold)
+            event.listen(connection, "after_cursor_execute", done)
+            try:
+                scene.hub.dispatch([match_notice(scene.match_id)])
+                assert await asyncio.to_thread(holding.wait, SAFETY_SECONDS)
+                stopping = asyncio.ensure_future(scene.hub.stop())
+                for _ in range(100):
+                    await asyncio.sleep(0)
+                assert not stopping.done(), "stop returned while a read was running"
+                release.set()
+                async with asyncio.timeout(SAFETY_SECONDS):
+                    await stopping
+                assert running == []
+            finally:
+                release.set()
+                event.remove(connection, "before_cursor_execute", hold)
+                event.remove(connection, "after_cursor_execute", done)
 
     asyncio.run(scenario())
