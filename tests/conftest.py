@@ -7,13 +7,14 @@ behave as in production but nothing outlives the test.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.app import create_app
@@ -31,19 +32,43 @@ def database_url(
         yield url
 
 
+OUTLIVED: list[str] = []
+"""Tests whose app used their connection after they had ended (see ``connection``)."""
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     engine = create_db_engine(database_url)
     yield engine
     engine.dispose()
+    if OUTLIVED:
+        pytest.fail(
+            "work outlived its test and used the test's connection after it had ended: "
+            + ", ".join(sorted(set(OUTLIVED))),
+            pytrace=False,
+        )
 
 
 @pytest.fixture
-def connection(engine: Engine) -> Iterator[Connection]:
+def connection(engine: Engine, request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """The test's connection, in a transaction rolled back at the end. A statement on it
+    after that (a thread of the app still at work) is refused and fails the run, naming
+    the test; and the connection is closed, not pooled, so whatever was still running on
+    it can never leave the next test a connection in a transaction."""
+    ended = threading.Event()
+
+    def after_the_end(*_: object) -> None:
+        if ended.is_set():
+            OUTLIVED.append(request.node.nodeid)
+            raise RuntimeError(f"{request.node.nodeid} has ended; its connection is closed")
+
     with engine.connect() as connection:
+        event.listen(connection, "before_cursor_execute", after_the_end)
         transaction = connection.begin()
         yield connection
+        ended.set()
         transaction.rollback()
+        connection.invalidate()
 
 
 @pytest.fixture
